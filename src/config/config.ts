@@ -1,0 +1,113 @@
+import type { VisibilityRules } from '../policy/matcher.ts';
+import { parseLabelRules, parseNameRules } from '../policy/matcher.ts';
+import type { UpstreamTarget } from '../upstream/target.ts';
+import { parseUpstreamUrl } from '../upstream/target.ts';
+
+/** The whole configuration, validated once at start and frozen. */
+export interface Config {
+  readonly upstream: UpstreamTarget;
+  readonly listen: ListenAddress;
+  readonly rules: VisibilityRules;
+  readonly scrubEnvs: boolean;
+  readonly logLevel: LogLevel;
+  /** How long a container-id decision is trusted without a confirming daemon event. */
+  readonly cacheTtlMs: number;
+}
+
+export type ListenAddress =
+  | { readonly host: string; readonly port: number }
+  | { readonly socketPath: string };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A configuration error names the variable, the bad value and a good example. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly variable: string;
+  constructor(variable: string, problem: string, example: string) {
+    super(`${variable}: ${problem}. Example: ${variable}=${example}`);
+    this.variable = variable;
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_PROXY_URL = 'unix:///var/run/docker.sock';
+export const DEFAULT_LISTEN = '0.0.0.0:2375';
+
+/** Builds the configuration from environment variables (drop-in compatible with docker-proxy-filter). */
+export function loadConfig(env: Env): Config {
+  const upstream = wrap('PROXY_URL', 'http://socket-proxy:2375', () =>
+    parseUpstreamUrl(nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
+  );
+  const listen = wrap('LISTEN', '0.0.0.0:2375', () => parseListen(nonEmpty(env.LISTEN) ?? DEFAULT_LISTEN));
+  const names = wrap('CONTAINER_NAMES', 'homepage,uptime-kuma', () =>
+    parseNameRules(env.CONTAINER_NAMES ?? ''),
+  );
+  const labels = wrap('CONTAINER_LABELS', 'homepage.group,com.example.expose=true', () =>
+    parseLabelRules(env.CONTAINER_LABELS ?? ''),
+  );
+  const config: Config = {
+    upstream,
+    listen,
+    rules: { names, labels },
+    scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+    logLevel: parseLogLevel(env.LOG_LEVEL),
+    cacheTtlMs: parseDuration('CACHE_TTL', env.CACHE_TTL, 2000),
+  };
+  return Object.freeze(config);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Runs a parser whose errors are plain messages and names the variable in the error. */
+function wrap<T>(variable: string, example: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(variable, (error as Error).message, example);
+  }
+}
+
+export function parseListen(value: string): ListenAddress {
+  if (value.startsWith('unix://')) {
+    const socketPath = value.slice('unix://'.length);
+    if (!socketPath.startsWith('/')) throw new Error(`"${value}" needs an absolute socket path`);
+    return { socketPath };
+  }
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s/[\]]*)):(\d{1,5})$/.exec(value);
+  if (!match) throw new Error(`"${value}" is not host:port`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range 0-65535`);
+  const host = match[1] ?? (match[2] || '0.0.0.0');
+  return { host, port };
+}
+
+export function parseBoolean(variable: string, value: string | undefined, fallback: boolean): boolean {
+  const v = nonEmpty(value)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(variable, `"${value}" is not a boolean (true or false)`, 'true');
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  const v = nonEmpty(value)?.toLowerCase() ?? 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw new ConfigError('LOG_LEVEL', `"${value}" is not one of ${LOG_LEVELS.join(', ')}`, 'info');
+}
+
+/** Milliseconds, or a number with a unit: `500ms`, `2s`, `1m`. */
+export function parseDuration(variable: string, value: string | undefined, fallback: number): number {
+  const v = nonEmpty(value);
+  if (v === undefined) return fallback;
+  const match = /^(\d+)(ms|s|m)?$/.exec(v);
+  if (!match) throw new ConfigError(variable, `"${value}" is not a duration`, '2s');
+  const unit = match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : 1;
+  return Number(match[1]) * unit;
+}

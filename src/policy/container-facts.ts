@@ -1,0 +1,28 @@
+import type { ContainerIdentity } from './matcher.ts';
+import { stripSlash } from './matcher.ts';
+
+/** What dockscope needs to know about a container to decide on it. */
+export interface ContainerFacts extends ContainerIdentity {
+  readonly id: string;
+  readonly visible: boolean;
+}
+
+export const FULL_ID = /^[0-9a-f]{64}$/;
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asLabels(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Reads the identity out of a container inspect body; null when the body is not one. */
+export function identityFromInspect(body: unknown): (ContainerIdentity & { id: string }) | null {
+  if (!isObject(body) || typeof body.Id !== 'string' || typeof body.Name !== 'string') return null;
+  const config = isObject(body.Config) ? body.Config : {};
+  return { id: body.Id, name: stripSlash(body.Name), labels: asLabels(config.Labels) };
+}

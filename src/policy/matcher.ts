@@ -1,0 +1,91 @@
+/**
+ * Visibility rules, compatible with docker-proxy-filter: a container is visible when its name contains
+ * any CONTAINER_NAMES value, or one of its labels matches a CONTAINER_LABELS rule. With no rules at all,
+ * every container is visible.
+ */
+export interface LabelRule {
+  readonly key: string;
+  /** When set, the same label's value must contain it too. */
+  readonly value?: string;
+}
+
+export interface VisibilityRules {
+  readonly names: readonly string[];
+  readonly labels: readonly LabelRule[];
+}
+
+/** What the rules look at: the container's own name (without the leading `/`) and its labels. */
+export interface ContainerIdentity {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>> | null | undefined;
+}
+
+export type Visibility = (container: ContainerIdentity) => boolean;
+
+export function parseNameRules(value: string): string[] {
+  return splitList(value);
+}
+
+export function parseLabelRules(value: string): LabelRule[] {
+  return splitList(value).map((entry) => {
+    const eq = entry.indexOf('=');
+    if (eq === -1) return { key: entry };
+    const key = entry.slice(0, eq).trim();
+    const labelValue = entry.slice(eq + 1).trim();
+    if (!key) throw new Error(`entry "${entry}" has an empty label key`);
+    if (!labelValue)
+      throw new Error(`entry "${entry}" has an empty value (write just "${key}" to match any value)`);
+    return { key, value: labelValue };
+  });
+}
+
+/** Splits a comma-separated list; empty entries are a configuration mistake, not something to skip. */
+function splitList(value: string): string[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((raw, index) => {
+    const entry = raw.trim();
+    if (!entry) throw new Error(`entry ${index + 1} of "${value}" is empty`);
+    return entry;
+  });
+}
+
+export function hasRules(rules: VisibilityRules): boolean {
+  return rules.names.length > 0 || rules.labels.length > 0;
+}
+
+/** Compiles the rules once into the predicate used on every request. */
+export function buildVisibility(rules: VisibilityRules): Visibility {
+  if (!hasRules(rules)) return () => true;
+  const names = [...rules.names];
+  const labels = [...rules.labels];
+  return (container) => {
+    const name = stripSlash(container.name);
+    for (const wanted of names) if (name.includes(wanted)) return true;
+    const own = container.labels;
+    if (!own || labels.length === 0) return false;
+    for (const key of Object.keys(own)) {
+      const value = own[key] ?? '';
+      for (const rule of labels) {
+        if (key.includes(rule.key) && (rule.value === undefined || value.includes(rule.value))) return true;
+      }
+    }
+    return false;
+  };
+}
+
+export function stripSlash(name: string): string {
+  return name.startsWith('/') ? name.slice(1) : name;
+}
+
+/**
+ * The container's own name from a list entry's `Names`. Legacy links add entries such as
+ * `/web/db` (an alias of db inside web); those are not the container's name, so they are skipped,
+ * which keeps list decisions identical to inspect decisions (which see only `Name`).
+ */
+export function ownName(names: readonly string[] | null | undefined): string {
+  if (!names) return '';
+  for (const n of names) {
+    if (stripSlash(n).indexOf('/') === -1) return stripSlash(n);
+  }
+  return '';
+}

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import { errors } from '../server/errors.ts';
+import type { Upstream } from '../upstream/client.ts';
+import type { ContainerFacts } from './container-facts.ts';
+import { FULL_ID, identityFromInspect, isObject } from './container-facts.ts';
+import type { ContainerIdentity, Visibility } from './matcher.ts';
+
+interface Entry {
+  readonly facts: ContainerFacts;
+  readonly expires: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Turns a container reference (full id, id prefix or name) into facts and a visibility decision.
+ *
+ * Decisions are cached by full id only. Names and id prefixes are always resolved fresh through the
+ * daemon, because a name can point at another container at any moment (remove and re-create, rename);
+ * the forwarded request then carries the full id that was judged, so the daemon acts on exactly the
+ * container the decision was made for. A full id's decision can change only by a rename (labels are
+ * immutable), so it is trusted for `ttlMs`, or longer while the event watch confirms no rename.
+ */
+export class ContainerResolver {
+  readonly #cache = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<ContainerFacts | null>>();
+  readonly #execs = new Map<string, string>();
+  #ttlMs: number;
+  /** Counts upstream look-ups, for the benchmark and tests. */
+  lookups = 0;
+
+  private readonly upstream: Upstream;
+  private readonly visibility: Visibility;
+  private readonly baseTtlMs: number;
+  private readonly log: Logger;
+
+  constructor(upstream: Upstream, visibility: Visibility, baseTtlMs: number, log: Logger) {
+    this.upstream = upstream;
+    this.visibility = visibility;
+    this.baseTtlMs = baseTtlMs;
+    this.log = log;
+    this.#ttlMs = baseTtlMs;
+  }
+
+  /** While the daemon's events confirm renames and removals, full-id decisions may live longer. */
+  setWatching(watching: boolean): void {
+    this.#ttlMs = watching ? Math.max(this.baseTtlMs, 10 * 60_000) : this.baseTtlMs;
+    this.#cache.clear();
+  }
+
+  isVisible(identity: ContainerIdentity): boolean {
+    return this.visibility(identity);
+  }
+
+  /** Records facts from an inspect body that passed through anyway (no extra look-up later). */
+  remember(identity: ContainerIdentity & { id: string }): ContainerFacts {
+    const facts: ContainerFacts = { ...identity, visible: this.visibility(identity) };
+    if (this.#cache.size >= MAX_ENTRIES) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    this.#cache.set(facts.id, { facts, expires: Date.now() + this.#ttlMs });
+    return facts;
+  }
+
+  invalidate(id: string): void {
+    this.#cache.delete(id);
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  /** The cached decision for a full id, if still trusted. */
+  cached(id: string): ContainerFacts | undefined {
+    const entry = this.#cache.get(id);
+    if (!entry) return undefined;
+    if (entry.expires < Date.now()) {
+      this.#cache.delete(id);
+      return undefined;
+    }
+    return entry.facts;
+  }
+
+  /** Facts for a reference, or null when the daemon has no such container. */
+  async resolve(ref: string): Promise<ContainerFacts | null> {
+    if (FULL_ID.test(ref)) {
+      const hit = this.cached(ref);
+      if (hit) return hit;
+    }
+    const pending = this.#inflight.get(ref);
+    if (pending) return pending;
+    const lookup = this.#lookup(ref).finally(() => this.#inflight.delete(ref));
+    this.#inflight.set(ref, lookup);
+    return lookup;
+  }
+
+  /** Resolves a reference to a visible container, or throws the daemon's 404 for a missing one. */
+  async requireVisible(ref: string): Promise<ContainerFacts> {
+    const facts = await this.resolve(ref);
+    if (!facts?.visible) throw errors.noSuchContainer(ref);
+    return facts;
+  }
+
+  async #lookup(ref: string): Promise<ContainerFacts | null> {
+    this.lookups++;
+    const res = await this.upstream
+      .getJson(`/containers/${encodeURIComponent(ref)}/json`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status === 404) return null;
+    const identity = res.status === 200 ? identityFromInspect(res.body) : null;
+    if (!identity) {
+      this.log.warn({ status: res.status }, 'container look-up failed upstream');
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
+    }
+    return this.remember(identity);
+  }
+
+  /** The container an exec instance belongs to (exec ids never move between containers). */
+  async execContainer(execId: string): Promise<ContainerFacts | null> {
+    let containerId = this.#execs.get(execId);
+    if (!containerId) {
+      this.lookups++;
+      const res = await this.upstream
+        .getJson(`/exec/${encodeURIComponent(execId)}/json`)
+        .catch((error: unknown) => {
+          throw errors.upstream(this.upstream.display, error);
+        });
+      if (res.status === 404) return null;
+      if (res.status !== 200 || !isObject(res.body) || typeof res.body.ContainerID !== 'string') {
+        throw errors.upstreamStatus(this.upstream.display, res.status, 'checking an exec instance');
+      }
+      containerId = res.body.ContainerID;
+      this.rememberExec(execId, containerId);
+    }
+    return this.resolve(containerId);
+  }
+
+  rememberExec(execId: string, containerId: string): void {
+    if (this.#execs.size >= MAX_ENTRIES) {
+      const oldest = this.#execs.keys().next().value;
+      if (oldest !== undefined) this.#execs.delete(oldest);
+    }
+    this.#execs.set(execId, containerId);
+  }
+}

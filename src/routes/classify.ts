@@ -1,0 +1,132 @@
+import type { Route } from './route.ts';
+import type { RequestTarget } from './target.ts';
+
+/** Returned when no route of the table matches: dockscope refuses what it does not understand. */
+export const UNKNOWN = null;
+
+type Params = readonly string[];
+type Build = (params: Params) => Route;
+interface Rule {
+  readonly methods: readonly string[];
+  readonly pattern: RegExp;
+  readonly build: Build;
+}
+
+const SEG = '([^/]+)';
+// Image and plugin references may contain "/" (registry/repo:tag), exactly as the daemon's `{name:.*}`.
+const ANY = '(.+)';
+
+const plain =
+  (family: string): Build =>
+  () => ({ kind: 'plain', family });
+const refused =
+  (reason: string): Build =>
+  () => ({ kind: 'refused', reason });
+
+function rule(methods: string, path: string, build: Build): Rule {
+  return { methods: methods.split('|'), pattern: new RegExp(`^${path}$`), build };
+}
+
+const CONTAINER_ACTIONS_GET = 'json|logs|top|stats|changes|export|archive|attach/ws|checkpoints';
+const CONTAINER_ACTIONS_POST =
+  'start|stop|restart|kill|pause|unpause|wait|resize|attach|exec|rename|update|checkpoints|copy';
+
+/**
+ * The route table, in the daemon's own matching order where it matters (`/containers/json` before
+ * `/containers/{name}/json`). Each family's decision is documented in docs/routes.md.
+ */
+const RULES: readonly Rule[] = [
+  rule('GET|HEAD', '/_ping', plain('system')),
+  rule('GET', '/version', plain('system')),
+  rule('GET', '/info', plain('system')),
+  rule('POST', '/auth', plain('system')),
+  rule('GET', '/events', () => ({ kind: 'events' })),
+  rule('GET', '/system/df', () => ({ kind: 'systemDf' })),
+  rule(
+    'POST',
+    '/session',
+    refused('buildkit sessions open a raw tunnel to the daemon that dockscope cannot judge'),
+  ),
+  rule(
+    'POST|GET',
+    '/grpc',
+    refused('the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'),
+  ),
+
+  rule('GET', '/containers/json', () => ({ kind: 'containerList' })),
+  rule('POST', '/containers/create', () => ({ kind: 'containerCreate' })),
+  rule('POST', '/containers/prune', refused('pruning would remove containers this client cannot see')),
+  rule('GET', `/containers/${SEG}/(${CONTAINER_ACTIONS_GET})`, containerRoute),
+  rule('HEAD|PUT', `/containers/${SEG}/(archive)`, containerRoute),
+  rule('POST', `/containers/${SEG}/(${CONTAINER_ACTIONS_POST})`, containerRoute),
+  rule('DELETE', `/containers/${SEG}`, containerRoute),
+  rule('DELETE', `/containers/${SEG}/(checkpoints)/${SEG}`, containerRoute),
+
+  rule('POST', `/exec/${SEG}/(start|resize)`, execRoute),
+  rule('GET', `/exec/${SEG}/(json)`, execRoute),
+
+  rule('GET', '/images/json', plain('images')),
+  rule('GET', '/images/search', plain('images')),
+  rule('GET', '/images/get', plain('images')),
+  rule('POST', '/images/(create|load|prune)', plain('images')),
+  rule('GET', `/images/${ANY}/(json|history|get)`, plain('images')),
+  rule('POST', `/images/${ANY}/(push|tag)`, plain('images')),
+  rule('DELETE', `/images/${ANY}`, plain('images')),
+  rule('GET', `/distribution/${ANY}/json`, plain('images')),
+  rule('POST', '/commit', () => ({ kind: 'commit' })),
+  rule('POST', '/build', () => ({ kind: 'build' })),
+  rule('POST', '/build/(prune|cancel)', plain('build')),
+
+  rule('GET', '/networks', () => ({ kind: 'networkList' })),
+  rule('POST', '/networks/(create|prune)', plain('networks')),
+  rule('GET', `/networks/${SEG}`, (p) => ({ kind: 'networkInspect', id: p[0] ?? '' })),
+  rule('POST', `/networks/${SEG}/(connect|disconnect)`, (p) => ({
+    kind: 'networkConnect',
+    id: p[0] ?? '',
+    action: p[1] === 'connect' ? 'connect' : 'disconnect',
+  })),
+  rule('DELETE', `/networks/${SEG}`, plain('networks')),
+
+  rule('GET', '/volumes', plain('volumes')),
+  rule('POST', '/volumes/(create|prune)', plain('volumes')),
+  rule('GET|PUT|DELETE', `/volumes/${ANY}`, plain('volumes')),
+
+  rule('GET', '/plugins', plain('plugins')),
+  rule('GET', '/plugins/privileges', plain('plugins')),
+  rule('POST', '/plugins/(pull|create)', plain('plugins')),
+  rule('GET', `/plugins/${ANY}/json`, plain('plugins')),
+  rule('POST', `/plugins/${ANY}/(enable|disable|push|upgrade|set)`, plain('plugins')),
+  rule('DELETE', `/plugins/${ANY}`, plain('plugins')),
+
+  // Swarm: tasks and service logs name the containers behind them, so they are refused;
+  // the cluster objects themselves (nodes, services, secrets, configs) carry no container.
+  rule('GET', '/tasks', refused('swarm tasks reveal the containers behind them')),
+  rule('GET', `/tasks/${SEG}(?:/logs)?`, refused('swarm tasks reveal the containers behind them')),
+  rule('GET', `/services/${SEG}/logs`, refused('service logs come from containers dockscope cannot scope')),
+  rule('GET|POST', '/swarm(?:/(?:init|join|leave|update|unlockkey|unlock))?', plain('swarm')),
+  rule('GET', '/(nodes|services|secrets|configs)', plain('swarm')),
+  rule('POST', '/(services|secrets|configs)/create', plain('swarm')),
+  rule('GET|DELETE', `/(nodes|services|secrets|configs)/${SEG}`, plain('swarm')),
+  rule('POST', `/(nodes|services|secrets|configs)/${SEG}/update`, plain('swarm')),
+];
+
+function containerRoute(params: Params): Route {
+  const [ref = '', ...rest] = params;
+  return { kind: 'container', ref, rest: rest.filter((p): p is string => p !== undefined) };
+}
+
+function execRoute(params: Params): Route {
+  const action = params[1] === 'start' ? 'start' : params[1] === 'resize' ? 'resize' : 'json';
+  return { kind: 'exec', id: params[0] ?? '', action };
+}
+
+/** Classifies a request; null means no route of the table matches and the request must be refused. */
+export function classify(method: string, target: RequestTarget): Route | null {
+  for (const r of RULES) {
+    const match = r.pattern.exec(target.path);
+    if (!match) continue;
+    if (!r.methods.includes(method)) continue;
+    return r.build(match.slice(1).filter((p): p is string => p !== undefined));
+  }
+  return UNKNOWN;
+}

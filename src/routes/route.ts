@@ -1,0 +1,31 @@
+import type { RequestTarget } from './target.ts';
+
+/**
+ * A classified Docker Engine API request: the one typed value the policy decides on.
+ * Every route dockscope forwards is one of these; anything else is refused before it reaches the upstream.
+ */
+export type Route =
+  /** No container is involved: forwarded as is. `family` names the API section for logs. */
+  | { readonly kind: 'plain'; readonly family: string }
+  | { readonly kind: 'containerList' }
+  | { readonly kind: 'containerCreate' }
+  /** A route that names one container in its path. `rest` is what follows the reference (`json`, `logs`, ...). */
+  | { readonly kind: 'container'; readonly ref: string; readonly rest: readonly string[] }
+  | { readonly kind: 'exec'; readonly id: string; readonly action: 'start' | 'resize' | 'json' }
+  | { readonly kind: 'events' }
+  | { readonly kind: 'networkList' }
+  | { readonly kind: 'networkInspect'; readonly id: string }
+  | { readonly kind: 'networkConnect'; readonly id: string; readonly action: 'connect' | 'disconnect' }
+  | { readonly kind: 'systemDf' }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'build' }
+  /** Understood, and refused on purpose (it would act on or reveal hidden containers). */
+  | { readonly kind: 'refused'; readonly reason: string };
+
+export type RouteKind = Route['kind'];
+
+export interface ClassifiedRequest {
+  readonly method: string;
+  readonly target: RequestTarget;
+  readonly route: Route;
+}

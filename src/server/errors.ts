@@ -1,0 +1,98 @@
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/**
+ * The one error catalogue. Every client-visible error is Docker-shaped (`{"message": "..."}`) and uses
+ * the status the daemon itself would use; messages never contain more of the client's input than the
+ * daemon's own message would.
+ */
+export class DockerApiError extends Error {
+  override readonly name = 'DockerApiError';
+  readonly status: number;
+  /** How the request is labelled in the access log. */
+  readonly decision: 'hidden' | 'refused' | 'invalid' | 'upstream-error';
+  constructor(
+    status: number,
+    message: string,
+    decision: 'hidden' | 'refused' | 'invalid' | 'upstream-error' = 'refused',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.status = status;
+    this.decision = decision;
+  }
+}
+
+export const errors = {
+  noSuchContainer: (ref: string) => new DockerApiError(404, `No such container: ${ref}`, 'hidden'),
+  noSuchExec: (id: string) => new DockerApiError(404, `No such exec instance: ${id}`, 'hidden'),
+  badRequest: (why: string) => new DockerApiError(400, `dockscope: ${why}`, 'invalid'),
+  refused: (why: string) => new DockerApiError(403, `dockscope: ${why}`, 'refused'),
+  unknownRoute: (method: string, path: string) =>
+    new DockerApiError(
+      403,
+      `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
+      'refused',
+    ),
+  payloadTooLarge: (limit: number) =>
+    new DockerApiError(413, `dockscope: request body is larger than ${limit} bytes`, 'invalid'),
+  upstream: (display: string, cause: unknown) =>
+    new DockerApiError(502, `dockscope: upstream ${display} failed: ${describe(cause)}`, 'upstream-error', {
+      cause,
+    }),
+  upstreamStatus: (display: string, status: number, what: string) =>
+    new DockerApiError(
+      502,
+      `dockscope: upstream ${display} answered ${status} while ${what}`,
+      'upstream-error',
+    ),
+} as const;
+
+/** Errno codes and our own messages only: never an echo of upstream bodies. */
+function describe(cause: unknown): string {
+  if (cause && typeof cause === 'object') {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const message = (cause as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'unknown error';
+}
+
+export function errorBody(message: string): string {
+  return JSON.stringify({ message });
+}
+
+/**
+ * Sends a Docker-style error. When the response has already started (a stream was under way),
+ * the only honest signal left is to cut the connection, so the socket is destroyed.
+ */
+export function sendError(res: ServerResponse, error: DockerApiError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = errorBody(error.message);
+  res.writeHead(error.status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The same, written by hand on a raw socket (the upgrade path, where there is no ServerResponse). */
+export function writeSocketError(socket: Duplex, error: DockerApiError): void {
+  const body = errorBody(error.message);
+  const head =
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
+    'Content-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n';
+  socket.end(head + body);
+}
+
+export function asApiError(error: unknown, display: string): DockerApiError {
+  if (error instanceof DockerApiError) return error;
+  return errors.upstream(display, error);
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
+import type { Forward } from '../policy/decide.ts';
+import { EventVisibility } from '../policy/event-visibility.ts';
+import type { ContainerResolver } from '../policy/resolver.ts';
+import { conflictTransform } from '../transforms/conflict.ts';
+import { containerListFilter, isVisibleSummary } from '../transforms/container-list.ts';
+import { filterInspect } from '../transforms/inspect.ts';
+import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
+import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
+import { filterSystemDf } from '../transforms/system-df.ts';
+import { BodyTooLargeError, MAX_BUFFERED_BYTES, parseJson, readBody } from '../upstream/client.ts';
+import { DockerApiError, errors, sendError } from './errors.ts';
+import { responseHeaders } from './headers.ts';
+
+export interface RespondContext {
+  readonly resolver: ContainerResolver;
+  readonly scrubEnvs: boolean;
+  readonly upstreamDisplay: string;
+}
+
+/** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
+type BodyRewrite = (body: unknown, ctx: RespondContext, ref: string) => Promise<unknown | DockerApiError>;
+
+const REWRITES: Partial<Record<Forward['response'], { status: number; rewrite: BodyRewrite }>> = {
+  containerInspect: {
+    status: 200,
+    rewrite: async (body, ctx, ref) => {
+      const outcome = filterInspect(body, ctx.resolver, ctx.scrubEnvs);
+      return outcome.visible ? outcome.body : errors.noSuchContainer(ref);
+    },
+  },
+  networkInspect: { status: 200, rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)) },
+  networkList: { status: 200, rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)) },
+  systemDf: {
+    status: 200,
+    rewrite: async (body, ctx) =>
+      filterSystemDf(body, (summary) => isVisibleSummary((c) => ctx.resolver.isVisible(c), summary)),
+  },
+  conflict: { status: 409, rewrite: async (body) => conflictTransform(body) },
+};
+
+const STREAMS: Partial<Record<Forward['response'], (ctx: RespondContext) => Transform>> = {
+  containerList: (ctx) => containerListFilter((c) => ctx.resolver.isVisible(c)),
+  events: (ctx) => {
+    const events = new EventVisibility(ctx.resolver);
+    return new NdjsonFilter((event) => events.keep(event));
+  },
+};
+
+function visibleId(ctx: RespondContext) {
+  return async (id: string) => {
+    try {
+      return (await ctx.resolver.resolve(id))?.visible ?? false;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Sends the upstream's answer to the client, through the transform the decision asked for. */
+export async function relay(
+  forward: Forward,
+  ref: string,
+  upstreamRes: IncomingMessage,
+  res: ServerResponse,
+  ctx: RespondContext,
+): Promise<void> {
+  const status = upstreamRes.statusCode ?? 502;
+  forward.after?.(status);
+  const stream = STREAMS[forward.response];
+  if (stream && status === 200) {
+    res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
+    // Flush the head at once: a quiet events stream must still show the client it is connected.
+    res.flushHeaders();
+    pipeline(upstreamRes, stream(ctx), res, (error) => {
+      // Headers are out: a broken or malformed stream can only be cut, never patched up.
+      if (error && !res.destroyed) res.destroy();
+    });
+    return;
+  }
+  const rewrite = REWRITES[forward.response];
+  if (rewrite && status === rewrite.status) {
+    let text: string;
+    try {
+      text = await readBody(upstreamRes, MAX_BUFFERED_BYTES);
+    } catch (error) {
+      const why = error instanceof BodyTooLargeError ? 'a body too large to check' : 'an incomplete body';
+      sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, `sending ${why}`));
+      return;
+    }
+    const parsed = parseJson(text);
+    if (parsed === null) {
+      sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'));
+      return;
+    }
+    const result = await rewrite.rewrite(parsed, ctx, ref);
+    if (result instanceof DockerApiError) {
+      sendError(res, result);
+      return;
+    }
+    const out = JSON.stringify(result);
+    const headers = responseHeaders(upstreamRes.rawHeaders, true);
+    headers['Content-Length'] = Buffer.byteLength(out);
+    res.writeHead(status, headers);
+    res.end(out);
+    return;
+  }
+  res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, false));
+  // Streams (logs -f, stats, raw exec) have no length: show the client the head before the first byte.
+  if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders();
+  pipeline(upstreamRes, res, (error) => {
+    if (error && !res.destroyed) res.destroy();
+  });
+}

@@ -1,0 +1,84 @@
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { ContainerWatch } from '../policy/container-watch.ts';
+import { buildVisibility } from '../policy/matcher.ts';
+import { ContainerResolver } from '../policy/resolver.ts';
+import { Upstream } from '../upstream/client.ts';
+import { createApp } from './app.ts';
+import { errorBody } from './errors.ts';
+import { createUpgradeHandler } from './upgrade.ts';
+
+export interface Dockscope {
+  readonly server: http.Server;
+  readonly upstream: Upstream;
+  readonly resolver: ContainerResolver;
+  /** Where it listens: a TCP port or a socket path. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Follow daemon events to invalidate cached decisions (on by default). */
+  readonly watchEvents?: boolean;
+}
+
+/** Builds and starts dockscope for a configuration. */
+export async function startDockscope(
+  config: Config,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<Dockscope> {
+  const upstream = new Upstream(config.upstream);
+  const resolver = new ContainerResolver(upstream, buildVisibility(config.rules), config.cacheTtlMs, log);
+  const app = createApp({ upstream, resolver, scrubEnvs: config.scrubEnvs, log });
+  const server = http.createServer(
+    {
+      // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
+      // upload needs, and long-lived streams (logs -f, events) are never cut by an idle timer.
+      headersTimeout: 30_000,
+      requestTimeout: 0,
+      keepAliveTimeout: 30_000,
+    },
+    app,
+  );
+  server.on('upgrade', createUpgradeHandler({ upstream, resolver, log }));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = errorBody('dockscope: malformed HTTP request');
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, resolver, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if ('socketPath' in config.listen) server.listen(config.listen.socketPath, done);
+    else server.listen(config.listen.port, config.listen.host, done);
+  });
+  watch?.start();
+  const addr = server.address();
+  const address = typeof addr === 'string' ? `unix://${addr}` : addr ? `${addr.address}:${addr.port}` : '';
+  return {
+    server,
+    upstream,
+    resolver,
+    address,
+    close: async () => {
+      watch?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      upstream.agent.destroy();
+    },
+  };
+}

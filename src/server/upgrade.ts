@@ -1,0 +1,174 @@
+import type { IncomingMessage } from 'node:http';
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ContainerResolver } from '../policy/resolver.ts';
+import type { Route } from '../routes/route.ts';
+import type { Upstream } from '../upstream/client.ts';
+import { logPath, newRequestId } from './app.ts';
+import { asApiError, errors, writeSocketError } from './errors.ts';
+import { requestHeadersToDrop } from './headers.ts';
+import { prepare } from './prepare.ts';
+
+export interface UpgradeDeps {
+  readonly upstream: Upstream;
+  readonly resolver: ContainerResolver;
+  readonly log: Logger;
+}
+
+/** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
+const MAX_UPGRADE_BODY = 64 * 1024;
+
+/** Routes the daemon hijacks: exec start and attach. Everything else may not ask for an upgrade. */
+function isHijackRoute(route: Route): boolean {
+  if (route.kind === 'exec') return route.action === 'start';
+  return route.kind === 'container' && (route.rest[0] === 'attach' || route.rest[0] === 'attach/ws');
+}
+
+/**
+ * Docker's hijacked connections (`docker exec -it`, `docker attach`): `POST` with `Upgrade: tcp`,
+ * answered `101 UPGRADED`, then raw bytes both ways with half-close. http-proxy-middleware only proxies
+ * GET WebSocket upgrades, so this is done here: decide first, forward the request, and only after the
+ * upstream's 101 join the two sockets. Until then no byte beyond the request body reaches the
+ * upstream, so a pipelined second request can never slip through unjudged.
+ */
+export function createUpgradeHandler(deps: UpgradeDeps) {
+  const { upstream, resolver, log } = deps;
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const reqLog = log.child({ reqId: newRequestId(), method: req.method, path: logPath(req.url ?? '') });
+    const started = performance.now();
+    let route: Route | undefined;
+    const done = (status: number, decision: string) =>
+      reqLog.info(
+        { route: route?.kind, decision, status, upgrade: true, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    socket.on('error', () => socket.destroy());
+    (async () => {
+      if (req.headers['transfer-encoding'] !== undefined)
+        throw errors.badRequest('an upgrade request must not be chunked');
+      const prepared = await prepare(
+        req.method ?? '',
+        req.url ?? '',
+        () => Promise.reject(errors.badRequest('unexpected body')),
+        { resolver },
+        (r) => {
+          route = r;
+        },
+      );
+      if (!isHijackRoute(prepared.route))
+        throw errors.badRequest('Upgrade is only supported on attach and exec start');
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
+        throw errors.badRequest('invalid Content-Length on an upgrade request');
+      }
+      const { body, extra } = await readExactly(socket, head, length);
+      tunnel(prepared.forward.path, body, extra);
+    })().catch((error: unknown) => {
+      const apiError = asApiError(error, upstream.display);
+      done(apiError.status, apiError.decision);
+      writeSocketError(socket, apiError);
+    });
+
+    function tunnel(path: string, body: Buffer, extra: Buffer): void {
+      const headers: http.OutgoingHttpHeaders = { ...req.headers };
+      for (const name of requestHeadersToDrop(req.headers, true)) delete headers[name];
+      headers['content-length'] = String(body.length);
+      const proxyReq = http.request(upstream.options(req.method ?? 'POST', path, headers, false));
+      proxyReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+        done(res.statusCode ?? 101, 'allowed');
+        socket.write(responseHead(res));
+        if (upstreamHead.length > 0) socket.write(upstreamHead);
+        if (extra.length > 0) upstreamSocket.write(extra);
+        join(socket, upstreamSocket);
+      });
+      proxyReq.on('response', (res) => {
+        // No upgrade (an error from the daemon or the socket proxy): relay it and close.
+        done(res.statusCode ?? 502, 'allowed');
+        const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          const name = (res.rawHeaders[i] ?? '').toLowerCase();
+          if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
+          lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+        }
+        lines.push('Connection: close', '', '');
+        socket.write(lines.join('\r\n'));
+        res.pipe(socket);
+      });
+      proxyReq.on('error', (error) => {
+        const apiError = errors.upstream(upstream.display, error);
+        done(apiError.status, apiError.decision);
+        writeSocketError(socket, apiError);
+      });
+      socket.once('close', () => proxyReq.destroy());
+      proxyReq.end(body);
+    }
+  };
+}
+
+function responseHead(res: IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+  for (let i = 0; i < res.rawHeaders.length; i += 2)
+    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  lines.push('', '');
+  return lines.join('\r\n');
+}
+
+/**
+ * Joins two sockets, keeping half-close: when the client ends its side (stdin EOF), the upstream's
+ * write side is ended and output keeps flowing back until the upstream ends too.
+ */
+function join(client: Duplex, upstreamSocket: Socket): void {
+  upstreamSocket.setNoDelay(true);
+  upstreamSocket.setKeepAlive(true, 30_000);
+  if ('setNoDelay' in client) (client as Socket).setNoDelay(true);
+  if ('setKeepAlive' in client) (client as Socket).setKeepAlive(true, 30_000);
+  client.pipe(upstreamSocket);
+  upstreamSocket.pipe(client);
+  const destroyBoth = () => {
+    client.destroy();
+    upstreamSocket.destroy();
+  };
+  client.on('error', destroyBoth);
+  upstreamSocket.on('error', destroyBoth);
+  // A side that closes completely (not a half-close) ends the pair: no tunnel outlives its peer.
+  client.on('close', () => upstreamSocket.destroy());
+  upstreamSocket.on('close', () => {
+    if (!client.writableEnded) client.end();
+  });
+}
+
+/** Splits the bytes after the request head into the body (Content-Length bytes) and what follows. */
+function readExactly(socket: Duplex, head: Buffer, length: number): Promise<{ body: Buffer; extra: Buffer }> {
+  if (head.length >= length) {
+    return Promise.resolve({ body: head.subarray(0, length), extra: head.subarray(length) });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks = [head];
+    let size = head.length;
+    const timer = setTimeout(() => fail(errors.badRequest('timed out reading the request body')), 30_000);
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= length) {
+        cleanup();
+        socket.pause();
+        const all = Buffer.concat(chunks, size);
+        resolve({ body: all.subarray(0, length), extra: all.subarray(length) });
+      }
+    };
+    const onEnd = () => fail(errors.badRequest('connection closed before the request body was complete'));
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+  });
+}
