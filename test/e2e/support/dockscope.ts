@@ -1,0 +1,32 @@
+import { pino } from 'pino';
+import { loadConfig } from '../../../src/config/config.ts';
+import type { Env } from '../../../src/config/config.ts';
+import { startDockscope } from '../../../src/server/server.ts';
+import type { Dockscope } from '../../../src/server/server.ts';
+
+export interface RunningDockscope {
+  readonly ds: Dockscope;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `tcp://127.0.0.1:PORT`, for DOCKER_HOST */
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts dockscope in this process on a free loopback port, configured like the real one from env. */
+export async function startTestDockscope(
+  env: Env,
+  options: { watchEvents?: boolean } = {},
+): Promise<RunningDockscope> {
+  const config = loadConfig({ LISTEN: '127.0.0.1:0', LOG_LEVEL: 'silent', ...env });
+  const ds = await startDockscope(config, pino({ level: config.logLevel }), options);
+  const port = Number(ds.address.split(':').pop());
+  return {
+    ds,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    host: `tcp://127.0.0.1:${port}`,
+    close: () => ds.close(),
+  };
+}

@@ -1,0 +1,50 @@
+import * as http from 'node:http';
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * Sends one request exactly as given (the path is not normalised, unlike fetch), and reads the whole
+ * answer. For probing path spellings against dockscope and the daemon alike.
+ */
+export function rawRequest(
+  target: { url?: string; socketPath?: string },
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers: http.OutgoingHttpHeaders = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const base: http.RequestOptions = { method, path, headers: { ...headers }, agent: false };
+    if (target.socketPath) base.socketPath = target.socketPath;
+    else {
+      const u = new URL(target.url ?? '');
+      base.host = u.hostname;
+      base.port = Number(u.port);
+    }
+    if (body !== undefined && base.headers) {
+      (base.headers as Record<string, string | number>)['content-length'] = Buffer.byteLength(body);
+      if (!(base.headers as Record<string, unknown>)['content-type']) {
+        (base.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+    }
+    const req = http.request(base, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.setTimeout(20_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function json(res: RawResponse): unknown {
+  return JSON.parse(res.body) as unknown;
+}
