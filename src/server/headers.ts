@@ -53,7 +53,9 @@ export function requestHeadersToDrop(headers: IncomingHttpHeaders, keepUpgrade: 
     drop.delete('connection');
     drop.delete('upgrade');
   }
+  // Framing stays: Node's client re-frames the body it pipes (chunked when there is no length).
   drop.delete('content-length');
+  drop.delete('transfer-encoding');
   drop.delete('host');
   return [...drop].filter((h) => headers[h] !== undefined);
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
-import { startTestDockscope } from './support/dockscope.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
-import { createScenario } from './support/scenario.ts';
+import { startTestDockscope } from './support/dockscope.ts';
 import type { Scenario } from './support/scenario.ts';
+import { createScenario } from './support/scenario.ts';
 
 const dockerHost = inject('dockerHost');
 const image = inject('image');
@@ -39,7 +39,14 @@ describe('the Docker CLI through dockscope, directly on the daemon socket', () =
   });
 
   it('docker ps with a name filter for a hidden container lists nothing', async () => {
-    const out = await dockerOk(proxy.host, ['ps', '-a', '--filter', `name=${s.prefix}-db`, '--format', '{{.Names}}']);
+    const out = await dockerOk(proxy.host, [
+      'ps',
+      '-a',
+      '--filter',
+      `name=${s.prefix}-db`,
+      '--format',
+      '{{.Names}}',
+    ]);
     expect(out.trim()).toBe('');
   });
 
@@ -105,8 +112,12 @@ describe('the Docker CLI through dockscope, directly on the daemon socket', () =
     const stats = await dockerOk(proxy.host, ['stats', '--no-stream', '--format', '{{.Name}}', web.name]);
     expect(stats.trim()).toBe(web.name);
     await dockerOk(proxy.host, ['pause', web.name]);
-    expect((await dockerOk(dockerHost, ['inspect', '--format', '{{.State.Paused}}', web.id])).trim()).toBe('true');
+    expect((await dockerOk(dockerHost, ['inspect', '--format', '{{.State.Paused}}', web.id])).trim()).toBe(
+      'true',
+    );
     await dockerOk(proxy.host, ['unpause', web.id.slice(0, 12)]);
-    expect((await dockerOk(dockerHost, ['inspect', '--format', '{{.State.Paused}}', web.id])).trim()).toBe('false');
+    expect((await dockerOk(dockerHost, ['inspect', '--format', '{{.State.Paused}}', web.id])).trim()).toBe(
+      'false',
+    );
   });
 });

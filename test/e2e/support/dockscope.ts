@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { loadConfig } from '../../../src/config/config.ts';
 import type { Env } from '../../../src/config/config.ts';
-import { startDockscope } from '../../../src/server/server.ts';
+import { loadConfig } from '../../../src/config/config.ts';
 import type { Dockscope } from '../../../src/server/server.ts';
+import { startDockscope } from '../../../src/server/server.ts';
 
 export interface RunningDockscope {
   readonly ds: Dockscope;

@@ -22,8 +22,19 @@ export interface Fixture {
 }
 
 /** Creates (and starts) a container directly on the daemon, with no network, as the tests' ground truth. */
-export async function createContainer(dockerHost: string, image: string, spec: ContainerSpec): Promise<Fixture> {
-  const args = [spec.createOnly ? 'create' : 'run', ...(spec.createOnly ? [] : ['-d']), '--network', 'none', '--name', spec.name];
+export async function createContainer(
+  dockerHost: string,
+  image: string,
+  spec: ContainerSpec,
+): Promise<Fixture> {
+  const args = [
+    spec.createOnly ? 'create' : 'run',
+    ...(spec.createOnly ? [] : ['-d']),
+    '--network',
+    'none',
+    '--name',
+    spec.name,
+  ];
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push('--label', `${k}=${v}`);
   for (const [k, v] of Object.entries(spec.env ?? {})) args.push('--env', `${k}=${v}`);
   args.push(image, ...(spec.cmd ?? ['sh', '-c', `echo log-of-${spec.name}; exec sleep 3600`]));
@@ -38,7 +49,11 @@ export async function removeContainers(dockerHost: string, names: readonly strin
 }
 
 /** Waits until `probe` returns true (polling), or fails with `what`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return;

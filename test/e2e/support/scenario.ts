@@ -1,5 +1,5 @@
-import { createContainer, removeContainers, uniquePrefix } from './fixtures.ts';
 import type { Fixture } from './fixtures.ts';
+import { createContainer, removeContainers, uniquePrefix } from './fixtures.ts';
 
 /**
  * The standard cast: containers visible by name, by label key, by label key=value, and hidden ones
@@ -49,6 +49,10 @@ export async function createScenario(dockerHost: string, image: string, base = '
       return f;
     },
     secretOf: (f) => secret(f.name),
-    cleanup: () => removeContainers(dockerHost, all.map((f) => f.name)),
+    cleanup: () =>
+      removeContainers(
+        dockerHost,
+        all.map((f) => f.name),
+      ),
   };
 }
