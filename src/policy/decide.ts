@@ -13,7 +13,10 @@ export type ResponseKind =
   | 'networkList'
   | 'networkInspect'
   | 'systemDf'
-  | 'conflict';
+  | 'conflict'
+  | 'info'
+  /** An error message may name containers (volume or image in use): hidden ids are cut out. */
+  | 'errorIds';
 
 /** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
 export interface Forward {
@@ -46,13 +49,17 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
   const { resolver } = ctx;
   switch (route.kind) {
     case 'plain':
-      return { path: raw, response: 'raw' };
+      // Removing a volume, image or network that is in use answers with the ids of the users.
+      return { path: raw, response: input.method === 'DELETE' ? 'errorIds' : 'raw' };
     case 'refused':
       throw errors.refused(route.reason);
     case 'containerList':
+      await checkListFilters(input.target, resolver);
       return { path: raw, response: 'containerList' };
     case 'events':
       return { path: raw, response: 'events' };
+    case 'info':
+      return { path: raw, response: 'info' };
     case 'systemDf':
       return { path: raw, response: 'systemDf' };
     case 'networkList':
@@ -88,6 +95,31 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       }
       const facts = await resolver.requireVisible(body.Container);
       return { path: raw, response: 'raw', body: { ...body, Container: facts.id } };
+    }
+  }
+}
+
+/**
+ * `before` and `since` filters of the container list name a container: a hidden one must fail as a
+ * missing one does, or the answer (error or not) would reveal that it exists.
+ */
+async function checkListFilters(target: RequestTarget, resolver: ContainerResolver): Promise<void> {
+  const raw = target.query.get('filters');
+  if (!raw) return;
+  let filters: unknown;
+  try {
+    filters = JSON.parse(raw);
+  } catch {
+    throw errors.badRequest('filters is not valid JSON');
+  }
+  if (!isObject(filters)) throw errors.badRequest('filters must be a JSON object');
+  for (const key of ['before', 'since']) {
+    const value = filters[key];
+    // Two forms exist: {"before":{"ref":true}} (current) and {"before":["ref"]} (legacy).
+    const refs = Array.isArray(value) ? value : isObject(value) ? Object.keys(value) : [];
+    for (const ref of refs) {
+      if (typeof ref !== 'string') throw errors.badRequest(`filter ${key} must name containers`);
+      await resolver.requireVisible(ref);
     }
   }
 }

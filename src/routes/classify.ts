@@ -38,7 +38,7 @@ const CONTAINER_ACTIONS_POST =
 const RULES: readonly Rule[] = [
   rule('GET|HEAD', '/_ping', plain('system')),
   rule('GET', '/version', plain('system')),
-  rule('GET', '/info', plain('system')),
+  rule('GET', '/info', () => ({ kind: 'info' })),
   rule('POST', '/auth', plain('system')),
   rule('GET', '/events', () => ({ kind: 'events' })),
   rule('GET', '/system/df', () => ({ kind: 'systemDf' })),

@@ -13,6 +13,8 @@ export type Route =
   | { readonly kind: 'container'; readonly ref: string; readonly rest: readonly string[] }
   | { readonly kind: 'exec'; readonly id: string; readonly action: 'start' | 'resize' | 'json' }
   | { readonly kind: 'events' }
+  /** `/info`: its container counts are replaced by the counts of visible containers. */
+  | { readonly kind: 'info' }
   | { readonly kind: 'networkList' }
   | { readonly kind: 'networkInspect'; readonly id: string }
   | { readonly kind: 'networkConnect'; readonly id: string; readonly action: 'connect' | 'disconnect' }

@@ -13,12 +13,43 @@ export interface Prepared {
 const METHOD = /^[A-Z]+$/;
 
 /**
+ * Below API 1.24 the daemon still takes a HostConfig on `start` and serves `/copy`: old request
+ * shapes dockscope does not judge. The CLI and client libraries negotiate far newer versions.
+ */
+export const MIN_API_VERSION = '1.24';
+
+/** Compares dotted versions numerically, as the daemon does ("1.041" is 1.41). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Bodies the daemon would read differently from dockscope: a form-encoded POST body overrides the
+ * query in Go's ParseForm (so `?networkmode=` could be replaced after the check), and newer daemons
+ * hand any `application/grpc` request to BuildKit whatever its path.
+ */
+function checkContentType(contentType: string | undefined): void {
+  const type = (contentType ?? '').toLowerCase();
+  if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
+    throw errors.badRequest('form-encoded request bodies are not accepted');
+  }
+  if (type.startsWith('application/grpc')) throw errors.refused('gRPC requests are refused');
+}
+
+/**
  * The whole decision for one request, shared by plain and upgraded requests: parse the target the way
  * the daemon would, classify it, and decide. Throws a DockerApiError for anything refused.
  */
 export async function prepare(
   method: string,
   url: string,
+  contentType: string | undefined,
   readJsonBody: () => Promise<unknown>,
   ctx: DecideContext,
   onRoute?: (route: Route) => void,
@@ -31,6 +62,12 @@ export async function prepare(
     if (error instanceof TargetError) throw errors.badRequest(error.message);
     throw error;
   }
+  if (target.version !== null && compareVersions(target.version, MIN_API_VERSION) < 0) {
+    throw errors.badRequest(
+      `client version ${target.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
+  }
+  checkContentType(contentType);
   const route = classify(method, target);
   if (!route) throw errors.unknownRoute(method, target.path);
   onRoute?.(route);

@@ -4,8 +4,10 @@ import { pipeline } from 'node:stream';
 import type { Forward } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { conflictTransform } from '../transforms/conflict.ts';
+import { conflictTransform, scrubErrorIds } from '../transforms/conflict.ts';
 import { containerListFilter, isVisibleSummary } from '../transforms/container-list.ts';
+import type { ContainerCounts } from '../transforms/info.ts';
+import { rewriteInfoCounts } from '../transforms/info.ts';
 import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
@@ -18,27 +20,37 @@ export interface RespondContext {
   readonly resolver: ContainerResolver;
   readonly scrubEnvs: boolean;
   readonly upstreamDisplay: string;
+  readonly countVisible: () => Promise<ContainerCounts>;
 }
 
 /** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
 type BodyRewrite = (body: unknown, ctx: RespondContext, ref: string) => Promise<unknown | DockerApiError>;
 
-const REWRITES: Partial<Record<Forward['response'], { status: number; rewrite: BodyRewrite }>> = {
+const OK = (status: number) => status === 200;
+
+const REWRITES: Partial<
+  Record<Forward['response'], { applies: (status: number) => boolean; rewrite: BodyRewrite }>
+> = {
   containerInspect: {
-    status: 200,
+    applies: OK,
     rewrite: async (body, ctx, ref) => {
       const outcome = filterInspect(body, ctx.resolver, ctx.scrubEnvs);
       return outcome.visible ? outcome.body : errors.noSuchContainer(ref);
     },
   },
-  networkInspect: { status: 200, rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)) },
-  networkList: { status: 200, rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)) },
+  networkInspect: { applies: OK, rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)) },
+  networkList: { applies: OK, rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)) },
   systemDf: {
-    status: 200,
+    applies: OK,
     rewrite: async (body, ctx) =>
       filterSystemDf(body, (summary) => isVisibleSummary((c) => ctx.resolver.isVisible(c), summary)),
   },
-  conflict: { status: 409, rewrite: async (body) => conflictTransform(body) },
+  info: { applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
+  conflict: { applies: (status) => status === 409, rewrite: async (body) => conflictTransform(body) },
+  errorIds: {
+    applies: (status) => status >= 400,
+    rewrite: (body, ctx) => scrubErrorIds(body, visibleId(ctx)),
+  },
 };
 
 const STREAMS: Partial<Record<Forward['response'], (ctx: RespondContext) => Transform>> = {
@@ -81,7 +93,7 @@ export async function relay(
     return;
   }
   const rewrite = REWRITES[forward.response];
-  if (rewrite && status === rewrite.status) {
+  if (rewrite?.applies(status)) {
     let text: string;
     try {
       text = await readBody(upstreamRes, MAX_BUFFERED_BYTES);

@@ -51,6 +51,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const prepared = await prepare(
         req.method ?? '',
         req.url ?? '',
+        req.headers['content-type'],
         () => Promise.reject(errors.badRequest('unexpected body')),
         { resolver },
         (r) => {

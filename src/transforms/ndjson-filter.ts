@@ -34,6 +34,9 @@ export class NdjsonFilter extends Transform {
   async #consume(chunk: Buffer): Promise<void> {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      if (this.#pendingBytes + (nl - start) > this.#maxLineBytes) {
+        throw new Error(`upstream line is longer than ${this.#maxLineBytes} bytes`);
+      }
       const line = this.#take(chunk.subarray(start, nl));
       start = nl + 1;
       await this.#emit(line);

@@ -20,6 +20,9 @@ export function parseUpstreamUrl(value: string): UpstreamTarget {
   if (url.protocol !== 'http:' && url.protocol !== 'tcp:') {
     throw new Error(`scheme "${url.protocol}" is not supported (use http://, tcp:// or unix://)`);
   }
+  if (value.includes('?') || value.includes('#'))
+    throw new Error(`"${value}" must not have a query or fragment`);
+  if (url.port === '0') throw new Error(`port 0 is not a port to connect to`);
   if (url.username || url.password) throw new Error('credentials in the URL are not supported');
   if (url.pathname !== '/' && url.pathname !== '') throw new Error(`"${value}" must not have a path`);
   if (url.search || url.hash) throw new Error(`"${value}" must not have a query or fragment`);

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import type { Config, Env, ListenAddress } from '../../../src/config/config.ts';
+import {
+  ConfigError,
+  DEFAULT_LISTEN,
+  DEFAULT_PROXY_URL,
+  loadConfig,
+  parseBoolean,
+  parseDuration,
+  parseListen,
+} from '../../../src/config/config.ts';
+
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not throw`);
+}
+
+describe('loadConfig: defaults', () => {
+  const defaults: Config = {
+    upstream: { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' },
+    listen: { host: '0.0.0.0', port: 2375 },
+    rules: { names: [], labels: [] },
+    scrubEnvs: false,
+    logLevel: 'info',
+    cacheTtlMs: 2000,
+  };
+
+  it.each<[string, Env]>([
+    ['empty environment', {}],
+    [
+      'empty strings',
+      {
+        PROXY_URL: '',
+        LISTEN: '',
+        CONTAINER_NAMES: '',
+        CONTAINER_LABELS: '',
+        SCRUB_ENVS: '',
+        LOG_LEVEL: '',
+        CACHE_TTL: '',
+      },
+    ],
+    [
+      'blank strings',
+      {
+        PROXY_URL: '  ',
+        LISTEN: ' ',
+        CONTAINER_NAMES: ' ',
+        CONTAINER_LABELS: ' ',
+        SCRUB_ENVS: ' ',
+        LOG_LEVEL: ' ',
+        CACHE_TTL: ' ',
+      },
+    ],
+    ['unrelated variables', { PATH: '/bin', HOME: '/root' }],
+  ])('%s', (_label, env) => {
+    expect(loadConfig(env)).toEqual(defaults);
+  });
+
+  it('the defaults are the documented constants', () => {
+    expect([DEFAULT_PROXY_URL, DEFAULT_LISTEN]).toEqual(['unix:///var/run/docker.sock', '0.0.0.0:2375']);
+  });
+
+  it('the configuration is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { scrubEnvs: boolean }).scrubEnvs = true;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('loadConfig: values', () => {
+  it.each<[string, Env, Partial<Config>]>([
+    [
+      'PROXY_URL unix',
+      { PROXY_URL: 'unix:///run/docker.sock' },
+      { upstream: { kind: 'unix', socketPath: '/run/docker.sock', display: 'unix:///run/docker.sock' } },
+    ],
+    [
+      'PROXY_URL http',
+      { PROXY_URL: 'http://socket-proxy:2375' },
+      { upstream: { kind: 'tcp', host: 'socket-proxy', port: 2375, display: 'http://socket-proxy:2375' } },
+    ],
+    [
+      'PROXY_URL tcp, trimmed',
+      { PROXY_URL: ' tcp://docker:2376 ' },
+      { upstream: { kind: 'tcp', host: 'docker', port: 2376, display: 'http://docker:2376' } },
+    ],
+    ['LISTEN host:port', { LISTEN: '127.0.0.1:8080' }, { listen: { host: '127.0.0.1', port: 8080 } }],
+    [
+      'LISTEN unix',
+      { LISTEN: 'unix:///tmp/dockscope.sock' },
+      { listen: { socketPath: '/tmp/dockscope.sock' } },
+    ],
+    [
+      'CONTAINER_NAMES and CONTAINER_LABELS',
+      {
+        CONTAINER_NAMES: 'homepage, uptime-kuma',
+        CONTAINER_LABELS: 'homepage.group,com.example.expose=true',
+      },
+      {
+        rules: {
+          names: ['homepage', 'uptime-kuma'],
+          labels: [{ key: 'homepage.group' }, { key: 'com.example.expose', value: 'true' }],
+        },
+      },
+    ],
+    ['SCRUB_ENVS true', { SCRUB_ENVS: 'true' }, { scrubEnvs: true }],
+    ['SCRUB_ENVS 0', { SCRUB_ENVS: '0' }, { scrubEnvs: false }],
+    ['LOG_LEVEL debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+    ['LOG_LEVEL upper case', { LOG_LEVEL: 'WARN' }, { logLevel: 'warn' }],
+    ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, { logLevel: 'silent' }],
+    ['CACHE_TTL seconds', { CACHE_TTL: '5s' }, { cacheTtlMs: 5000 }],
+    ['CACHE_TTL 0', { CACHE_TTL: '0' }, { cacheTtlMs: 0 }],
+  ])('%s', (_label, env, expected) => {
+    expect(loadConfig(env)).toMatchObject(expected);
+  });
+});
+
+describe('loadConfig: errors name the variable', () => {
+  it.each<[string, string, string]>([
+    ['PROXY_URL', 'ftp://x', 'scheme "ftp:" is not supported'],
+    ['PROXY_URL', 'unix://relative', '"unix://relative" needs an absolute socket path'],
+    ['PROXY_URL', 'http://host:99999', '"http://host:99999" is not a URL'],
+    ['PROXY_URL', 'http://user:pw@h:1', 'credentials in the URL are not supported'],
+    ['PROXY_URL', 'http://h:1/path', '"http://h:1/path" must not have a path'],
+    ['LISTEN', 'nonsense', '"nonsense" is not host:port'],
+    ['LISTEN', '0.0.0.0:70000', 'port 70000 is out of range 0-65535'],
+    ['LISTEN', 'unix://relative.sock', '"unix://relative.sock" needs an absolute socket path'],
+    ['SCRUB_ENVS', 'maybe', '"maybe" is not a boolean (true or false)'],
+    ['LOG_LEVEL', 'loud', '"loud" is not one of fatal, error, warn, info, debug, trace, silent'],
+    ['CONTAINER_NAMES', 'a,,b', 'entry 2 of "a,,b" is empty'],
+    ['CONTAINER_LABELS', 'a,,b', 'entry 2 of "a,,b" is empty'],
+    ['CONTAINER_LABELS', '=v', 'entry "=v" has an empty label key'],
+    ['CONTAINER_LABELS', 'k=', 'entry "k=" has an empty value'],
+    ['CACHE_TTL', 'soon', '"soon" is not a duration'],
+    ['CACHE_TTL', '1h', '"1h" is not a duration'],
+    ['CACHE_TTL', '-1', '"-1" is not a duration'],
+  ])('%s=%s', (variable, value, problem) => {
+    const error = configError({ [variable]: value });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.name).toBe('ConfigError');
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).toContain(problem);
+    expect(error.message).toMatch(new RegExp(`\\. Example: ${variable}=\\S`));
+  });
+
+  it('a full message reads: variable, problem, example', () => {
+    expect(configError({ SCRUB_ENVS: 'maybe' }).message).toBe(
+      'SCRUB_ENVS: "maybe" is not a boolean (true or false). Example: SCRUB_ENVS=true',
+    );
+    expect(configError({ PROXY_URL: 'ftp://x' }).message).toBe(
+      'PROXY_URL: scheme "ftp:" is not supported (use http://, tcp:// or unix://). Example: PROXY_URL=http://socket-proxy:2375',
+    );
+  });
+});
+
+describe('parseListen', () => {
+  it.each<[string, ListenAddress]>([
+    ['0.0.0.0:2375', { host: '0.0.0.0', port: 2375 }],
+    ['localhost:80', { host: 'localhost', port: 80 }],
+    [':2375', { host: '0.0.0.0', port: 2375 }],
+    ['[::]:2375', { host: '::', port: 2375 }],
+    ['[::1]:0', { host: '::1', port: 0 }],
+    ['host:65535', { host: 'host', port: 65535 }],
+    ['unix:///run/dockscope.sock', { socketPath: '/run/dockscope.sock' }],
+  ])('%s', (value, expected) => {
+    expect(parseListen(value)).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    ['nonsense', '"nonsense" is not host:port'],
+    ['2375', '"2375" is not host:port'],
+    ['host:', '"host:" is not host:port'],
+    ['host:123456', '"host:123456" is not host:port'],
+    ['::1:2375', '"::1:2375" is not host:port'],
+    ['http://h:1', '"http://h:1" is not host:port'],
+    ['host:65536', 'port 65536 is out of range 0-65535'],
+    ['host:70000', 'port 70000 is out of range 0-65535'],
+    ['unix://x.sock', '"unix://x.sock" needs an absolute socket path'],
+  ])('%j is refused: %s', (value, message) => {
+    expect(() => parseListen(value)).toThrow(new Error(message));
+  });
+});
+
+describe('parseBoolean', () => {
+  it.each<[string | undefined, boolean, boolean]>([
+    [undefined, false, false],
+    [undefined, true, true],
+    ['', true, true],
+    ['true', false, true],
+    ['TRUE', false, true],
+    [' yes ', false, true],
+    ['1', false, true],
+    ['on', false, true],
+    ['false', true, false],
+    ['0', true, false],
+    ['No', true, false],
+    ['off', true, false],
+  ])('%j (fallback %s) => %s', (value, fallback, expected) => {
+    expect(parseBoolean('X', value, fallback)).toBe(expected);
+  });
+
+  it.each(['maybe', '2', 'y', 'truee'])('%j is refused naming the variable', (value) => {
+    expect(() => parseBoolean('SCRUB_ENVS', value, false)).toThrow(
+      new ConfigError('SCRUB_ENVS', `"${value}" is not a boolean (true or false)`, 'true'),
+    );
+  });
+});
+
+describe('parseDuration', () => {
+  it.each<[string | undefined, number]>([
+    [undefined, 1234],
+    ['', 1234],
+    ['0', 0],
+    ['750', 750],
+    ['500ms', 500],
+    ['2s', 2000],
+    ['1m', 60_000],
+    [' 3s ', 3000],
+  ])('%j => %i', (value, expected) => {
+    expect(parseDuration('CACHE_TTL', value, 1234)).toBe(expected);
+  });
+
+  it.each(['soon', '1.5s', '2 s', '1h', '-1', 's', '2S', '1e3'])(
+    '%j is refused naming the variable',
+    (value) => {
+      expect(() => parseDuration('CACHE_TTL', value, 0)).toThrow(
+        new ConfigError('CACHE_TTL', `"${value}" is not a duration`, '2s'),
+      );
+    },
+  );
+});

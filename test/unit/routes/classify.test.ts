@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { classify, UNKNOWN } from '../../../src/routes/classify.ts';
+import type { Route } from '../../../src/routes/route.ts';
+import { parseTarget } from '../../../src/routes/target.ts';
+
+const route = (method: string, raw: string): Route | null => classify(method, parseTarget(raw));
+
+describe('classify: routes with a fixed meaning', () => {
+  it.each<[string, string, Route]>([
+    ['GET', '/_ping', { kind: 'plain', family: 'system' }],
+    ['HEAD', '/_ping', { kind: 'plain', family: 'system' }],
+    ['GET', '/version', { kind: 'plain', family: 'system' }],
+    ['GET', '/info', { kind: 'info' }],
+    ['POST', '/auth', { kind: 'plain', family: 'system' }],
+    ['GET', '/events', { kind: 'events' }],
+    ['GET', '/v1.41/events?since=1', { kind: 'events' }],
+    ['GET', '/system/df', { kind: 'systemDf' }],
+    ['GET', '/containers/json', { kind: 'containerList' }],
+    ['GET', '/v1.41/containers/json?all=1', { kind: 'containerList' }],
+    ['POST', '/containers/create', { kind: 'containerCreate' }],
+    ['POST', '/commit', { kind: 'commit' }],
+    ['POST', '/build', { kind: 'build' }],
+    ['POST', '/build/prune', { kind: 'plain', family: 'build' }],
+    ['POST', '/build/cancel', { kind: 'plain', family: 'build' }],
+    ['GET', '/images/json', { kind: 'plain', family: 'images' }],
+    ['GET', '/images/search', { kind: 'plain', family: 'images' }],
+    ['POST', '/images/create', { kind: 'plain', family: 'images' }],
+    ['GET', '/images/library/busybox:latest/json', { kind: 'plain', family: 'images' }],
+    ['GET', '/images/registry:5000/team/app:1/history', { kind: 'plain', family: 'images' }],
+    ['POST', '/images/busybox/tag', { kind: 'plain', family: 'images' }],
+    ['DELETE', '/images/library/busybox:latest', { kind: 'plain', family: 'images' }],
+    ['GET', '/distribution/library/busybox/json', { kind: 'plain', family: 'images' }],
+    ['GET', '/networks', { kind: 'networkList' }],
+    ['POST', '/networks/create', { kind: 'plain', family: 'networks' }],
+    ['POST', '/networks/prune', { kind: 'plain', family: 'networks' }],
+    ['GET', '/networks/x', { kind: 'networkInspect', id: 'x' }],
+    ['DELETE', '/networks/x', { kind: 'plain', family: 'networks' }],
+    ['POST', '/networks/x/connect', { kind: 'networkConnect', id: 'x', action: 'connect' }],
+    ['POST', '/networks/x/disconnect', { kind: 'networkConnect', id: 'x', action: 'disconnect' }],
+    ['GET', '/volumes', { kind: 'plain', family: 'volumes' }],
+    ['POST', '/volumes/create', { kind: 'plain', family: 'volumes' }],
+    ['GET', '/volumes/data', { kind: 'plain', family: 'volumes' }],
+    ['DELETE', '/volumes/data', { kind: 'plain', family: 'volumes' }],
+    ['GET', '/plugins', { kind: 'plain', family: 'plugins' }],
+    ['GET', '/plugins/vieux/sshfs:latest/json', { kind: 'plain', family: 'plugins' }],
+    ['GET', '/swarm', { kind: 'plain', family: 'swarm' }],
+    ['POST', '/swarm/init', { kind: 'plain', family: 'swarm' }],
+    ['GET', '/nodes', { kind: 'plain', family: 'swarm' }],
+    ['GET', '/services/s1', { kind: 'plain', family: 'swarm' }],
+    ['POST', '/services/s1/update', { kind: 'plain', family: 'swarm' }],
+  ])('%s %s', (method, raw, expected) => {
+    expect(route(method, raw)).toEqual(expected);
+  });
+});
+
+describe('classify: container routes', () => {
+  it.each<[string, string, string, string[]]>([
+    ['GET', '/containers/abc/json', 'abc', ['json']],
+    // "json" is a valid container name: /containers/json/json inspects it.
+    ['GET', '/containers/json/json', 'json', ['json']],
+    ['GET', '/containers/create/json', 'create', ['json']],
+    ['GET', '/containers/prune/json', 'prune', ['json']],
+    ['GET', '/v1.41/containers/abc/json', 'abc', ['json']],
+    ['GET', '/containers/%61bc/json', 'abc', ['json']],
+    ['GET', '/containers/abc/logs', 'abc', ['logs']],
+    ['GET', '/containers/abc/top', 'abc', ['top']],
+    ['GET', '/containers/abc/stats', 'abc', ['stats']],
+    ['GET', '/containers/abc/changes', 'abc', ['changes']],
+    ['GET', '/containers/abc/export', 'abc', ['export']],
+    ['GET', '/containers/abc/archive', 'abc', ['archive']],
+    ['HEAD', '/containers/abc/archive', 'abc', ['archive']],
+    ['PUT', '/containers/abc/archive', 'abc', ['archive']],
+    ['GET', '/containers/abc/attach/ws', 'abc', ['attach/ws']],
+    ['GET', '/containers/abc/checkpoints', 'abc', ['checkpoints']],
+    ['POST', '/containers/abc/start', 'abc', ['start']],
+    ['POST', '/containers/abc/stop', 'abc', ['stop']],
+    ['POST', '/containers/abc/kill', 'abc', ['kill']],
+    ['POST', '/containers/abc/wait', 'abc', ['wait']],
+    ['POST', '/containers/abc/attach', 'abc', ['attach']],
+    ['POST', '/containers/abc/exec', 'abc', ['exec']],
+    ['POST', '/containers/abc/rename', 'abc', ['rename']],
+    ['POST', '/containers/abc/update', 'abc', ['update']],
+    ['POST', '/containers/abc/checkpoints', 'abc', ['checkpoints']],
+    ['DELETE', '/containers/abc', 'abc', []],
+    ['DELETE', '/containers/json', 'json', []],
+    // Only POST /containers/prune is the prune route; DELETE names a container called "prune".
+    ['DELETE', '/containers/prune', 'prune', []],
+    ['DELETE', '/containers/abc/checkpoints/cp1', 'abc', ['checkpoints', 'cp1']],
+  ])('%s %s => ref %j rest %j', (method, raw, ref, rest) => {
+    expect(route(method, raw)).toEqual({ kind: 'container', ref, rest });
+  });
+});
+
+describe('classify: exec routes', () => {
+  it.each<[string, string, string, 'start' | 'resize' | 'json']>([
+    ['POST', '/exec/ID/start', 'ID', 'start'],
+    ['POST', '/exec/ID/resize', 'ID', 'resize'],
+    ['GET', '/exec/ID/json', 'ID', 'json'],
+    ['POST', '/v1.41/exec/0123abc/start', '0123abc', 'start'],
+  ])('%s %s => exec %j %s', (method, raw, id, action) => {
+    expect(route(method, raw)).toEqual({ kind: 'exec', id, action });
+  });
+});
+
+describe('classify: refused on purpose', () => {
+  it.each<[string, string, string]>([
+    ['POST', '/containers/prune', 'pruning would remove containers this client cannot see'],
+    ['GET', '/tasks', 'swarm tasks reveal the containers behind them'],
+    ['GET', '/tasks/t1', 'swarm tasks reveal the containers behind them'],
+    ['GET', '/tasks/t1/logs', 'swarm tasks reveal the containers behind them'],
+    ['GET', '/services/s1/logs', 'service logs come from containers dockscope cannot scope'],
+    ['POST', '/session', 'buildkit sessions open a raw tunnel to the daemon that dockscope cannot judge'],
+    ['POST', '/grpc', 'the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'],
+    ['GET', '/grpc', 'the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'],
+  ])('%s %s', (method, raw, reason) => {
+    expect(route(method, raw)).toEqual({ kind: 'refused', reason });
+  });
+});
+
+describe('classify: unknown requests are refused (null)', () => {
+  it('UNKNOWN is null', () => {
+    expect(UNKNOWN).toBeNull();
+  });
+
+  it.each<[string, string]>([
+    // Unknown paths.
+    ['GET', '/'],
+    ['GET', '/nope'],
+    ['GET', '/v1.41'],
+    ['GET', '/containers'],
+    ['GET', '/containers/abc'],
+    ['GET', '/containers/abc/unknown'],
+    ['GET', '/containers/abc/attach'],
+    ['GET', '/containers/abc/attach/ws/x'],
+    ['GET', '/images'],
+    ['GET', '/exec/ID'],
+    ['GET', '/exec/ID/start'],
+    // Routing is case-sensitive, like the daemon's.
+    ['GET', '/Containers/json'],
+    ['GET', '/containers/JSON'],
+    ['GET', '/containers/abc/JSON'],
+    ['POST', '/containers/abc/Start'],
+    // Wrong methods.
+    ['POST', '/containers/json'],
+    ['HEAD', '/containers/json'],
+    ['PUT', '/containers/json'],
+    ['GET', '/containers/prune'],
+    ['GET', '/containers/create'],
+    ['GET', '/containers/abc/start'],
+    ['POST', '/containers/abc/logs'],
+    ['HEAD', '/containers/abc/json'],
+    ['PUT', '/containers/abc'],
+    ['GET', '/exec/ID/resize'],
+    ['POST', '/exec/ID/json'],
+    ['POST', '/events'],
+    ['HEAD', '/version'],
+    ['get', '/containers/json'],
+    ['OPTIONS', '/containers/json'],
+    ['POST', '/tasks'],
+    // Multi-segment container references are never guessed (the daemon would read "a/b" as the name).
+    ['GET', '/containers/a/b/json'],
+    ['POST', '/containers/a/b/start'],
+    ['DELETE', '/containers/a/b'],
+    ['GET', '/containers/a/b/logs'],
+    ['GET', '/containers/abc/logs/json'],
+    ['GET', '/containers/json/json/json'],
+    ['PUT', '/containers/a/b/archive'],
+    ['POST', '/exec/a/b/start'],
+    ['GET', '/networks/a/b'],
+    ['POST', '/networks/a/b/connect'],
+    ['DELETE', '/containers/abc/checkpoints'],
+  ])('%s %s', (method, raw) => {
+    expect(route(method, raw)).toBeNull();
+  });
+});

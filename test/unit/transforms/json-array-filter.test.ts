@@ -1,0 +1,182 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { JsonArrayFilter } from '../../../src/transforms/json-array-filter.ts';
+
+interface Outcome {
+  readonly out: string;
+  readonly error: Error | null;
+  readonly kept: number;
+  readonly dropped: number;
+}
+
+async function run(chunks: readonly Buffer[], keep: (e: unknown) => boolean, max?: number): Promise<Outcome> {
+  const filter = max === undefined ? new JsonArrayFilter(keep) : new JsonArrayFilter(keep, max);
+  const parts: Buffer[] = [];
+  let error: Error | null = null;
+  try {
+    await pipeline(Readable.from(chunks), filter, async (source: AsyncIterable<Buffer | string>) => {
+      for await (const part of source) parts.push(Buffer.from(part));
+    });
+  } catch (e) {
+    error = e as Error;
+  }
+  return { out: Buffer.concat(parts).toString('utf8'), error, kept: filter.kept, dropped: filter.dropped };
+}
+
+/** Every way to cut the input in two (including not at all), plus one byte per chunk. */
+function splits(input: string): { label: string; chunks: Buffer[] }[] {
+  const bytes = Buffer.from(input, 'utf8');
+  const out: { label: string; chunks: Buffer[] }[] = [];
+  for (let i = 0; i <= bytes.length; i++) {
+    out.push({ label: `split at byte ${i}`, chunks: [bytes.subarray(0, i), bytes.subarray(i)] });
+  }
+  out.push({ label: 'one byte per chunk', chunks: [...bytes].map((b) => Buffer.from([b])) });
+  return out;
+}
+
+const hasKeepName = (e: unknown): boolean => {
+  const names = (e as { Names?: unknown }).Names;
+  return Array.isArray(names) && names.some((n) => typeof n === 'string' && n.includes('keep'));
+};
+
+// Raw JSON texts of elements, each chosen to trip a naive scanner.
+const E = {
+  plain: '{"Id":"a","Names":["/keep-1"]}',
+  bracesInString: '{"Id":"b","Names":["/drop-1"],"Labels":{"x":"}{][,"}}',
+  escapedQuote: String.raw`{"Id":"c","Names":["/keep-\"quoted}\""],"Nested":{"a":[1,{"b":[]},[[{}]]]}}`,
+  trailingBackslash: String.raw`{"Id":"d","Names":["/keep-ü😀"],"Path":"C:\\dir\\","Q":"\"}]"}`,
+  unicodeEscape: String.raw`{"Id":"e","Names":["/drop-\u0041\u00e9"],"S":"\\\""}`,
+  whitespaceInside: '{ "Id" : "f" ,\n  "Names" : [ "/keep-ws" ] }',
+  dropNested: '{"Id":"g","Names":["/drop-2"],"Deep":{"a":{"b":{"c":["keep","}"]}}}}',
+};
+
+describe('JsonArrayFilter: filtering at every chunk boundary', () => {
+  const all = Object.values(E);
+  const kept = all.filter((raw) => hasKeepName(JSON.parse(raw)));
+
+  it.each<[string, string, string]>([
+    ['empty list', '[]', '[]'],
+    ['empty list with whitespace', ' \r\n\t[ \n ]\n ', '[]'],
+    ['one kept element', `[${E.plain}]`, `[${E.plain}]`],
+    ['one dropped element', `[${E.bracesInString}]`, '[]'],
+    ['all dropped', `[${E.bracesInString},${E.unicodeEscape},${E.dropNested}]`, '[]'],
+    ['mixed, compact', `[${all.join(',')}]`, `[${kept.join(',')}]`],
+    ['mixed, spaced', `\n[\n  ${all.join(' ,\n  ')}\t\r\n]\n`, `[${kept.join(',')}]`],
+    ['dropped first, kept last', `[${E.dropNested},${E.trailingBackslash}]`, `[${E.trailingBackslash}]`],
+  ])('%s', async (_label, input, expected) => {
+    const expectedValue = JSON.parse(expected) as unknown;
+    for (const { label, chunks } of splits(input)) {
+      const result = await run(chunks, hasKeepName);
+      expect(result.error, label).toBeNull();
+      expect(result.out, label).toBe(expected);
+      expect(JSON.parse(result.out), label).toEqual(expectedValue);
+    }
+  });
+
+  it('counts kept and dropped elements', async () => {
+    const result = await run([Buffer.from(`[${all.join(',')}]`)], hasKeepName);
+    expect(result).toMatchObject({ kept: kept.length, dropped: all.length - kept.length });
+    expect(kept.length).toBe(4);
+  });
+
+  it('hands the parsed element to keep', async () => {
+    const seen: unknown[] = [];
+    await run([Buffer.from(`[${E.trailingBackslash},${E.unicodeEscape}]`)], (e) => {
+      seen.push(e);
+      return true;
+    });
+    expect(seen).toEqual([
+      { Id: 'd', Names: ['/keep-ü😀'], Path: 'C:\\dir\\', Q: '"}]' },
+      { Id: 'e', Names: ['/drop-Aé'], S: '\\"' },
+    ]);
+  });
+});
+
+describe('JsonArrayFilter: malformed lists fail the stream at every chunk boundary', () => {
+  it.each<[string, string, string]>([
+    ['not an array (object)', '{"a":1}', 'upstream list is not a JSON array'],
+    ['not an array (string)', '"[]"', 'upstream list is not a JSON array'],
+    ['not an array (null)', 'null', 'upstream list is not a JSON array'],
+    ['trailing garbage', `[${E.plain}]x`, 'upstream list has data after the closing "]"'],
+    ['second array', '[][]', 'upstream list has data after the closing "]"'],
+    ['truncated before "]"', `[${E.plain}`, 'upstream list ended before the closing "]"'],
+    ['truncated inside an element', `[${E.plain.slice(0, 10)}`, 'upstream list ended before the closing "]"'],
+    ['truncated after a comma', `[${E.plain},`, 'upstream list ended before the closing "]"'],
+    ['empty body', '', 'upstream list ended before the closing "]"'],
+    ['whitespace only', ' \n', 'upstream list ended before the closing "]"'],
+    ['number element', '[1]', 'upstream list element is not a JSON object'],
+    ['string element', '["x"]', 'upstream list element is not a JSON object'],
+    ['array element', '[[]]', 'upstream list element is not a JSON object'],
+    ['null element', `[${E.plain},null]`, 'upstream list element is not a JSON object'],
+    ['missing comma', `[${E.plain}${E.plain}]`, 'upstream list has no "," between elements'],
+    ['missing comma with space', `[${E.plain} ${E.plain}]`, 'upstream list has no "," between elements'],
+    ['trailing comma', `[${E.plain},]`, 'upstream list has a trailing ","'],
+    ['leading comma', `[,${E.plain}]`, 'upstream list has an empty element'],
+    ['double comma', `[${E.plain},,${E.plain}]`, 'upstream list has an empty element'],
+  ])('%s', async (_label, input, message) => {
+    for (const { label, chunks } of splits(input)) {
+      const result = await run(chunks, () => true);
+      expect(result.error, label).toBeInstanceOf(Error);
+      expect(result.error?.message, label).toBe(message);
+    }
+  });
+
+  it.each<[string, string]>([
+    ['mismatched brackets', '[{"a":[1}]'],
+    ['bare word', '[{"a":nope}]'],
+    ['unquoted key', '[{a:1}]'],
+    ['closing bracket for an object', '[{"a":1]]'],
+    ['missing value', '[{"a":}]'],
+  ])('an element that is not JSON is a SyntaxError (%s)', async (_label, input) => {
+    for (const { label, chunks } of splits(input)) {
+      const result = await run(chunks, () => true);
+      expect(result.error, label).toBeInstanceOf(SyntaxError);
+      expect(result.out, label).not.toContain(']');
+    }
+  });
+
+  it('an error thrown by keep fails the stream', async () => {
+    const result = await run([Buffer.from(`[${E.plain}]`)], () => {
+      throw new Error('boom');
+    });
+    expect(result.error?.message).toBe('boom');
+  });
+});
+
+describe('JsonArrayFilter: maxElementBytes', () => {
+  const element = (size: number): string => {
+    const base = '{"Names":["/keep"],"P":""}';
+    return `{"Names":["/keep"],"P":"${'x'.repeat(size - base.length)}"}`;
+  };
+
+  it.each<[string, number, number, boolean]>([
+    ['smaller than the limit', 40, 64, true],
+    ['exactly the limit', 64, 64, true],
+    ['one byte over the limit', 65, 64, false],
+    ['far over the limit', 300, 64, false],
+  ])('%s (%i bytes, limit %i)', async (_label, size, max, ok) => {
+    const el = element(size);
+    expect(Buffer.byteLength(el)).toBe(size);
+    const input = `[${el},${element(30)}]`;
+    for (const { label, chunks } of splits(input)) {
+      const result = await run(chunks, hasKeepName, max);
+      if (ok) {
+        expect(result.error, label).toBeNull();
+        expect(result.out, label).toBe(`[${el},${element(30)}]`);
+      } else {
+        expect(result.error?.message, label).toBe(`upstream list element is larger than ${max} bytes`);
+        expect(result.out, label).not.toContain('xxxxxxxx');
+      }
+    }
+  });
+
+  it('the limit is per element, not for the whole list', async () => {
+    const els = Array.from({ length: 50 }, () => element(60));
+    const input = `[${els.join(',')}]`;
+    const result = await run(splits(input).at(-1)?.chunks ?? [], hasKeepName, 64);
+    expect(result.error).toBeNull();
+    expect(result.out).toBe(input);
+    expect(result.kept).toBe(50);
+  });
+});
