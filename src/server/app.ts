@@ -99,12 +99,14 @@ export function createApp(deps: AppDeps): express.Express {
           res.destroy();
           return;
         }
-        await relay(state.forward, routeRef(state.route), proxyRes, res, respondCtx).catch(
-          (error: unknown) => {
-            state.log.error({ err: error }, 'relaying the response failed');
-            sendError(res, asApiError(error, upstream.display));
-          },
-        );
+        try {
+          const decided = await relay(state.forward, routeRef(state.route), proxyRes, res, respondCtx);
+          if (decided) state.decision = decided;
+        } catch (error) {
+          state.log.error({ err: error }, 'relaying the response failed');
+          state.decision = 'upstream-error';
+          sendError(res, asApiError(error, upstream.display));
+        }
       },
       error: (error, req, res) => {
         const state = states.get(req);

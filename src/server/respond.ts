@@ -71,14 +71,17 @@ function visibleId(ctx: RespondContext) {
   };
 }
 
-/** Sends the upstream's answer to the client, through the transform the decision asked for. */
+/**
+ * Sends the upstream's answer to the client, through the transform the decision asked for. Returns the
+ * decision label when the response itself changed it (an inspect that turned out to be hidden).
+ */
 export async function relay(
   forward: Forward,
   ref: string,
   upstreamRes: IncomingMessage,
   res: ServerResponse,
   ctx: RespondContext,
-): Promise<void> {
+): Promise<string | undefined> {
   const status = upstreamRes.statusCode ?? 502;
   forward.after?.(status);
   const stream = STREAMS[forward.response];
@@ -90,7 +93,7 @@ export async function relay(
       // Headers are out: a broken or malformed stream can only be cut, never patched up.
       if (error && !res.destroyed) res.destroy();
     });
-    return;
+    return undefined;
   }
   const rewrite = REWRITES[forward.response];
   if (rewrite?.applies(status)) {
@@ -100,24 +103,24 @@ export async function relay(
     } catch (error) {
       const why = error instanceof BodyTooLargeError ? 'a body too large to check' : 'an incomplete body';
       sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, `sending ${why}`));
-      return;
+      return 'upstream-error';
     }
     const parsed = parseJson(text);
     if (parsed === null) {
       sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'));
-      return;
+      return 'upstream-error';
     }
     const result = await rewrite.rewrite(parsed, ctx, ref);
     if (result instanceof DockerApiError) {
       sendError(res, result);
-      return;
+      return result.decision;
     }
     const out = JSON.stringify(result);
     const headers = responseHeaders(upstreamRes.rawHeaders, true);
     headers['Content-Length'] = Buffer.byteLength(out);
     res.writeHead(status, headers);
     res.end(out);
-    return;
+    return undefined;
   }
   res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, false));
   // Streams (logs -f, stats, raw exec) have no length: show the client the head before the first byte.
@@ -125,4 +128,5 @@ export async function relay(
   pipeline(upstreamRes, res, (error) => {
     if (error && !res.destroyed) res.destroy();
   });
+  return undefined;
 }

@@ -21,6 +21,17 @@ export interface DockerCliResult {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/**
+ * A private DOCKER_CONFIG path, so that neither the user's config.json (credential helpers, proxies, a
+ * current context pointing at another daemon), CLI plugins, nor another test's leftovers can change
+ * what the CLI does. The directory is deliberately not created: a missing one reads as empty, and
+ * run/exec/logs/cp/events/build never create it, so a worker that vitest SIGTERMs in the middle of a
+ * call leaves nothing behind. Only a writing command (login, context create) creates it.
+ */
+function freshConfigDir(): string {
+  return join(tmpdir(), `dsc-cfg-${randomUUID()}`);
+}
+
 function cliEnv(host: string, configDir: string, extra: DockerCliOptions['env']): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // Drop every inherited DOCKER_* variable (DOCKER_CONTEXT, DOCKER_TLS_VERIFY, ...): the only daemon a
@@ -40,6 +51,14 @@ function cliEnv(host: string, configDir: string, extra: DockerCliOptions['env'])
 }
 
 /**
+ * The environment `dockerCli` runs the CLI with, for tests that spawn `docker` themselves (long-running
+ * or interactive commands): only `host`, no inherited DOCKER_* variable, a private DOCKER_CONFIG.
+ */
+export function dockerCliEnv(host: string, extra?: DockerCliOptions['env']): NodeJS.ProcessEnv {
+  return cliEnv(host, freshConfigDir(), extra);
+}
+
+/**
  * Runs the real `docker` CLI against `host` (`unix://...` or `tcp://127.0.0.1:PORT`).
  *
  * Resolves with the exit code whatever it is; rejects only when the CLI cannot be started at all.
@@ -49,29 +68,19 @@ export async function dockerCli(
   args: string[],
   opts: DockerCliOptions = {},
 ): Promise<DockerCliResult> {
-  // A private DOCKER_CONFIG per call, so that neither the user's config.json (credential helpers,
-  // proxies, a current context pointing at another daemon), CLI plugins, nor another test's leftovers
-  // can change what the CLI does. The directory is deliberately not created: a missing one reads as
-  // empty, and run/exec/logs/cp/events/build never create it, so a worker that vitest SIGTERMs in the
-  // middle of a call leaves nothing behind. Only a writing command (login, context create) creates it,
-  // and the rm below then removes it.
-  const configDir = join(tmpdir(), `dsc-cfg-${randomUUID()}`);
+  const configDir = freshConfigDir();
   try {
-    return await runCli(host, args, configDir, opts);
+    return await runCli(args, cliEnv(host, configDir, opts.env), opts);
   } finally {
+    // A no-op unless the command wrote a config (see freshConfigDir).
     await rm(configDir, { recursive: true, force: true });
   }
 }
 
-function runCli(
-  host: string,
-  args: string[],
-  configDir: string,
-  opts: DockerCliOptions,
-): Promise<DockerCliResult> {
+function runCli(args: string[], env: NodeJS.ProcessEnv, opts: DockerCliOptions): Promise<DockerCliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, {
-      env: cliEnv(host, configDir, opts.env),
+      env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];

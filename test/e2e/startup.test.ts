@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { getFreePort } from '../harness/free-port.ts';
+import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
+import { rawRequest } from './support/http.ts';
+
+const dockerHost = inject('dockerHost');
+const image = inject('image');
+
+// The compiled entry points the Dockerfile runs (`npm test` builds them first).
+const MAIN = resolve('dist/main.js');
+const HEALTHCHECK = resolve('dist/healthcheck.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, env: Record<string, string>, cwd: string, timeoutMs = 10_000): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('the dockscope process, as the Dockerfile runs it', () => {
+  const p = uniquePrefix('up');
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dsc-start-'));
+    await createContainer(dockerHost, image, { name: `${p}-vis`, env: { TOKEN: `${p}-env-secret` } });
+    await createContainer(dockerHost, image, { name: `${p}-hid` });
+  });
+  afterAll(async () => {
+    await removeContainers(dockerHost, [`${p}-vis`, `${p}-hid`]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['PROXY_URL', 'ftp://socket-proxy:2375', 'scheme "ftp:" is not supported'],
+    ['PROXY_URL', 'http://socket-proxy:99999', 'is not a URL'],
+    ['PROXY_URL', 'unix://relative/docker.sock', 'absolute socket path'],
+    ['SCRUB_ENVS', 'maybe', 'is not a boolean'],
+    ['CONTAINER_NAMES', 'web,,db', 'is empty'],
+    ['CONTAINER_LABELS', 'k=', 'empty value'],
+    ['LISTEN', 'nonsense', 'is not host:port'],
+    ['LISTEN', '0.0.0.0:70000', 'out of range'],
+    ['LOG_LEVEL', 'loud', 'is not one of'],
+  ])('a bad %s=%s stops the start with a message naming it', async (variable, value, why) => {
+    const res = await run(MAIN, { [variable]: value }, dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(
+      new RegExp(`^dockscope: configuration error: ${variable}: .*${why.replace(/[()[\]"]/g, '.')}`),
+    );
+    expect(res.stderr).toContain(`Example: ${variable}=`);
+  });
+
+  it('reads .env, filters, logs one JSON line per request without secrets, pings healthy, and stops on SIGTERM', async () => {
+    const port = await getFreePort();
+    await writeFile(
+      join(dir, '.env'),
+      `PROXY_URL=${dockerHost}\nLISTEN=127.0.0.1:${port}\nCONTAINER_NAMES=${p}-vis\nLOG_LEVEL=info\n`,
+    );
+    const child = spawn(process.execPath, [MAIN], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    try {
+      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
+      const url = { url: `http://127.0.0.1:${port}` };
+      const list = await rawRequest(
+        url,
+        'GET',
+        `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ name: [p] }))}`,
+      );
+      expect((JSON.parse(list.body) as { Names: string[] }[]).map((c) => c.Names[0])).toEqual([`/${p}-vis`]);
+      const inspect = await rawRequest(url, 'GET', `/containers/${p}-vis/json`, undefined, {
+        authorization: 'Bearer sekret-token',
+      });
+      expect(inspect.body).toContain(`${p}-env-secret`);
+      expect((await rawRequest(url, 'GET', `/containers/${p}-hid/json`)).status).toBe(404);
+
+      const health = await run(HEALTHCHECK, { LISTEN: `127.0.0.1:${port}` }, dir);
+      expect(health.code).toBe(0);
+      const unhealthy = await run(HEALTHCHECK, { LISTEN: `127.0.0.1:${await getFreePort()}` }, dir);
+      expect(unhealthy.code).toBe(1);
+
+      await waitFor('the access log lines', async () => stdout.includes(`/containers/${p}-hid/json`));
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const hiddenLine = lines.find((l) => l.path === `/containers/${p}-hid/json`);
+      expect(hiddenLine).toMatchObject({
+        method: 'GET',
+        route: 'container',
+        decision: 'hidden',
+        status: 404,
+      });
+      expect(lines.find((l) => l.path === `/containers/${p}-vis/json`)).toMatchObject({
+        decision: 'filtered',
+        status: 200,
+      });
+      expect(stdout).not.toContain(`${p}-env-secret`);
+      expect(stdout).not.toContain('sekret-token');
+      expect(stdout).not.toContain('filters');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code).toBe(0);
+  });
+
+  it("an unreachable upstream answers 502 in Docker's error shape, and the process keeps serving", async () => {
+    const port = await getFreePort();
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PROXY_URL: `unix://${dir}/no-such.sock`,
+        LISTEN: `127.0.0.1:${port}`,
+        CONTAINER_NAMES: 'x',
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    try {
+      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
+      const url = { url: `http://127.0.0.1:${port}` };
+      for (const path of ['/_ping', '/containers/json', '/containers/abc/logs', '/events']) {
+        const res = await rawRequest(url, 'GET', path);
+        expect(res.status, path).toBe(502);
+        expect(JSON.parse(res.body).message).toMatch(/^dockscope: upstream unix:\/\/.* failed: ENOENT/);
+      }
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
