@@ -115,7 +115,7 @@ describe('path spellings aimed at a hidden container', () => {
       through(),
       'POST',
       `/commit?container=${visible.name}`,
-      'container=' + hidden.name,
+      `container=${hidden.name}`,
       {
         'content-type': 'application/x-www-form-urlencoded',
       },
