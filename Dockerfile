@@ -6,7 +6,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+# The image's own Node runs the compiler: the `node` dev dependency (Node for npm scripts on developer
+# machines) is not installed here (--ignore-scripts) and is pruned below.
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Run: only the compiled code and production dependencies, as an unprivileged user.
 FROM node:24-alpine

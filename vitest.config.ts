@@ -5,6 +5,9 @@ export default defineConfig({
     // The e2e global teardown stops HAProxy and dockerd (up to ~20 s if dockerd hangs); vitest would
     // otherwise process.exit() after the default 10 s and leave the daemon behind.
     teardownTimeout: 60_000,
+    // Two cores on CI. Set here, not per project: vitest refuses projects with different maxWorkers in
+    // the same sequence.groupOrder, which is what a plain `vitest run` of unit + e2e would be.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -22,8 +25,6 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           // Child processes (docker CLI, HAProxy) are simpler to reason about in forked workers.
           pool: 'forks',
-          // Two cores on CI: more workers would only fight over the same daemon.
-          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
