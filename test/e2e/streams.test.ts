@@ -92,12 +92,17 @@ describe.each(upstreams)('streams and hijacked connections through dockscope $mo
   it('docker attach streams the output of a visible container', async () => {
     const name = `${p}-job-${randomBytes(2).toString('hex')}`;
     created.push(name);
+    // It keeps printing, so the test does not depend on when the attach is in place.
     await createContainer(dockerHost, image, {
       name,
-      cmd: ['sh', '-c', 'sleep 1; echo attached-line; sleep 1'],
+      cmd: ['sh', '-c', 'while true; do echo attached-line; sleep 0.2; done'],
     });
-    const res = await dockerCli(proxy.host, ['attach', '--no-stdin', name], { timeoutMs: 20_000 });
-    expect(res.stdout).toContain('attached-line');
+    const attach = startCli(proxy.host, ['attach', '--no-stdin', name]);
+    try {
+      await attach.waitFor(/attached-line\n[\s\S]*attached-line/);
+    } finally {
+      attach.kill();
+    }
   });
 
   it('docker logs -f receives a line written after the follow started', async () => {

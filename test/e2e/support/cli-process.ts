@@ -1,8 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dockerCliEnv } from '../../harness/docker-cli.ts';
 
 export interface CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -21,11 +19,7 @@ export interface CliProcess {
  * person's shell would give it.
  */
 export function startCli(host: string, args: readonly string[], opts: { tty?: boolean } = {}): CliProcess {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DOCKER_')) env[k] = v;
-  env.DOCKER_HOST = host;
-  env.DOCKER_CONFIG = mkdtempSync(join(tmpdir(), 'dsc-cfg-'));
-  env.DOCKER_CLI_HINTS = 'false';
+  const env = dockerCliEnv(host);
   const quoted = ['docker', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = opts.tty
     ? spawn('script', ['-qfec', quoted, '/dev/null'], { env })
