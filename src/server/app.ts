@@ -9,7 +9,7 @@ import type { Forward } from '../policy/decide.ts';
 import type { Visibility } from '../policy/matcher.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
-import { isVisibleSummary } from '../transforms/container-list.ts';
+import { isVisibleSummary, SUMMARY_FIELDS } from '../transforms/container-list.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { tally } from '../transforms/info.ts';
 import { JsonArrayFilter } from '../transforms/json-array-filter.ts';
@@ -199,10 +199,13 @@ async function countVisibleContainers(upstream: Upstream, visibility: Visibility
     throw errors.upstreamStatus(upstream.display, res.statusCode ?? 0, 'counting containers for /info');
   }
   const states: unknown[] = [];
-  const counter = new JsonArrayFilter((summary) => {
-    if (isVisibleSummary(visibility, summary)) states.push((summary as { State?: unknown }).State);
-    return false;
-  });
+  const counter = new JsonArrayFilter(
+    (summary) => {
+      if (isVisibleSummary(visibility, summary)) states.push((summary as { State?: unknown }).State);
+      return false;
+    },
+    { fields: [...SUMMARY_FIELDS, 'State'] },
+  );
   await pipeline(res, counter, new Writable({ write: (_chunk, _encoding, done) => done() }));
   return tally(states);
 }

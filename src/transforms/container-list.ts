@@ -3,6 +3,9 @@ import type { ContainerIdentity, Visibility } from '../policy/matcher.ts';
 import { ownName } from '../policy/matcher.ts';
 import { JsonArrayFilter } from './json-array-filter.ts';
 
+/** The only fields of a list entry that visibility looks at; the rest is never parsed. */
+export const SUMMARY_FIELDS = ['Names', 'Labels'] as const;
+
 /** The identity of a container list entry (`GET /containers/json`, `/system/df` Containers). */
 export function summaryIdentity(summary: unknown): ContainerIdentity | null {
   if (!isObject(summary)) return null;
@@ -19,5 +22,5 @@ export function isVisibleSummary(visibility: Visibility, summary: unknown): bool
 
 /** Streams `GET /containers/json`, keeping only the visible containers. */
 export function containerListFilter(visibility: Visibility): JsonArrayFilter {
-  return new JsonArrayFilter((summary) => isVisibleSummary(visibility, summary));
+  return new JsonArrayFilter((summary) => isVisibleSummary(visibility, summary), { fields: SUMMARY_FIELDS });
 }

@@ -180,3 +180,74 @@ describe('JsonArrayFilter: maxElementBytes', () => {
     expect(result.kept).toBe(50);
   });
 });
+
+describe('JsonArrayFilter with fields: only the named top-level keys are parsed', () => {
+  async function pick(
+    chunks: readonly Buffer[],
+    fields: readonly string[],
+  ): Promise<{ seen: unknown[]; out: string; error: Error | null }> {
+    const seen: unknown[] = [];
+    const filter = new JsonArrayFilter(
+      (e) => {
+        seen.push(e);
+        return hasKeepName(e);
+      },
+      { fields },
+    );
+    const parts: Buffer[] = [];
+    let error: Error | null = null;
+    try {
+      await pipeline(Readable.from(chunks), filter, async (source: AsyncIterable<Buffer | string>) => {
+        for await (const part of source) parts.push(Buffer.from(part));
+      });
+    } catch (e) {
+      error = e as Error;
+    }
+    return { seen, out: Buffer.concat(parts).toString('utf8'), error };
+  }
+
+  const tricky = [
+    // Same-named keys below the top level must not be taken for the element's own.
+    String.raw`{"Labels":{"Names":["/keep-fake"],"k":"v"},"Names":["/drop-real"],"X":{"Names":["/keep-deeper"]}}`,
+    // Keys and values with escapes, braces and quotes in strings, values of every JSON type.
+    String.raw`{"A\"b":"Names","Names":["/keep-\"x\"}"],"N":1.5e3,"T":true,"Z":null,"Labels":{"a\\":"}{"}}`,
+    // A repeated key: the last one wins, as in JSON.parse.
+    '{"Names":["/keep-first"],"Names":["/drop-last"]}',
+    // Whitespace everywhere.
+    ' { "Names" :\n [ "/keep-ws" ] , "Labels" : { } } ',
+    // Missing fields.
+    '{"Id":"x"}',
+  ];
+  const list = `[${tricky.join(',')}]`;
+  const expected = tricky.map((raw) => {
+    const full = JSON.parse(raw) as Record<string, unknown>;
+    const picked: Record<string, unknown> = {};
+    for (const f of ['Names', 'Labels']) if (f in full) picked[f] = full[f];
+    return picked;
+  });
+
+  it.each(splits(list))('picks exactly what JSON.parse sees, $label', async ({ chunks }) => {
+    const { seen, out, error } = await pick(chunks, ['Names', 'Labels']);
+    expect(error).toBeNull();
+    expect(seen).toEqual(expected);
+    expect(JSON.parse(out)).toEqual(
+      tricky
+        .map((raw) => JSON.parse(raw))
+        .filter((e) => hasKeepName({ Names: (e as { Names?: unknown }).Names })),
+    );
+  });
+
+  it('a key spelled with escapes is not taken for a plain one (fails closed: no name, not kept)', async () => {
+    const { seen, out } = await pick(
+      [Buffer.from(String.raw`[{"N\u0061mes":["/keep-escaped"]}]`)],
+      ['Names'],
+    );
+    expect(seen).toEqual([{}]);
+    expect(out).toBe('[]');
+  });
+
+  it('a malformed picked value fails the stream', async () => {
+    const { error } = await pick([Buffer.from('[{"Names":[,]}]')], ['Names']);
+    expect(error).toBeInstanceOf(SyntaxError);
+  });
+});
