@@ -22,6 +22,8 @@ export interface Dockscope {
 export interface StartOptions {
   /** Follow daemon events to invalidate cached decisions (on by default). */
   readonly watchEvents?: boolean;
+  /** A connection that has not sent a complete request head by then is closed (default 30 s). */
+  readonly headersTimeoutMs?: number;
 }
 
 /** Builds and starts dockscope for a configuration. */
@@ -37,9 +39,15 @@ export async function startDockscope(
     {
       // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
       // upload needs, and long-lived streams (logs -f, events) are never cut by an idle timer.
-      headersTimeout: 30_000,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      // How often Node checks that timeout: a fraction of it, so a junk connection goes soon after.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, (options.headersTimeoutMs ?? 30_000) / 4)),
       requestTimeout: 0,
       keepAliveTimeout: 30_000,
+      // TCP keep-alive probes find peers that vanished without a FIN (a laptop that went away mid
+      // `logs -f`), so their streams and upstream connections are released.
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
     },
     app,
   );
@@ -49,9 +57,15 @@ export async function startDockscope(
       socket.destroy();
       return;
     }
-    const body = errorBody('dockscope: malformed HTTP request');
+    const [status, text, message] =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'dockscope: the request head did not arrive in time']
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'dockscope: request headers are too large']
+          : [400, 'Bad Request', 'dockscope: malformed HTTP request'];
+    const body = errorBody(message);
     socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, resolver, log);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -199,5 +200,49 @@ describe.each(upstreams)('streams and hijacked connections through dockscope $mo
     expect(open()).toBeGreaterThanOrEqual(100);
     for (const req of streams) req.destroy();
     await waitFor('upstream connections back to the baseline', async () => open() <= baseline, 10_000);
+  });
+});
+
+describe('timeouts: junk connections are reaped, quiet streams are not', () => {
+  const p = uniquePrefix('to');
+  const quiet = `${p}-quiet`;
+  let proxy: RunningDockscope;
+
+  beforeAll(async () => {
+    await createContainer(dockerHost, image, { name: quiet, cmd: ['sleep', '3600'] });
+    proxy = await startTestDockscope(
+      { PROXY_URL: dockerHost, CONTAINER_NAMES: quiet },
+      { headersTimeoutMs: 1000 },
+    );
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await removeContainers(dockerHost, [quiet]);
+  });
+
+  it('a connection that never finishes its request head is closed', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.write('GET /containers/json HTTP/1.1\r\nHost: x\r\n');
+    const started = Date.now();
+    let answer = '';
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString('utf8');
+    });
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('a quiet logs -f stream outlives the header timeout many times over', async () => {
+    const follow = startCli(proxy.host, ['logs', '-f', quiet]);
+    try {
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(follow.child.exitCode).toBeNull();
+      const marker = `quiet-${randomBytes(3).toString('hex')}`;
+      await dockerOk(dockerHost, ['exec', quiet, 'sh', '-c', `echo ${marker} > /proc/1/fd/1`]);
+      await follow.waitFor(new RegExp(marker));
+    } finally {
+      follow.kill();
+    }
   });
 });

@@ -17,7 +17,7 @@ export interface RunningDockscope {
 /** Starts dockscope in this process on a free loopback port, configured like the real one from env. */
 export async function startTestDockscope(
   env: Env,
-  options: { watchEvents?: boolean } = {},
+  options: { watchEvents?: boolean; headersTimeoutMs?: number } = {},
 ): Promise<RunningDockscope> {
   const config = loadConfig({ LISTEN: '127.0.0.1:0', LOG_LEVEL: 'silent', ...env });
   const ds = await startDockscope(config, pino({ level: config.logLevel }), options);
