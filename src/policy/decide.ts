@@ -56,16 +56,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'containerList':
       await checkListFilters(input.target, resolver);
       return { path: raw, response: 'containerList' };
+    // Forwarded as they are; the response is filtered by the transform of the same name.
     case 'events':
-      return { path: raw, response: 'events' };
     case 'info':
-      return { path: raw, response: 'info' };
     case 'systemDf':
-      return { path: raw, response: 'systemDf' };
     case 'networkList':
-      return { path: raw, response: 'networkList' };
     case 'networkInspect':
-      return { path: raw, response: 'networkInspect' };
+      return { path: raw, response: route.kind };
     case 'container':
       return decideContainer(input, route, resolver);
     case 'exec': {
