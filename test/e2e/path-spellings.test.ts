@@ -6,7 +6,7 @@ import type { Fixture } from './support/fixtures.ts';
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
 import { rawRequest } from './support/http.ts';
 import type { HiddenFacts } from './support/leaks.ts';
-import { expectNoLeak } from './support/leaks.ts';
+import { createHiddenWithSecrets, expectNoLeak } from './support/leaks.ts';
 
 const dockerHost = inject('dockerHost');
 const dockerSocket = inject('dockerSocket');
@@ -25,15 +25,7 @@ describe('path spellings aimed at a hidden container', () => {
 
   beforeAll(async () => {
     visible = await createContainer(dockerHost, image, { name: `${p}-vis` });
-    const h = await createContainer(dockerHost, image, {
-      name: `${p}-hid`,
-      labels: { [`${p}.secret-label`]: `${p}-label-value` },
-      env: { TOKEN: `${p}-env-secret` },
-    });
-    hidden = {
-      ...h,
-      secrets: [`${p}-label-value`, `${p}.secret-label`, `${p}-env-secret`, `log-of-${h.name}`],
-    };
+    hidden = await createHiddenWithSecrets(dockerHost, image, p);
     proxy = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_NAMES: `${p}-vis` });
   });
   afterAll(async () => {

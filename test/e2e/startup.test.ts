@@ -39,6 +39,22 @@ function run(script: string, env: Record<string, string>, cwd: string, timeoutMs
   });
 }
 
+/** Starts `node dist/main.js` and resolves once it listens; `output()` is everything it logged. */
+async function startMain(cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  try {
+    await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, output: () => stdout };
+}
+
 describe('the dockscope process, as the Dockerfile runs it', () => {
   const p = uniquePrefix('up');
   let dir: string;
@@ -78,13 +94,8 @@ describe('the dockscope process, as the Dockerfile runs it', () => {
       join(dir, '.env'),
       `PROXY_URL=${dockerHost}\nLISTEN=127.0.0.1:${port}\nCONTAINER_NAMES=${p}-vis\nLOG_LEVEL=info\n`,
     );
-    const child = spawn(process.execPath, [MAIN], { cwd: dir, env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
+    const { child, output } = await startMain(dir, {});
     try {
-      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
       const url = { url: `http://127.0.0.1:${port}` };
       const list = await rawRequest(
         url,
@@ -103,8 +114,8 @@ describe('the dockscope process, as the Dockerfile runs it', () => {
       const unhealthy = await run(HEALTHCHECK, { LISTEN: `127.0.0.1:${await getFreePort()}` }, dir);
       expect(unhealthy.code).toBe(1);
 
-      await waitFor('the access log lines', async () => stdout.includes(`/containers/${p}-hid/json`));
-      const lines = stdout
+      await waitFor('the access log lines', async () => output().includes(`/containers/${p}-hid/json`));
+      const lines = output()
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -119,9 +130,9 @@ describe('the dockscope process, as the Dockerfile runs it', () => {
         decision: 'filtered',
         status: 200,
       });
-      expect(stdout).not.toContain(`${p}-env-secret`);
-      expect(stdout).not.toContain('sekret-token');
-      expect(stdout).not.toContain('filters');
+      expect(output()).not.toContain(`${p}-env-secret`);
+      expect(output()).not.toContain('sekret-token');
+      expect(output()).not.toContain('filters');
     } finally {
       child.kill('SIGTERM');
     }
@@ -131,21 +142,12 @@ describe('the dockscope process, as the Dockerfile runs it', () => {
 
   it("an unreachable upstream answers 502 in Docker's error shape, and the process keeps serving", async () => {
     const port = await getFreePort();
-    const child = spawn(process.execPath, [MAIN], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        PROXY_URL: `unix://${dir}/no-such.sock`,
-        LISTEN: `127.0.0.1:${port}`,
-        CONTAINER_NAMES: 'x',
-      },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
+    const { child } = await startMain(dir, {
+      PROXY_URL: `unix://${dir}/no-such.sock`,
+      LISTEN: `127.0.0.1:${port}`,
+      CONTAINER_NAMES: 'x',
     });
     try {
-      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
       const url = { url: `http://127.0.0.1:${port}` };
       for (const path of ['/_ping', '/containers/json', '/containers/abc/logs', '/events']) {
         const res = await rawRequest(url, 'GET', path);
