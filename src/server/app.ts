@@ -29,13 +29,12 @@ export interface AppDeps {
 
 /** What one request carries from the decision to the response. */
 interface RequestState {
-  readonly id: number;
-  readonly log: Logger;
+  /** The request's child logger, made on first use: most requests only ever write the access line. */
+  readonly log: () => Logger;
   readonly started: number;
   route?: Route;
   forward?: Forward;
   decision: string;
-  body?: unknown;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
@@ -103,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
           const decided = await relay(state.forward, routeRef(state.route), proxyRes, res, respondCtx);
           if (decided) state.decision = decided;
         } catch (error) {
-          state.log.error({ err: error }, 'relaying the response failed');
+          state.log().error({ err: error }, 'relaying the response failed');
           state.decision = 'upstream-error';
           sendError(res, asApiError(error, upstream.display));
         }
@@ -124,10 +123,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', false);
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const id = newRequestId();
+    const bindings = { reqId: newRequestId(), method: req.method, path: logPath(req.url) };
+    let child: Logger | undefined;
     const state: RequestState = {
-      id,
-      log: log.child({ reqId: id, method: req.method, path: logPath(req.url) }),
+      log: () => {
+        child ??= log.child(bindings);
+        return child;
+      },
       started: performance.now(),
       decision: 'refused',
     };
@@ -135,8 +137,10 @@ export function createApp(deps: AppDeps): express.Express {
     // pipeline, httpxy, Express and the access log each watch 'close': more than Node's default of 10.
     res.setMaxListeners(32);
     res.on('close', () => {
-      state.log.info(
+      if (!log.isLevelEnabled('info')) return;
+      log.info(
         {
+          ...bindings,
           route: state.route?.kind,
           decision: state.decision,
           status: res.statusCode,
@@ -173,7 +177,7 @@ export function createApp(deps: AppDeps): express.Express {
     } catch (error) {
       const apiError = asApiError(error, upstream.display);
       state.decision = apiError.decision;
-      if (!(error instanceof DockerApiError)) state.log.error({ err: error }, 'decision failed');
+      if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');
       sendError(res, apiError);

@@ -125,8 +125,9 @@ export async function relay(
   res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, false));
   // Streams (logs -f, stats, raw exec) have no length: show the client the head before the first byte.
   if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders();
-  pipeline(upstreamRes, res, (error) => {
-    if (error && !res.destroyed) res.destroy();
-  });
+  // Plain pipe, not pipeline(): pipeline's AbortController costs a DOMException per response, measurable
+  // on the hot path. Teardown is wired by httpxy: a client that goes away destroys the upstream
+  // response, and an upstream that breaks off destroys the client's.
+  upstreamRes.pipe(res);
   return undefined;
 }
