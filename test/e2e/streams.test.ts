@@ -246,3 +246,58 @@ describe('timeouts: junk connections are reaped, quiet streams are not', () => {
     }
   });
 });
+
+describe('backpressure: a client that stops reading does not make dockscope read on', () => {
+  const p = uniquePrefix('bp');
+  const busy = `${p}-busy`;
+  let proxy: RunningDockscope;
+
+  beforeAll(async () => {
+    await createContainer(dockerHost, image, { name: busy, cmd: ['sleep', '3600'] });
+    // No event watch: the only upstream connections are the ones this test makes.
+    proxy = await startTestDockscope(
+      { PROXY_URL: dockerHost, CONTAINER_NAMES: busy },
+      { watchEvents: false },
+    );
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await removeContainers(dockerHost, [busy]);
+  });
+
+  it('an exec printing without end, to a client that reads nothing, is read upstream only as far as buffers go', async () => {
+    const created = await fetch(`${proxy.url}/containers/${busy}/exec`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Cmd: ['yes', 'backpressure'], AttachStdout: true }),
+    });
+    const { Id } = (await created.json()) as { Id: string };
+    // Without Upgrade headers exec start answers a plain streamed 200 (Docker's non-hijacked mode).
+    const req = http.request(`${proxy.url}/exec/${Id}/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      agent: false,
+    });
+    req.end(JSON.stringify({ Detach: false, Tty: true }));
+    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    expect(res.statusCode).toBe(200);
+    res.pause();
+    const upstreamBytes = () =>
+      Object.values(proxy.ds.upstream.agent.sockets)
+        .flat()
+        .reduce((n, s) => n + (s?.bytesRead ?? 0), 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after1s = upstreamBytes();
+    await new Promise((r) => setTimeout(r, 2000));
+    const after3s = upstreamBytes();
+    // `yes` writes hundreds of MB per second; with backpressure only socket and stream buffers fill.
+    expect(after3s).toBeLessThan(16 * 1024 * 1024);
+    expect(after3s - after1s).toBeLessThan(1024 * 1024);
+    req.destroy();
+    await waitFor(
+      'the upstream stream to be closed',
+      async () => Object.values(proxy.ds.upstream.agent.sockets).flat().length === 0,
+      10_000,
+    );
+  });
+});
