@@ -5,6 +5,8 @@ export default defineConfig({
     // The e2e global teardown stops HAProxy and dockerd (up to ~20 s if dockerd hangs); vitest would
     // otherwise process.exit() after the default 10 s and leave the daemon behind.
     teardownTimeout: 60_000,
+    // vitest's own report, then one plain `tests: N passed, N failed` line for CI.
+    reporters: ['default', './test/summary-reporter.ts'],
     // Two cores on CI. Set here, not per project: vitest refuses projects with different maxWorkers in
     // the same sequence.groupOrder, which is what a plain `vitest run` of unit + e2e would be.
     maxWorkers: 2,
