@@ -13,6 +13,9 @@ export interface JsonArrayFilterOptions {
 }
 
 const QUOTE = 0x22;
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+const COMMA = Buffer.from(',');
 const BACKSLASH = 0x5c;
 
 /**
@@ -50,6 +53,8 @@ export class JsonArrayFilter extends Transform {
   #capture: string | null = null;
   #valueStart = 0;
   #spans = new Map<string, [number, number]>();
+  /** Output of the current chunk, written in one piece: one write per chunk, not one per element. */
+  #out: Buffer[] = [];
   kept = 0;
   dropped = 0;
 
@@ -66,6 +71,10 @@ export class JsonArrayFilter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.#scan(chunk);
+      if (this.#out.length > 0) {
+        this.push(this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out));
+        this.#out = [];
+      }
       callback();
     } catch (error) {
       callback(error as Error);
@@ -153,13 +162,13 @@ export class JsonArrayFilter extends Transform {
       if (this.#state === 0) {
         if (c !== 0x5b) throw new Error('upstream list is not a JSON array');
         this.#state = 1;
-        this.push('[');
+        this.#out.push(OPEN);
       } else if (this.#state === 1 || this.#state === 3) {
         if (c === 0x5d) {
           if (this.#state === 1 && this.kept + this.dropped > 0)
             throw new Error('upstream list has a trailing ","');
           this.#state = 4;
-          this.push(']');
+          this.#out.push(CLOSE);
         } else if (this.#state === 3) {
           if (c !== 0x2c) throw new Error('upstream list has no "," between elements');
           this.#state = 1;
@@ -263,8 +272,8 @@ export class JsonArrayFilter extends Transform {
       return;
     }
     this.kept++;
-    if (this.#emitted++ > 0) this.push(',');
-    this.push(raw);
+    if (this.#emitted++ > 0) this.#out.push(COMMA);
+    this.#out.push(raw);
   }
 }
 
