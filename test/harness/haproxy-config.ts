@@ -3,6 +3,11 @@ export interface HaproxyConfigOptions {
   socketPath: string;
   /** API sections answered 403, e.g. `['events', 'exec']`. */
   deny?: readonly string[];
+  /**
+   * Plain `mode http` with keep-alive, like Tecnativa's config: what a benchmark should measure
+   * against. `docker exec` and `attach` do not work through it (haproxy/haproxy#2684, see below).
+   */
+  keepAlive?: boolean;
 }
 
 /** Matches `/exec/<id>/start` and `/containers/<id>/attach`: the requests dockerd hijacks. */
@@ -36,6 +41,7 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   if (/[\s'"]/.test(opts.socketPath)) throw new Error(`unsupported socket path ${opts.socketPath}`);
   const deny = opts.deny ?? [];
   const denyAcl = deny.length > 0 ? [`  acl denied path,url_dec -m reg -i ${denyRegex(deny)}`] : [];
+  if (opts.keepAlive) return keepAliveConfig(opts.port, opts.socketPath, denyAcl);
   return [
     'global',
     '  maxconn 4096',
@@ -77,6 +83,30 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     'backend dockertunnel',
     '  mode tcp',
     `  server dockerbackend ${opts.socketPath}`,
+    '',
+  ].join('\n');
+}
+
+function keepAliveConfig(port: number, socketPath: string, denyAcl: readonly string[]): string {
+  return [
+    'global',
+    '  maxconn 4096',
+    '',
+    'defaults',
+    '  mode http',
+    '  timeout connect 10s',
+    '  timeout client 3600s',
+    '  timeout server 3600s',
+    '  timeout http-keep-alive 60s',
+    '',
+    'frontend dockerfrontend',
+    `  bind 127.0.0.1:${port}`,
+    ...denyAcl,
+    ...(denyAcl.length > 0 ? ['  http-request deny if denied'] : []),
+    '  default_backend dockerbackend',
+    '',
+    'backend dockerbackend',
+    `  server dockerbackend ${socketPath}`,
     '',
   ].join('\n');
 }

@@ -21,6 +21,8 @@ export interface SocketProxy {
 export interface SocketProxyOptions {
   /** API sections answered 403 (e.g. `['events', 'exec']`); everything else passes. */
   deny?: string[];
+  /** Plain HTTP with keep-alive (no exec/attach): see `haproxyConfig`. */
+  keepAlive?: boolean;
 }
 
 const ATTEMPTS = 5;
@@ -78,7 +80,10 @@ export async function startSocketProxy(
     // The free port may be taken again before HAProxy binds it; then HAProxy exits and we retry.
     const port = await getFreePort();
     const url = `http://127.0.0.1:${port}`;
-    await writeFile(configPath, haproxyConfig({ port, socketPath, deny: opts.deny ?? [] }));
+    await writeFile(
+      configPath,
+      haproxyConfig({ port, socketPath, deny: opts.deny ?? [], keepAlive: opts.keepAlive ?? false }),
+    );
     const child = await spawnHaproxy(dir, configPath, logPath);
     const pid = child.pid;
     if (pid === undefined) throw new Error('haproxy started without a pid');
