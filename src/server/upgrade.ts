@@ -73,6 +73,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     });
 
     function tunnel(path: string, body: Buffer, extra: Buffer): void {
+      // The client may have left while the decision was made: then there is nothing to open.
+      if (socket.destroyed) return;
       const headers: http.OutgoingHttpHeaders = { ...req.headers };
       for (const name of requestHeadersToDrop(req.headers, true)) delete headers[name];
       headers['content-length'] = String(body.length);
