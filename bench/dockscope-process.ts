@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { getFreePort } from '../test/harness/free-port.ts';
+import { logTail, signal, terminate } from '../test/harness/process.ts';
+import { NAME_RULE } from './fixtures.ts';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const PACKAGE = new URL('../package.json', import.meta.url);
+
+/**
+ * The node flags `npm start` runs dockscope with (`node <flags> dist/main.js`), so that the benchmark
+ * measures the process as it is deployed.
+ */
+export async function startFlags(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(PACKAGE, 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/main.js') {
+    throw new Error(`package.json "start" is not "node [flags] dist/main.js": ${pkg.scripts?.start}`);
+  }
+  return words.slice(1, -1);
+}
+const ATTEMPTS = 3;
+
+export interface DockscopeProcess {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly pid: number;
+  /** How it ended (`exit code 0`, `signal SIGKILL`), or undefined while it runs. */
+  exited(): string | undefined;
+  /** SIGTERM (dockscope closes and exits 0, which also writes a `--cpu-prof` profile). Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface DockscopeOptions {
+  readonly proxyUrl: string;
+  /** A private directory: the working directory (so no `.env` is read) and the log. */
+  readonly dir: string;
+  readonly name: string;
+  /** Node flags: those of `npm start` (see startFlags) and e.g. `--cpu-prof`. */
+  readonly nodeArgs: readonly string[];
+  /** `warn` unless given. */
+  readonly logLevel?: string;
+}
+
+async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = 'not tried';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const res = await fetch(`${url}/_ping`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(50);
+  }
+  throw new Error(`no answer to /_ping within 15 s (last: ${last})`);
+}
+
+const started: { name: string; process: DockscopeProcess; stopped: () => boolean }[] = [];
+
+/**
+ * How each dockscope started so far ended, for a failed run: one that exited although the benchmark
+ * never stopped it explains a "fetch failed" (on a shared host, a stray kill of a reused pid can do it).
+ */
+export async function describeExits(): Promise<string> {
+  await sleep(200); // let 'exit' of a process that just died be processed
+  return started
+    .map(({ name, process: p, stopped }) => {
+      const how = p.exited();
+      const state =
+        how === undefined ? 'running' : `${how}${stopped() ? '' : ' (NOT stopped by the benchmark)'}`;
+      return `${name} (pid ${p.pid}): ${state}`;
+    })
+    .join('\n');
+}
+
+/** Starts `node dist/main.js` as its own process, scoped to `bench-vis*`, and waits for `/_ping`. */
+export async function startDockscopeProcess(opts: DockscopeOptions): Promise<DockscopeProcess> {
+  const logPath = join(opts.dir, `${opts.name}.log`);
+  let failures = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    // The free port may be taken before dockscope binds it: then it exits and we try another.
+    const port = await getFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const log = await open(logPath, 'a');
+    const child = spawn(process.execPath, [...opts.nodeArgs, MAIN], {
+      cwd: opts.dir,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        PROXY_URL: opts.proxyUrl,
+        LISTEN: `127.0.0.1:${port}`,
+        CONTAINER_NAMES: NAME_RULE,
+        CONTAINER_LABELS: '',
+        LOG_LEVEL: opts.logLevel ?? 'warn',
+      },
+      stdio: ['ignore', log.fd, log.fd],
+    });
+    const spawned = once(child, 'spawn');
+    await log.close();
+    await spawned;
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('dockscope started without a pid');
+    const onExit = (): void => signal(pid, 'SIGKILL');
+    process.once('exit', onExit);
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        process.removeListener('exit', onExit);
+        await terminate(pid, 10_000);
+      })();
+      return stopping;
+    };
+    try {
+      await waitUntilReady(url, child);
+      const exited = (): string | undefined =>
+        child.signalCode !== null
+          ? `signal ${child.signalCode}`
+          : child.exitCode === null
+            ? undefined
+            : `exit code ${child.exitCode}`;
+      const proc: DockscopeProcess = { url, pid, exited, stop };
+      started.push({ name: opts.name, process: proc, stopped: () => stopping !== undefined });
+      return proc;
+    } catch (error) {
+      await stop();
+      failures += `attempt ${attempt} on port ${port}: ${(error as Error).message}\n`;
+    }
+  }
+  throw new Error(
+    `cannot start dockscope (${opts.name}):\n${failures}--- log ---\n${await logTail(logPath)}`,
+  );
+}
