@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import type { JsonArrayFilterOptions } from '../../../src/transforms/json-array-filter.ts';
 import { JsonArrayFilter } from '../../../src/transforms/json-array-filter.ts';
 
 interface Outcome {
@@ -10,8 +11,12 @@ interface Outcome {
   readonly dropped: number;
 }
 
-async function run(chunks: readonly Buffer[], keep: (e: unknown) => boolean, max?: number): Promise<Outcome> {
-  const filter = max === undefined ? new JsonArrayFilter(keep) : new JsonArrayFilter(keep, max);
+async function run(
+  chunks: readonly Buffer[],
+  keep: (e: unknown) => boolean,
+  options?: number | JsonArrayFilterOptions,
+): Promise<Outcome> {
+  const filter = options === undefined ? new JsonArrayFilter(keep) : new JsonArrayFilter(keep, options);
   const parts: Buffer[] = [];
   let error: Error | null = null;
   try {
@@ -182,28 +187,13 @@ describe('JsonArrayFilter: maxElementBytes', () => {
 });
 
 describe('JsonArrayFilter with fields: only the named top-level keys are parsed', () => {
-  async function pick(
-    chunks: readonly Buffer[],
-    fields: readonly string[],
-  ): Promise<{ seen: unknown[]; out: string; error: Error | null }> {
+  async function pick(chunks: readonly Buffer[], fields: readonly string[]) {
     const seen: unknown[] = [];
-    const filter = new JsonArrayFilter(
-      (e) => {
-        seen.push(e);
-        return hasKeepName(e);
-      },
-      { fields },
-    );
-    const parts: Buffer[] = [];
-    let error: Error | null = null;
-    try {
-      await pipeline(Readable.from(chunks), filter, async (source: AsyncIterable<Buffer | string>) => {
-        for await (const part of source) parts.push(Buffer.from(part));
-      });
-    } catch (e) {
-      error = e as Error;
-    }
-    return { seen, out: Buffer.concat(parts).toString('utf8'), error };
+    const keep = (e: unknown) => {
+      seen.push(e);
+      return hasKeepName(e);
+    };
+    return { seen, ...(await run(chunks, keep, { fields })) };
   }
 
   const tricky = [
