@@ -1,20 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import type { Forward } from '../policy/decide.ts';
-import type { Visibility } from '../policy/matcher.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
-import { isVisibleSummary, SUMMARY_FIELDS } from '../transforms/container-list.ts';
-import type { ContainerCounts } from '../transforms/info.ts';
-import { tally } from '../transforms/info.ts';
-import { JsonArrayFilter } from '../transforms/json-array-filter.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBody } from '../upstream/client.ts';
+import { countVisibleContainers } from '../upstream/count-containers.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { requestHeadersToDrop } from './headers.ts';
 import { prepare } from './prepare.ts';
@@ -193,25 +187,6 @@ export function createApp(deps: AppDeps): express.Express {
     sendError(res, new DockerApiError(500, 'dockscope: internal error', 'refused'));
   });
   return app;
-}
-
-/** Streams the full container list once and tallies the visible entries by state (for /info). */
-async function countVisibleContainers(upstream: Upstream, visibility: Visibility): Promise<ContainerCounts> {
-  const res = await upstream.open('GET', '/containers/json?all=1');
-  if (res.statusCode !== 200) {
-    res.resume();
-    throw errors.upstreamStatus(upstream.display, res.statusCode ?? 0, 'counting containers for /info');
-  }
-  const states: unknown[] = [];
-  const counter = new JsonArrayFilter(
-    (summary) => {
-      if (isVisibleSummary(visibility, summary)) states.push((summary as { State?: unknown }).State);
-      return false;
-    },
-    { fields: [...SUMMARY_FIELDS, 'State'] },
-  );
-  await pipeline(res, counter, new Writable({ write: (_chunk, _encoding, done) => done() }));
-  return tally(states);
 }
 
 function isFiltered(forward: Forward): boolean {
