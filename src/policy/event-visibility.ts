@@ -42,19 +42,11 @@ export class EventVisibility {
     this.resolver.invalidate(id);
   }
 
-  /** An event stream must not die because one look-up failed: an unanswered look-up hides the event. */
-  async #lookup(id: string) {
-    try {
-      return await this.resolver.resolve(id);
-    } catch {
-      return null;
-    }
-  }
-
   async #visible(id: string): Promise<boolean> {
     if (!id) return false;
     const known = this.#seen.get(id);
-    const facts = this.resolver.cached(id) ?? (known === undefined ? await this.#lookup(id) : null);
+    const facts =
+      this.resolver.cached(id) ?? (known === undefined ? await this.resolver.resolveOrNull(id) : null);
     const visible = facts ? facts.visible : (known ?? false);
     if (this.#seen.size >= MAX_REMEMBERED && !this.#seen.has(id)) {
       const oldest = this.#seen.keys().next().value;

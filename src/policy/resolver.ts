@@ -95,6 +95,18 @@ export class ContainerResolver {
     return lookup;
   }
 
+  /**
+   * Facts for a reference, or null when it is missing or the look-up failed: for filtering answers
+   * (events, network maps, error messages), where an unanswered look-up must hide, not break.
+   */
+  async resolveOrNull(ref: string): Promise<ContainerFacts | null> {
+    try {
+      return await this.resolve(ref);
+    } catch {
+      return null;
+    }
+  }
+
   /** Resolves a reference to a visible container, or throws the daemon's 404 for a missing one. */
   async requireVisible(ref: string): Promise<ContainerFacts> {
     const facts = await this.resolve(ref);

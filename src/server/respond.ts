@@ -62,13 +62,7 @@ const STREAMS: Partial<Record<Forward['response'], (ctx: RespondContext) => Tran
 };
 
 function visibleId(ctx: RespondContext) {
-  return async (id: string) => {
-    try {
-      return (await ctx.resolver.resolve(id))?.visible ?? false;
-    } catch {
-      return false;
-    }
-  };
+  return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
 }
 
 /**
