@@ -1,7 +1,22 @@
+import {
+  CONTAINER_UPDATE,
+  EXEC_CREATE,
+  LIST_FILTERS,
+  NETWORK_CONNECT,
+  NETWORK_DISCONNECT,
+} from '../body/daemon-types.ts';
+import { decodeBody } from '../body/decode-body.ts';
+import type { Schema } from '../body/go-decode.ts';
+import { serializeDecoded } from '../body/go-decode.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { errors } from '../server/errors.ts';
-import { asLabels, isObject } from './container-facts.ts';
+import { isObject } from './container-facts.ts';
+import { decideCreate } from './decide-create.ts';
+import type { MissingRef } from './missing.ts';
+import { missingRef } from './missing.ts';
+import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
+import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 /** How the upstream's response must be treated on its way back. */
@@ -16,17 +31,23 @@ export type ResponseKind =
   | 'conflict'
   | 'info'
   /** An error message may name containers (volume or image in use): hidden ids are cut out. */
-  | 'errorIds';
+  | 'errorIds'
+  /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
+  | 'missing';
 
 /** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
 export interface Forward {
   /** The request target to send upstream: the canonical one, with container references replaced by full ids. */
   readonly path: string;
   readonly response: ResponseKind;
-  /** A JSON body to send instead of the client's (already read and checked). */
-  readonly body?: unknown;
+  /** The canonical JSON body to send instead of the client's: exactly what was judged. */
+  readonly body?: string;
   /** Runs when the upstream answered, e.g. to forget a renamed or removed container. */
   readonly after?: (status: number) => void;
+  /** With `response: 'missing'`: the sentinels that stand for what the client typed. */
+  readonly missing?: readonly MissingRef[];
+  /** Inspect is judged on its answer: if the container is hidden, the daemon is asked this instead. */
+  readonly ifHidden?: { readonly path: string; readonly ref: MissingRef };
 }
 
 export interface DecideInput {
@@ -35,8 +56,8 @@ export interface DecideInput {
   readonly route: Route;
   /** The canonical raw request target (path and query) as the client sent it. */
   readonly raw: string;
-  /** Reads the request body as JSON (bounded); only called for routes whose body names containers. */
-  readonly readJsonBody: () => Promise<unknown>;
+  /** Reads the request body as text (bounded, UTF-8); only called for routes whose body is judged. */
+  readonly readBody: () => Promise<string>;
 }
 
 export interface DecideContext {
@@ -54,8 +75,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'refused':
       throw errors.refused(route.reason);
     case 'containerList':
-      await checkListFilters(input.target, resolver);
-      return { path: raw, response: 'containerList' };
+      return decideList(input, resolver);
     // Forwarded as they are; the response is filtered by the transform of the same name.
     case 'events':
     case 'info':
@@ -65,19 +85,30 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: raw, response: route.kind };
     case 'container':
       return decideContainer(input, route, resolver);
+    case 'containerLink':
+      return decideLinkRemoval(input, route, resolver);
     case 'exec': {
       const owner = await resolver.execContainer(route.id);
-      if (!owner?.visible) throw errors.noSuchExec(route.id);
-      return { path: raw, response: 'raw' };
+      if (owner?.visible) return { path: raw, response: 'raw' };
+      const ref = missingRef(route.id);
+      return asMissing(
+        withQuery(`${prefix(input.target)}/exec/${ref.sentinel}/${route.action}`, input.target),
+        [ref],
+      );
     }
     case 'containerCreate':
       return decideCreate(input, resolver);
     case 'commit': {
-      const ref = input.target.query.get('container') ?? '';
-      const facts = await resolver.requireVisible(ref);
+      const typed = input.target.query.get('container') ?? '';
+      const facts = await resolver.resolve(typed);
       const query = new URLSearchParams(input.target.query);
-      query.set('container', facts.id);
-      return { path: `${prefix(input.target)}/commit?${query}`, response: 'raw' };
+      if (facts?.visible) {
+        query.set('container', facts.id);
+        return { path: `${prefix(input.target)}/commit?${query}`, response: 'raw' };
+      }
+      const ref = missingRef(typed);
+      query.set('container', ref.sentinel);
+      return asMissing(`${prefix(input.target)}/commit?${query}`, [ref]);
     }
     case 'build': {
       const mode = input.target.query.get('networkmode') ?? '';
@@ -85,43 +116,12 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
         throw errors.refused("building in another container's network is refused");
       return { path: raw, response: 'raw' };
     }
-    case 'networkConnect': {
-      const body = await input.readJsonBody();
-      if (!isObject(body) || typeof body.Container !== 'string') {
-        throw errors.badRequest(`network ${route.action} needs a JSON body with "Container"`);
-      }
-      const facts = await resolver.requireVisible(body.Container);
-      return { path: raw, response: 'raw', body: { ...body, Container: facts.id } };
-    }
+    case 'networkConnect':
+      return decideNetworkConnect(input, route.action, resolver);
   }
 }
 
-/**
- * `before` and `since` filters of the container list name a container: a hidden one must fail as a
- * missing one does, or the answer (error or not) would reveal that it exists.
- */
-async function checkListFilters(target: RequestTarget, resolver: ContainerResolver): Promise<void> {
-  const raw = target.query.get('filters');
-  if (!raw) return;
-  let filters: unknown;
-  try {
-    filters = JSON.parse(raw);
-  } catch {
-    throw errors.badRequest('filters is not valid JSON');
-  }
-  if (!isObject(filters)) throw errors.badRequest('filters must be a JSON object');
-  for (const key of ['before', 'since']) {
-    const value = filters[key];
-    // Two forms exist: {"before":{"ref":true}} (current) and {"before":["ref"]} (legacy).
-    const refs = Array.isArray(value) ? value : isObject(value) ? Object.keys(value) : [];
-    for (const ref of refs) {
-      if (typeof ref !== 'string') throw errors.badRequest(`filter ${key} must name containers`);
-      await resolver.requireVisible(ref);
-    }
-  }
-}
-
-function prefix(target: RequestTarget): string {
+export function prefix(target: RequestTarget): string {
   return target.version === null ? '' : `/v${target.version}`;
 }
 
@@ -129,71 +129,130 @@ function withQuery(path: string, target: RequestTarget): string {
   return target.rawQuery ? `${path}?${target.rawQuery}` : path;
 }
 
+function decodeIf(schema: Schema | undefined, text: string): string | undefined {
+  return schema ? serializeDecoded(decodeBody(text, schema)) : undefined;
+}
+
+/**
+ * The container list: `before` and `since` filters name a container, and a hidden one must fail as a
+ * missing one does (the daemon answers 500 for those), so it is sent on as a sentinel.
+ */
+async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
+  const rawFilters = input.target.query.get('filters');
+  if (!rawFilters) return { path: input.raw, response: 'containerList' };
+  // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
+  decodeBody(rawFilters, LIST_FILTERS);
+  const filters = JSON.parse(rawFilters) as Record<string, unknown>;
+  const missing: MissingRef[] = [];
+  for (const key of ['before', 'since']) {
+    const value = filters[key];
+    // Two forms exist: {"before":{"ref":true}} (current) and {"before":["ref"]} (legacy).
+    const legacy = Array.isArray(value);
+    const refs: unknown[] = legacy ? value : isObject(value) ? Object.keys(value) : [];
+    const out: string[] = [];
+    for (const ref of refs) {
+      if (typeof ref !== 'string') throw errors.badRequest(`filter ${key} must name containers`);
+      const facts = await resolver.resolve(ref);
+      if (facts?.visible) out.push(ref);
+      else {
+        const m = missingRef(ref, missing.length);
+        missing.push(m);
+        out.push(m.sentinel);
+      }
+    }
+    if (refs.length > 0) filters[key] = legacy ? out : Object.fromEntries(out.map((r) => [r, true]));
+  }
+  if (missing.length === 0) return { path: input.raw, response: 'containerList' };
+  const query = new URLSearchParams(input.target.query);
+  query.set('filters', JSON.stringify(filters));
+  return asMissing(`${prefix(input.target)}/containers/json?${query}`, missing);
+}
+
+/** Bodies of container routes that dockscope decodes and forwards canonically. */
+const CONTAINER_BODIES: Readonly<Record<string, Schema>> = { exec: EXEC_CREATE, update: CONTAINER_UPDATE };
+
 async function decideContainer(
   input: DecideInput,
   route: Extract<Route, { kind: 'container' }>,
   resolver: ContainerResolver,
 ): Promise<Forward> {
   const action = route.rest[0];
-  // Inspect is judged on its own response: one upstream request, and never a stale decision.
-  if (input.method === 'GET' && action === 'json') return { path: input.raw, response: 'containerInspect' };
-  const facts = await resolver.requireVisible(route.ref);
   const rest = route.rest.map(encodeURIComponent).join('/');
-  const path = withQuery(
-    `${prefix(input.target)}/containers/${facts.id}${rest ? `/${rest}` : ''}`,
-    input.target,
-  );
-  if (input.method === 'DELETE' && route.rest.length === 0) {
-    return { path, response: 'raw', after: () => resolver.invalidate(facts.id) };
+  const pathFor = (ref: string) =>
+    withQuery(`${prefix(input.target)}/containers/${ref}${rest ? `/${rest}` : ''}`, input.target);
+  const missing = missingRef(route.ref);
+  // Inspect is judged on its own response: one upstream request, and never a stale decision.
+  if (input.method === 'GET' && action === 'json') {
+    return {
+      path: input.raw,
+      response: 'containerInspect',
+      ifHidden: { path: pathFor(missing.sentinel), ref: missing },
+    };
   }
-  if (action === 'rename') return { path, response: 'conflict', after: () => resolver.invalidate(facts.id) };
-  return { path, response: 'raw' };
+  // What is refused for every container is refused before the look-up, so hidden and missing agree.
+  if (action === 'top') {
+    const psArgs = input.target.query.get('ps_args') ?? '';
+    if (!isAllowedPsArgs(psArgs))
+      throw errors.refused(`ps_args ${JSON.stringify(psArgs)} is refused: allowed are ${ALLOWED_PS_ARGS}`);
+  }
+  const schema = input.method === 'POST' && action !== undefined ? CONTAINER_BODIES[action] : undefined;
+  const body = decodeIf(schema, schema ? await input.readBody() : '');
+  const facts = await resolver.resolve(route.ref);
+  if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing], body);
+  const path = pathFor(facts.id);
+  const forward = (f: Omit<Forward, 'path'>): Forward => ({
+    path,
+    ...f,
+    ...(body === undefined ? {} : { body }),
+  });
+  if (input.method === 'DELETE' && route.rest.length === 0) {
+    return forward({ response: 'raw', after: () => resolver.invalidate(facts.id) });
+  }
+  if (action === 'rename')
+    return forward({ response: 'conflict', after: () => resolver.invalidate(facts.id) });
+  return forward({ response: 'raw' });
 }
 
-const CONTAINER_MODE = /^container:(.+)$/;
-
 /**
- * Container create may point at other containers (`--network container:x`, `--pid container:x`,
- * `--ipc container:x`, `--volumes-from x`, `--link x:alias`): each must be visible, and is pinned to its
- * full id. The new container itself must be visible, or the client could create what it cannot manage.
+ * `docker rm --link /web/db` sends `DELETE /containers/web/db?link=1`: the daemon resolves `web/db` (a
+ * link name) to the linked container and removes the link from `web`. Both must be visible; otherwise
+ * the answer is the daemon's for a link that does not exist.
  */
-async function decideCreate(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
-  const body = await input.readJsonBody();
-  if (!isObject(body)) throw errors.badRequest('container create needs a JSON object body');
-  const name = input.target.query.get('name') ?? '';
-  if (!resolver.isVisible({ name, labels: asLabels(body.Labels) })) {
-    throw errors.refused(
-      'the new container would not be visible to this client: give it a name or label that CONTAINER_NAMES or CONTAINER_LABELS allows',
-    );
+async function decideLinkRemoval(
+  input: DecideInput,
+  route: Extract<Route, { kind: 'containerLink' }>,
+  resolver: ContainerResolver,
+): Promise<Forward> {
+  const linkName = `${route.parent}/${route.alias}`;
+  const parent = await resolver.resolve(route.parent);
+  const child = parent?.visible ? await resolver.resolve(linkName) : null;
+  if (parent?.visible && child?.visible) return { path: input.raw, response: 'raw' };
+  const missing = missingRef(linkName);
+  return asMissing(withQuery(`${prefix(input.target)}/containers/${missing.sentinel}`, input.target), [
+    missing,
+  ]);
+}
+
+/** Network connect and disconnect name a container in the body; connect may add links to others. */
+async function decideNetworkConnect(
+  input: DecideInput,
+  action: 'connect' | 'disconnect',
+  resolver: ContainerResolver,
+): Promise<Forward> {
+  const body = decodeBody(
+    await input.readBody(),
+    action === 'connect' ? NETWORK_CONNECT : NETWORK_DISCONNECT,
+  );
+  const typed = body.Container;
+  if (typeof typed !== 'string')
+    throw errors.badRequest(`network ${action} needs a JSON body with "Container"`);
+  const endpoint = body.EndpointConfig;
+  if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
+    for (const link of endpoint.Links) await requireLinkTarget(link, resolver);
   }
-  const host = isObject(body.HostConfig) ? { ...body.HostConfig } : null;
-  if (host) {
-    for (const key of ['NetworkMode', 'PidMode', 'IpcMode'] as const) {
-      const value = host[key];
-      const m = typeof value === 'string' ? CONTAINER_MODE.exec(value) : null;
-      if (m?.[1]) host[key] = `container:${(await resolver.requireVisible(m[1])).id}`;
-    }
-    if (Array.isArray(host.VolumesFrom)) {
-      host.VolumesFrom = await Promise.all(
-        host.VolumesFrom.map(async (entry: unknown) => {
-          if (typeof entry !== 'string') throw errors.badRequest('HostConfig.VolumesFrom must hold strings');
-          const [ref = '', ...mode] = entry.split(':');
-          const id = (await resolver.requireVisible(ref)).id;
-          return [id, ...mode].join(':');
-        }),
-      );
-    }
-    if (Array.isArray(host.Links)) {
-      host.Links = await Promise.all(
-        host.Links.map(async (entry: unknown) => {
-          if (typeof entry !== 'string') throw errors.badRequest('HostConfig.Links must hold strings');
-          const [ref = '', ...alias] = entry.split(':');
-          // Links name containers by name; the check pins nothing, it only refuses hidden ones.
-          await resolver.requireVisible(ref.replace(/^\//, ''));
-          return [ref, ...alias].join(':');
-        }),
-      );
-    }
-  }
-  return { path: input.raw, response: 'conflict', body: host ? { ...body, HostConfig: host } : body };
+  const facts = await resolver.resolve(typed);
+  if (facts?.visible)
+    return { path: input.raw, response: 'raw', body: serializeDecoded({ ...body, Container: facts.id }) };
+  const missing = missingRef(typed);
+  return asMissing(input.raw, [missing], serializeDecoded({ ...body, Container: missing.sentinel }));
 }

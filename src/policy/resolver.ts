@@ -107,13 +107,6 @@ export class ContainerResolver {
     }
   }
 
-  /** Resolves a reference to a visible container, or throws the daemon's 404 for a missing one. */
-  async requireVisible(ref: string): Promise<ContainerFacts> {
-    const facts = await this.resolve(ref);
-    if (!facts?.visible) throw errors.noSuchContainer(ref);
-    return facts;
-  }
-
   async #lookup(ref: string): Promise<ContainerFacts | null> {
     this.lookups++;
     const res = await this.upstream

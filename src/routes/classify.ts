@@ -5,7 +5,7 @@ import type { RequestTarget } from './target.ts';
 export const UNKNOWN = null;
 
 type Params = readonly string[];
-type Build = (params: Params) => Route;
+type Build = (params: Params, target: RequestTarget) => Route;
 interface Rule {
   readonly methods: readonly string[];
   readonly pattern: RegExp;
@@ -61,6 +61,16 @@ const RULES: readonly Rule[] = [
   rule('POST', `/containers/${SEG}/(${CONTAINER_ACTIONS_POST})`, containerRoute),
   rule('DELETE', `/containers/${SEG}`, containerRoute),
   rule('DELETE', `/containers/${SEG}/(checkpoints)/${SEG}`, containerRoute),
+  // The daemon routes DELETE /containers/{name:.*}: `web/db` is a link name, and removes the link with
+  // ?link=1, or else the linked container itself (dockscope refuses that spelling of a removal).
+  rule('DELETE', `/containers/${SEG}/${SEG}`, (p, target) =>
+    goBool(target.query.get('link'))
+      ? { kind: 'containerLink', parent: p[0] ?? '', alias: p[1] ?? '' }
+      : {
+          kind: 'refused',
+          reason: "removing a container by a link name is refused: use the container's own name",
+        },
+  ),
 
   rule('POST', `/exec/${SEG}/(start|resize)`, execRoute),
   rule('GET', `/exec/${SEG}/(json)`, execRoute),
@@ -120,13 +130,22 @@ function execRoute(params: Params): Route {
   return { kind: 'exec', id: params[0] ?? '', action };
 }
 
+/** httputils.BoolValue: any value but empty, 0, no, false and none is true. */
+export function goBool(value: string | null): boolean {
+  if (value === null) return false;
+  return !['', '0', 'no', 'false', 'none'].includes(value.trim().toLowerCase());
+}
+
 /** Classifies a request; null means no route of the table matches and the request must be refused. */
 export function classify(method: string, target: RequestTarget): Route | null {
   for (const r of RULES) {
     const match = r.pattern.exec(target.path);
     if (!match) continue;
     if (!r.methods.includes(method)) continue;
-    return r.build(match.slice(1).filter((p): p is string => p !== undefined));
+    return r.build(
+      match.slice(1).filter((p): p is string => p !== undefined),
+      target,
+    );
   }
   return UNKNOWN;
 }

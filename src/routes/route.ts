@@ -11,6 +11,8 @@ export type Route =
   | { readonly kind: 'containerCreate' }
   /** A route that names one container in its path. `rest` is what follows the reference (`json`, `logs`, ...). */
   | { readonly kind: 'container'; readonly ref: string; readonly rest: readonly string[] }
+  /** `DELETE /containers/{parent}/{alias}?link=1`: removal of a legacy link (`docker rm --link`). */
+  | { readonly kind: 'containerLink'; readonly parent: string; readonly alias: string }
   | { readonly kind: 'exec'; readonly id: string; readonly action: 'start' | 'resize' | 'json' }
   | { readonly kind: 'events' }
   /** `/info`: its container counts are replaced by the counts of visible containers. */

@@ -1,18 +1,20 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
+import { bodyText } from '../body/decode-body.ts';
 import type { Forward } from '../policy/decide.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
-import { BodyTooLargeError, readBody } from '../upstream/client.ts';
+import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
-import { requestHeadersToDrop } from './headers.ts';
+import { forwardedRequestHeaders } from './headers.ts';
 import { prepare } from './prepare.ts';
-import { relay } from './respond.ts';
+import type { RespondContext } from './respond.ts';
+import { relay, sendAsDaemon } from './respond.ts';
 
 export interface AppDeps {
   readonly upstream: Upstream;
@@ -42,10 +44,6 @@ export function newRequestId(): number {
   return id;
 }
 
-export function routeRef(route: Route | undefined): string {
-  return route?.kind === 'container' ? route.ref : '';
-}
-
 /** Path without the query, for logs: queries may carry values a log should not keep. */
 export function logPath(url: string): string {
   const q = url.indexOf('?');
@@ -56,11 +54,33 @@ export function logPath(url: string): string {
 export function createApp(deps: AppDeps): express.Express {
   const { upstream, resolver, log } = deps;
   const states = new WeakMap<IncomingMessage, RequestState>();
-  const respondCtx = {
+  const respondCtx: RespondContext = {
     resolver,
     scrubEnvs: deps.scrubEnvs,
     upstreamDisplay: upstream.display,
     countVisible: () => countVisibleContainers(upstream, (c) => resolver.isVisible(c)),
+    open: (method, path) => upstream.open(method, path),
+  };
+
+  /** Relays an upstream answer for a decided request, turning a failure into a Docker-style error. */
+  const respond = async (
+    state: RequestState,
+    method: string,
+    proxyRes: IncomingMessage,
+    res: ServerResponse,
+  ) => {
+    if (!state.forward) {
+      res.destroy();
+      return;
+    }
+    try {
+      const decided = await relay(state.forward, method, proxyRes, res, respondCtx);
+      if (decided) state.decision = decided;
+    } catch (error) {
+      state.log().error({ err: error }, 'relaying the response failed');
+      state.decision = 'upstream-error';
+      sendError(res, asApiError(error, upstream.display));
+    }
   };
 
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -75,31 +95,10 @@ export function createApp(deps: AppDeps): express.Express {
     plugins: [proxyEventsPlugin],
     pathRewrite: (_path, req) => states.get(req)?.forward?.path ?? '/_ping',
     on: {
-      proxyReq: (proxyReq, req) => {
-        for (const name of requestHeadersToDrop(req.headers, false)) proxyReq.removeHeader(name);
-        const state = states.get(req);
-        if (state?.forward?.body !== undefined) {
-          const data = JSON.stringify(state.forward.body);
-          proxyReq.removeHeader('transfer-encoding');
-          proxyReq.setHeader('Content-Type', 'application/json');
-          proxyReq.setHeader('Content-Length', Buffer.byteLength(data));
-          proxyReq.write(data);
-        }
-      },
       proxyRes: async (proxyRes, req, res) => {
         const state = states.get(req);
-        if (!state?.forward) {
-          res.destroy();
-          return;
-        }
-        try {
-          const decided = await relay(state.forward, routeRef(state.route), proxyRes, res, respondCtx);
-          if (decided) state.decision = decided;
-        } catch (error) {
-          state.log().error({ err: error }, 'relaying the response failed');
-          state.decision = 'upstream-error';
-          sendError(res, asApiError(error, upstream.display));
-        }
+        if (state) await respond(state, req.method ?? 'GET', proxyRes, res);
+        else res.destroy();
       },
       error: (error, req, res) => {
         const state = states.get(req);
@@ -144,23 +143,20 @@ export function createApp(deps: AppDeps): express.Express {
         'request',
       );
     });
+    let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
-      const readJsonBody = async () => {
-        const text = await readBody(req, MAX_REQUEST_BODY).catch((error: unknown) => {
+      const readBody = async () => {
+        const bytes = await readBytes(req, MAX_REQUEST_BODY).catch((error: unknown) => {
           if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
           throw errors.badRequest('could not read the request body');
         });
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          throw errors.badRequest('request body is not valid JSON');
-        }
+        return bodyText(bytes);
       };
-      const prepared = await prepare(
+      prepared = await prepare(
         req.method,
         req.url,
         req.headers['content-type'],
-        readJsonBody,
+        readBody,
         { resolver },
         (route) => {
           state.route = route;
@@ -174,9 +170,19 @@ export function createApp(deps: AppDeps): express.Express {
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');
-      sendError(res, apiError);
+      if (apiError.daemonShaped) await sendAsDaemon(res, apiError, versionPrefix(req.url), respondCtx);
+      else sendError(res, apiError);
       return;
     }
+    // The forwarded request is prepared completely here, not in a proxy hook that some requests skip
+    // (http-proxy-middleware emits no proxyReq for `Expect: 100-continue`).
+    const headers = forwardedRequestHeaders(req.headers, prepared.forward.body);
+    if (prepared.forward.body !== undefined) {
+      // The judged body replaces the client's: dockscope sends it itself.
+      await forwardBody(state, req.method, prepared.forward, headers, res);
+      return;
+    }
+    req.headers = headers;
     await proxy(req, res, next);
   });
 
@@ -186,7 +192,42 @@ export function createApp(deps: AppDeps): express.Express {
     log.error({ err: error }, 'unexpected error');
     sendError(res, new DockerApiError(500, 'dockscope: internal error', 'refused'));
   });
+
+  /** Sends a request whose body dockscope decided (and serialised) itself, then relays the answer. */
+  async function forwardBody(
+    state: RequestState,
+    method: string,
+    forward: Forward,
+    headers: IncomingHttpHeaders,
+    res: ServerResponse,
+  ): Promise<void> {
+    let proxyRes: IncomingMessage;
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    res.once('close', onClose);
+    try {
+      proxyRes = await upstream.open(method, forward.path, {
+        headers,
+        body: forward.body,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      res.off('close', onClose);
+      state.decision = 'upstream-error';
+      sendError(res, errors.upstream(upstream.display, error));
+      return;
+    }
+    res.once('close', () => proxyRes.destroy());
+    res.off('close', onClose);
+    await respond(state, method, proxyRes, res);
+  }
+
   return app;
+}
+
+/** `/v1.41` of a request target, or '' without a version. */
+function versionPrefix(url: string): string {
+  return /^\/v[0-9.]+(?=\/)/.exec(url)?.[0] ?? '';
 }
 
 function isFiltered(forward: Forward): boolean {

@@ -12,6 +12,11 @@ export class DockerApiError extends Error {
   readonly status: number;
   /** How the request is labelled in the access log. */
   readonly decision: 'hidden' | 'refused' | 'invalid' | 'upstream-error';
+  /**
+   * Sent with the daemon's own headers and framing (borrowed from its answer about a container that
+   * cannot exist), because it stands for an answer the daemon itself gives about a missing container.
+   */
+  daemonShaped = false;
   constructor(
     status: number,
     message: string,
@@ -25,8 +30,12 @@ export class DockerApiError extends Error {
 }
 
 export const errors = {
-  noSuchContainer: (ref: string) => new DockerApiError(404, `No such container: ${ref}`, 'hidden'),
-  noSuchExec: (id: string) => new DockerApiError(404, `No such exec instance: ${id}`, 'hidden'),
+  /** The daemon's words for a missing container, in the daemon's shape (see `daemonShaped`). */
+  noSuchContainerAsDaemon: (status: number, ref: string) => {
+    const error = new DockerApiError(status, `No such container: ${ref}`, 'hidden');
+    error.daemonShaped = true;
+    return error;
+  },
   badRequest: (why: string) => new DockerApiError(400, `dockscope: ${why}`, 'invalid'),
   refused: (why: string) => new DockerApiError(403, `dockscope: ${why}`, 'refused'),
   unknownRoute: (method: string, path: string) =>

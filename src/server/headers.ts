@@ -45,17 +45,42 @@ export function responseHeaders(rawHeaders: readonly string[], dropLength: boole
   return out;
 }
 
-/** Request header names to remove before forwarding (hop-by-hop and those the client's Connection names). */
-export function requestHeadersToDrop(headers: IncomingHttpHeaders, keepUpgrade: boolean): string[] {
-  const drop = new Set(connectionTokens(headers));
+/**
+ * The headers to forward for a client's request, prepared completely before anything is sent (no proxy
+ * hook that some requests skip): hop-by-hop fields and every field the client's Connection names are
+ * dropped (RFC 9110 §7.6.1), and so is `Expect` (Node answered the client's 100-continue already).
+ * Framing stays for a body that is piped (Node re-frames it; httpxy then forces `Connection: close` on
+ * a chunked one, its fix for GHSA-ggv3-7p47-pfv8); a body dockscope replaced gets its own length.
+ * With `upgrade`, `Connection` and `Upgrade` are kept for the hijack.
+ */
+export function forwardedRequestHeaders(
+  headers: IncomingHttpHeaders,
+  body?: string,
+  upgrade = false,
+): IncomingHttpHeaders {
+  const drop = connectionTokens(headers);
   for (const h of HOP_BY_HOP) drop.add(h);
-  if (keepUpgrade) {
+  drop.add('expect');
+  if (upgrade) {
     drop.delete('connection');
     drop.delete('upgrade');
   }
-  // Framing stays: Node's client re-frames the body it pipes (chunked when there is no length).
-  drop.delete('content-length');
-  drop.delete('transfer-encoding');
+  const keepFraming = body === undefined;
+  if (keepFraming) {
+    drop.delete('content-length');
+    drop.delete('transfer-encoding');
+  } else {
+    drop.add('content-length');
+    drop.add('transfer-encoding');
+    drop.add('content-type');
+  }
   drop.delete('host');
-  return [...drop].filter((h) => headers[h] !== undefined);
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers))
+    if (!drop.has(name) && value !== undefined) out[name] = value;
+  if (!keepFraming) {
+    out['content-type'] = 'application/json';
+    out['content-length'] = String(Buffer.byteLength(body));
+  }
+  return out;
 }

@@ -50,7 +50,7 @@ export async function prepare(
   method: string,
   url: string,
   contentType: string | undefined,
-  readJsonBody: () => Promise<unknown>,
+  readBody: () => Promise<string>,
   ctx: DecideContext,
   onRoute?: (route: Route) => void,
 ): Promise<Prepared> {
@@ -71,6 +71,6 @@ export async function prepare(
   const route = classify(method, target);
   if (!route) throw errors.unknownRoute(method, target.path);
   onRoute?.(route);
-  const forward = await decide({ method, target, route, raw: url, readJsonBody }, ctx);
+  const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
   return { route, forward };
 }

@@ -1,8 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
-import type { Forward } from '../policy/decide.ts';
+import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
+import type { MissingRef } from '../policy/missing.ts';
+import { goJsonInner, restoreRefs, sentinel } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubErrorIds } from '../transforms/conflict.ts';
 import { containerListFilter, isVisibleSummary } from '../transforms/container-list.ts';
@@ -13,7 +15,8 @@ import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
 import { BodyTooLargeError, MAX_BUFFERED_BYTES, parseJson, readBody } from '../upstream/client.ts';
-import { DockerApiError, errors, sendError } from './errors.ts';
+import type { DockerApiError } from './errors.ts';
+import { errors, sendError } from './errors.ts';
 import { responseHeaders } from './headers.ts';
 
 export interface RespondContext {
@@ -21,43 +24,76 @@ export interface RespondContext {
   readonly scrubEnvs: boolean;
   readonly upstreamDisplay: string;
   readonly countVisible: () => Promise<ContainerCounts>;
+  /** Asks the upstream directly (for the daemon's answer about a container that cannot exist). */
+  readonly open: (method: string, path: string) => Promise<IncomingMessage>;
 }
 
+/** What a rewrite returns when the answer turned out to be about a hidden container. */
+const HIDDEN = Symbol('hidden');
+
 /** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
-type BodyRewrite = (body: unknown, ctx: RespondContext, ref: string) => Promise<unknown | DockerApiError>;
+type BodyRewrite = (body: unknown, ctx: RespondContext) => Promise<unknown | typeof HIDDEN>;
 
 const OK = (status: number) => status === 200;
 
-const REWRITES: Partial<
-  Record<Forward['response'], { applies: (status: number) => boolean; rewrite: BodyRewrite }>
-> = {
-  containerInspect: {
-    applies: OK,
-    rewrite: async (body, ctx, ref) => {
-      const outcome = filterInspect(body, ctx.resolver, ctx.scrubEnvs);
-      return outcome.visible ? outcome.body : errors.noSuchContainer(ref);
+/**
+ * How each response kind travels back. The table is total: a kind without its treatment does not
+ * compile. A treatment that does not apply to the status (an error answer) is relayed as sent.
+ */
+type Treatment =
+  | { readonly via: 'pipe' }
+  | { readonly via: 'stream'; readonly make: (ctx: RespondContext) => Transform }
+  | { readonly via: 'rewrite'; readonly applies: (status: number) => boolean; readonly rewrite: BodyRewrite }
+  | { readonly via: 'missing' };
+
+const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
+  raw: { via: 'pipe' },
+  missing: { via: 'missing' },
+  containerList: {
+    via: 'stream',
+    make: (ctx) => containerListFilter((c) => ctx.resolver.isVisible(c)),
+  },
+  events: {
+    via: 'stream',
+    make: (ctx) => {
+      const events = new EventVisibility(ctx.resolver);
+      return new NdjsonFilter((event) => events.keep(event));
     },
   },
-  networkInspect: { applies: OK, rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)) },
-  networkList: { applies: OK, rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)) },
+  containerInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: async (body, ctx) => {
+      const outcome = filterInspect(body, ctx.resolver, ctx.scrubEnvs);
+      return outcome.visible ? outcome.body : HIDDEN;
+    },
+  },
+  networkInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)),
+  },
+  networkList: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)),
+  },
   systemDf: {
+    via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) =>
       filterSystemDf(body, (summary) => isVisibleSummary((c) => ctx.resolver.isVisible(c), summary)),
   },
-  info: { applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
-  conflict: { applies: (status) => status === 409, rewrite: async (body) => conflictTransform(body) },
+  info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
+  conflict: {
+    via: 'rewrite',
+    applies: (status) => status === 409,
+    rewrite: async (body) => conflictTransform(body),
+  },
   errorIds: {
+    via: 'rewrite',
     applies: (status) => status >= 400,
     rewrite: (body, ctx) => scrubErrorIds(body, visibleId(ctx)),
-  },
-};
-
-const STREAMS: Partial<Record<Forward['response'], (ctx: RespondContext) => Transform>> = {
-  containerList: (ctx) => containerListFilter((c) => ctx.resolver.isVisible(c)),
-  events: (ctx) => {
-    const events = new EventVisibility(ctx.resolver);
-    return new NdjsonFilter((event) => events.keep(event));
   },
 };
 
@@ -65,32 +101,37 @@ function visibleId(ctx: RespondContext) {
   return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
 }
 
+/** A "missing" answer is a short error message; anything longer is not what the daemon says there. */
+const MAX_MISSING_BODY = 1024 * 1024;
+
 /**
- * Sends the upstream's answer to the client, through the transform the decision asked for. Returns the
+ * Sends the upstream's answer to the client, through the treatment the decision asked for. Returns the
  * decision label when the response itself changed it (an inspect that turned out to be hidden).
  */
 export async function relay(
   forward: Forward,
-  ref: string,
+  method: string,
   upstreamRes: IncomingMessage,
   res: ServerResponse,
   ctx: RespondContext,
 ): Promise<string | undefined> {
   const status = upstreamRes.statusCode ?? 502;
   forward.after?.(status);
-  const stream = STREAMS[forward.response];
-  if (stream && status === 200) {
+  const treatment = TREATMENTS[forward.response];
+  if (treatment.via === 'missing') {
+    return relayMissing(upstreamRes, forward.missing ?? [], method, res, ctx);
+  }
+  if (treatment.via === 'stream' && status === 200) {
     res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
     // Flush the head at once: a quiet events stream must still show the client it is connected.
     res.flushHeaders();
-    pipeline(upstreamRes, stream(ctx), res, (error) => {
+    pipeline(upstreamRes, treatment.make(ctx), res, (error) => {
       // Headers are out: a broken or malformed stream can only be cut, never patched up.
       if (error && !res.destroyed) res.destroy();
     });
     return undefined;
   }
-  const rewrite = REWRITES[forward.response];
-  if (rewrite?.applies(status)) {
+  if (treatment.via === 'rewrite' && treatment.applies(status)) {
     let text: string;
     try {
       text = await readBody(upstreamRes, MAX_BUFFERED_BYTES);
@@ -104,10 +145,12 @@ export async function relay(
       sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'));
       return 'upstream-error';
     }
-    const result = await rewrite.rewrite(parsed, ctx, ref);
-    if (result instanceof DockerApiError) {
-      sendError(res, result);
-      return result.decision;
+    const result = await treatment.rewrite(parsed, ctx);
+    if (result === HIDDEN) {
+      if (!forward.ifHidden)
+        throw new Error(`${forward.response} judged a container hidden with nowhere to ask`);
+      const answer = await ctx.open(method, forward.ifHidden.path);
+      return relayMissing(answer, [forward.ifHidden.ref], method, res, ctx);
     }
     const out = JSON.stringify(result);
     const headers = responseHeaders(upstreamRes.rawHeaders, true);
@@ -124,4 +167,71 @@ export async function relay(
   // response, and an upstream that breaks off destroys the client's.
   upstreamRes.pipe(res);
   return undefined;
+}
+
+/**
+ * The daemon's answer to a request whose hidden references were replaced by sentinels, with what the
+ * client typed put back: status, headers and bytes as the daemon sends them for a missing container.
+ */
+async function relayMissing(
+  upstreamRes: IncomingMessage,
+  refs: readonly MissingRef[],
+  method: string,
+  res: ServerResponse,
+  ctx: RespondContext,
+): Promise<string> {
+  const status = upstreamRes.statusCode ?? 502;
+  let text: string;
+  try {
+    text = await readBody(upstreamRes, MAX_MISSING_BODY);
+  } catch {
+    sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'answering for a missing container'));
+    return 'upstream-error';
+  }
+  const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
+  const out = restoreRefs(text, refs, json);
+  const headers = responseHeaders(upstreamRes.rawHeaders, true);
+  const length = upstreamRes.headers['content-length'];
+  if (length !== undefined) {
+    // A HEAD answer has the length of the body it does not send: adjust it for each reference put back.
+    headers['Content-Length'] =
+      method === 'HEAD'
+        ? Number(length) +
+          refs.reduce(
+            (d, r) => d + Buffer.byteLength(restoreRefs(r.sentinel, [r], json)) - r.sentinel.length,
+            0,
+          )
+        : Buffer.byteLength(out);
+  }
+  res.writeHead(status, headers);
+  res.end(method === 'HEAD' ? undefined : out);
+  return 'hidden';
+}
+
+/**
+ * An error dockscope decides itself but that stands for the daemon's answer about a missing container
+ * (see DockerApiError.daemonShaped): written with the headers the daemon sends with such an answer,
+ * taken from its answer about a container that cannot exist, and framed as the daemon frames it.
+ */
+export async function sendAsDaemon(
+  res: ServerResponse,
+  error: DockerApiError,
+  versionPrefix: string,
+  ctx: RespondContext,
+): Promise<void> {
+  let headers: OutgoingHttpHeaders;
+  let framed: boolean;
+  try {
+    const probe = await ctx.open('GET', `${versionPrefix}/containers/${sentinel()}/json`);
+    await readBody(probe, MAX_MISSING_BODY);
+    headers = responseHeaders(probe.rawHeaders, true);
+    framed = probe.headers['content-length'] !== undefined;
+  } catch {
+    sendError(res, error);
+    return;
+  }
+  const body = `{"message":"${goJsonInner(error.message)}"}\n`;
+  if (framed) headers['Content-Length'] = Buffer.byteLength(body);
+  res.writeHead(error.status, headers);
+  res.end(body);
 }

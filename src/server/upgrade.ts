@@ -3,12 +3,15 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Forward } from '../policy/decide.ts';
+import { restoreRefs } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
+import { readBody } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
 import { asApiError, errors, writeSocketError } from './errors.ts';
-import { requestHeadersToDrop } from './headers.ts';
+import { forwardedRequestHeaders } from './headers.ts';
 import { prepare } from './prepare.ts';
 
 export interface UpgradeDeps {
@@ -65,20 +68,19 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         throw errors.badRequest('invalid Content-Length on an upgrade request');
       }
       const { body, extra } = await readExactly(socket, head, length);
-      tunnel(prepared.forward.path, body, extra);
+      tunnel(prepared.forward, body, extra);
     })().catch((error: unknown) => {
       const apiError = asApiError(error, upstream.display);
       done(apiError.status, apiError.decision);
       writeSocketError(socket, apiError);
     });
 
-    function tunnel(path: string, body: Buffer, extra: Buffer): void {
+    function tunnel(forward: Forward, body: Buffer, extra: Buffer): void {
       // The client may have left while the decision was made: then there is nothing to open.
       if (socket.destroyed) return;
-      const headers: http.OutgoingHttpHeaders = { ...req.headers };
-      for (const name of requestHeadersToDrop(req.headers, true)) delete headers[name];
+      const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, true);
       headers['content-length'] = String(body.length);
-      const proxyReq = http.request(upstream.options(req.method ?? 'POST', path, headers, false));
+      const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
       proxyReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
         done(res.statusCode ?? 101, 'allowed');
         socket.write(responseHead(res));
@@ -88,16 +90,33 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       });
       proxyReq.on('response', (res) => {
         // No upgrade (an error from the daemon or the socket proxy): relay it and close.
-        done(res.statusCode ?? 502, 'allowed');
-        const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) {
-          const name = (res.rawHeaders[i] ?? '').toLowerCase();
-          if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-          lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+        const missing = forward.missing;
+        done(res.statusCode ?? 502, missing ? 'hidden' : 'allowed');
+        const head = (length?: number) => {
+          const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const name = (res.rawHeaders[i] ?? '').toLowerCase();
+            if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
+            if (length !== undefined && name === 'content-length') continue;
+            lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+          }
+          if (length !== undefined) lines.push(`Content-Length: ${length}`);
+          lines.push('Connection: close', '', '');
+          return lines.join('\r\n');
+        };
+        if (!missing) {
+          socket.write(head());
+          res.pipe(socket);
+          return;
         }
-        lines.push('Connection: close', '', '');
-        socket.write(lines.join('\r\n'));
-        res.pipe(socket);
+        // The daemon's answer about the sentinel, with the reference the client typed put back.
+        readBody(res, 1024 * 1024).then(
+          (text) => {
+            const out = restoreRefs(text, missing, /json/i.test(String(res.headers['content-type'] ?? '')));
+            socket.end(head(Buffer.byteLength(out)) + out);
+          },
+          () => socket.destroy(),
+        );
       });
       proxyReq.on('error', (error) => {
         const apiError = errors.upstream(upstream.display, error);

@@ -52,7 +52,11 @@ export class Upstream {
   }
 
   /** Opens a request and resolves with the response head (the body is left to the caller). */
-  open(method: string, path: string, options: { signal?: AbortSignal; headers?: OutgoingHttpHeaders } = {}) {
+  open(
+    method: string,
+    path: string,
+    options: { signal?: AbortSignal; headers?: OutgoingHttpHeaders; body?: string } = {},
+  ) {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = http.request(this.options(method, path, options.headers), resolve);
       req.on('error', reject);
@@ -62,7 +66,7 @@ export class Upstream {
         options.signal.addEventListener('abort', onAbort, { once: true });
         req.on('close', () => options.signal?.removeEventListener('abort', onAbort));
       }
-      req.end();
+      req.end(options.body);
     });
   }
 
@@ -83,11 +87,19 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a stream whole, failing (and destroying it) past maxBytes. */
+/** Reads a stream whole as UTF-8 text, failing (and destroying it) past maxBytes. */
 export async function readBody(
   stream: NodeJS.ReadableStream & { destroy(): void },
   maxBytes: number,
 ): Promise<string> {
+  return (await readBytes(stream, maxBytes)).toString('utf8');
+}
+
+/** Reads a stream whole, failing (and destroying it) past maxBytes. */
+export async function readBytes(
+  stream: NodeJS.ReadableStream & { destroy(): void },
+  maxBytes: number,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -99,7 +111,7 @@ export async function readBody(
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size);
 }
 
 export function parseJson(text: string): unknown {

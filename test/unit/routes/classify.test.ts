@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, UNKNOWN } from '../../../src/routes/classify.ts';
+import { classify, goBool, UNKNOWN } from '../../../src/routes/classify.ts';
 import type { Route } from '../../../src/routes/route.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 
@@ -160,7 +160,6 @@ describe('classify: unknown requests are refused (null)', () => {
     // Multi-segment container references are never guessed (the daemon would read "a/b" as the name).
     ['GET', '/containers/a/b/json'],
     ['POST', '/containers/a/b/start'],
-    ['DELETE', '/containers/a/b'],
     ['GET', '/containers/a/b/logs'],
     ['GET', '/containers/abc/logs/json'],
     ['GET', '/containers/json/json/json'],
@@ -168,8 +167,45 @@ describe('classify: unknown requests are refused (null)', () => {
     ['POST', '/exec/a/b/start'],
     ['GET', '/networks/a/b'],
     ['POST', '/networks/a/b/connect'],
-    ['DELETE', '/containers/abc/checkpoints'],
   ])('%s %s', (method, raw) => {
     expect(route(method, raw)).toBeNull();
+  });
+});
+
+describe('classify: DELETE /containers/{parent}/{alias} (the daemon routes {name:.*}: a link name)', () => {
+  it.each<[string, string, string]>([
+    ['/containers/web/db?link=1', 'web', 'db'],
+    ['/containers/web/db?link=true', 'web', 'db'],
+    ['/containers/web/db?link=yes', 'web', 'db'],
+    ['/v1.41/containers/web/checkpoints?link=1', 'web', 'checkpoints'],
+  ])('%s removes the link %s/%s', (raw, parent, alias) => {
+    expect(route('DELETE', raw)).toEqual({ kind: 'containerLink', parent, alias });
+  });
+
+  // Without link=1 the daemon would remove the linked container itself, found by its link name.
+  it.each([
+    '/containers/a/b',
+    '/containers/a/b?link=0',
+    '/containers/a/b?link=false',
+    '/containers/a/b?link=none',
+    '/containers/abc/checkpoints',
+  ])('%s is refused', (raw) => {
+    expect(route('DELETE', raw)?.kind).toBe('refused');
+  });
+});
+
+describe('goBool (httputils.BoolValue)', () => {
+  it.each<[string | null, boolean]>([
+    [null, false],
+    ['', false],
+    ['0', false],
+    ['no', false],
+    [' FALSE ', false],
+    ['None', false],
+    ['1', true],
+    ['true', true],
+    ['anything', true],
+  ])('%j => %s', (value, expected) => {
+    expect(goBool(value)).toBe(expected);
   });
 });

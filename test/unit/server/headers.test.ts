@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { connectionTokens, requestHeadersToDrop, responseHeaders } from '../../../src/server/headers.ts';
+import { connectionTokens, forwardedRequestHeaders, responseHeaders } from '../../../src/server/headers.ts';
 
 describe('connectionTokens', () => {
   it.each<[IncomingHttpHeaders, string[]]>([
@@ -94,13 +94,18 @@ describe('responseHeaders', () => {
   });
 });
 
-describe('requestHeadersToDrop', () => {
-  const sorted = (list: string[]): string[] => [...list].sort();
+describe('forwardedRequestHeaders', () => {
+  const names = (headers: IncomingHttpHeaders): string[] => Object.keys(headers).sort();
 
   it.each<[string, IncomingHttpHeaders, boolean, string[]]>([
-    ['nothing to drop', { host: 'x', 'content-type': 'application/json', 'content-length': '2' }, false, []],
     [
-      'hop-by-hop fields that are present',
+      'nothing to drop',
+      { host: 'x', 'content-type': 'application/json', 'content-length': '2' },
+      false,
+      ['content-length', 'content-type', 'host'],
+    ],
+    [
+      'hop-by-hop fields are dropped, framing kept',
       {
         host: 'x',
         connection: 'keep-alive',
@@ -110,40 +115,62 @@ describe('requestHeadersToDrop', () => {
         'proxy-authorization': 'x',
       },
       false,
-      ['connection', 'keep-alive', 'proxy-authorization', 'te'],
+      ['host', 'transfer-encoding'],
     ],
     [
-      'fields named in Connection',
+      'fields named in Connection are dropped',
       { connection: 'X-Secret, x-absent', 'x-secret': '1', 'x-kept': '2' },
       false,
-      ['connection', 'x-secret'],
+      ['x-kept'],
     ],
     [
-      'upgrade dropped on plain requests',
-      { connection: 'Upgrade', upgrade: 'tcp' },
+      'Expect is dropped (Node answered 100-continue)',
+      { expect: '100-continue', 'x-kept': '1' },
       false,
-      ['connection', 'upgrade'],
+      ['x-kept'],
     ],
+    ['upgrade dropped on plain requests', { connection: 'Upgrade', upgrade: 'tcp' }, false, []],
     [
       'upgrade kept on upgrade requests',
       { connection: 'Upgrade', upgrade: 'tcp', 'keep-alive': '1' },
       true,
-      ['keep-alive'],
+      ['connection', 'upgrade'],
     ],
     [
       'Connection cannot remove Host or Content-Length',
       { connection: 'host, content-length', host: 'x', 'content-length': '3' },
       false,
-      ['connection'],
+      ['content-length', 'host'],
     ],
     // Framing stays: Node's client re-frames the body it pipes.
     [
       'Transfer-Encoding is kept for the body framing',
       { 'transfer-encoding': 'chunked', connection: 'transfer-encoding' },
       false,
-      ['connection'],
+      ['transfer-encoding'],
     ],
-  ])('%s', (_label, headers, keepUpgrade, expected) => {
-    expect(sorted(requestHeadersToDrop(headers, keepUpgrade))).toEqual(sorted(expected));
+  ])('%s', (_label, headers, upgrade, expected) => {
+    expect(names(forwardedRequestHeaders(headers, undefined, upgrade))).toEqual(expected);
+  });
+
+  it('a replaced body brings its own type and length; the client framing and Connection-named fields go', () => {
+    const out = forwardedRequestHeaders(
+      {
+        host: 'x',
+        'transfer-encoding': 'chunked',
+        'content-type': 'application/json; charset=latin1',
+        expect: '100-continue',
+        connection: 'x-secret',
+        'x-secret': 's',
+        'x-registry-auth': 'kept',
+      },
+      '{"Image":"ü"}',
+    );
+    expect(out).toEqual({
+      host: 'x',
+      'x-registry-auth': 'kept',
+      'content-type': 'application/json',
+      'content-length': '14',
+    });
   });
 });
