@@ -192,6 +192,8 @@ async function relayMissing(
   const out = restoreRefs(text, refs, json);
   const headers = responseHeaders(upstreamRes.rawHeaders, true);
   const length = upstreamRes.headers['content-length'];
+  // Only the daemon's own headers: no Date where it sent none (a hijacked attach answers without one).
+  res.sendDate = false;
   if (length !== undefined) {
     // A HEAD answer has the length of the body it does not send: adjust it for each reference put back.
     headers['Content-Length'] =
@@ -202,6 +204,11 @@ async function relayMissing(
             0,
           )
         : Buffer.byteLength(out);
+  } else if (upstreamRes.headers['transfer-encoding'] === undefined) {
+    // Delimited by the end of the connection (attach answers so for a missing container): so is this one.
+    res.removeHeader('connection');
+    res.removeHeader('transfer-encoding');
+    res.removeHeader('content-length');
   }
   res.writeHead(status, headers);
   res.end(method === 'HEAD' ? undefined : out);

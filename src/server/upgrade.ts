@@ -92,28 +92,34 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         // No upgrade (an error from the daemon or the socket proxy): relay it and close.
         const missing = forward.missing;
         done(res.statusCode ?? 502, missing ? 'hidden' : 'allowed');
-        const head = (length?: number) => {
+        if (!missing) {
           const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
           for (let i = 0; i < res.rawHeaders.length; i += 2) {
             const name = (res.rawHeaders[i] ?? '').toLowerCase();
             if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-            if (length !== undefined && name === 'content-length') continue;
             lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
           }
-          if (length !== undefined) lines.push(`Content-Length: ${length}`);
           lines.push('Connection: close', '', '');
-          return lines.join('\r\n');
-        };
-        if (!missing) {
-          socket.write(head());
+          socket.write(lines.join('\r\n'));
           res.pipe(socket);
           return;
         }
-        // The daemon's answer about the sentinel, with the reference the client typed put back.
+        // The daemon's answer about the sentinel, with the reference the client typed put back, head as
+        // the daemon wrote it (a hijacked attach answers with no length: its body ends with the connection).
         readBody(res, 1024 * 1024).then(
           (text) => {
             const out = restoreRefs(text, missing, /json/i.test(String(res.headers['content-type'] ?? '')));
-            socket.end(head(Buffer.byteLength(out)) + out);
+            const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+            for (let i = 0; i < res.rawHeaders.length; i += 2) {
+              const name = res.rawHeaders[i] ?? '';
+              // A chunked answer was read whole: it goes out delimited by the end of the connection.
+              if (name.toLowerCase() === 'transfer-encoding') continue;
+              const value =
+                name.toLowerCase() === 'content-length' ? Buffer.byteLength(out) : res.rawHeaders[i + 1];
+              lines.push(`${name}: ${value}`);
+            }
+            lines.push('', '');
+            socket.end(lines.join('\r\n') + out);
           },
           () => socket.destroy(),
         );

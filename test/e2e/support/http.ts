@@ -3,6 +3,8 @@ import * as http from 'node:http';
 export interface RawResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
+  /** Header names and values as sent, in order and letter case. */
+  readonly rawHeaders: readonly string[];
   readonly body: string;
 }
 
@@ -38,6 +40,7 @@ export function rawRequest(
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
+          rawHeaders: res.rawHeaders,
           body: Buffer.concat(chunks).toString('utf8'),
         }),
       );
