@@ -48,6 +48,10 @@ export interface Forward {
   readonly missing?: readonly MissingRef[];
   /** Inspect is judged on its answer: if the container is hidden, the daemon is asked this instead. */
   readonly ifHidden?: { readonly path: string; readonly ref: MissingRef };
+  /** Keep at most this many visible entries of a container list (the client's `limit`). */
+  readonly limit?: number;
+  /** The resolver's epoch when the request was decided (facts read from its answer are cached only if none moved). */
+  readonly epoch?: number;
 }
 
 export interface DecideInput {
@@ -139,7 +143,7 @@ function decodeIf(schema: Schema | undefined, text: string): string | undefined 
  */
 async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
   const rawFilters = input.target.query.get('filters');
-  if (!rawFilters) return { path: input.raw, response: 'containerList' };
+  if (!rawFilters) return listForward(input);
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
@@ -162,10 +166,26 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
     }
     if (refs.length > 0) filters[key] = legacy ? out : Object.fromEntries(out.map((r) => [r, true]));
   }
-  if (missing.length === 0) return { path: input.raw, response: 'containerList' };
+  if (missing.length === 0) return listForward(input);
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   return asMissing(`${prefix(input.target)}/containers/json?${query}`, missing);
+}
+
+/**
+ * The daemon applies `limit` before dockscope filters, so it would count hidden containers (and the
+ * client would learn where they stand). A positive limit is taken off the forwarded query and applied
+ * to the filtered list; since a limit implies `all` for the daemon, `all=1` is sent instead. Any other
+ * value goes on unchanged, for the daemon to answer as it does.
+ */
+function listForward(input: DecideInput): Forward {
+  const raw = input.target.query.get('limit');
+  const limit = raw !== null && /^[+-]?\d{1,15}$/.test(raw) ? Number(raw) : 0;
+  if (limit <= 0) return { path: input.raw, response: 'containerList' };
+  const query = new URLSearchParams(input.target.query);
+  query.delete('limit');
+  query.set('all', '1');
+  return { path: `${prefix(input.target)}/containers/json?${query}`, response: 'containerList', limit };
 }
 
 /** Bodies of container routes that dockscope decodes and forwards canonically. */
@@ -206,11 +226,12 @@ async function decideContainer(
     ...(body === undefined ? {} : { body }),
   });
   if (input.method === 'DELETE' && route.rest.length === 0) {
-    return forward({ response: 'raw', after: () => resolver.invalidate(facts.id) });
+    return forward({ response: 'errorIds', after: () => resolver.invalidate(facts.id) });
   }
   if (action === 'rename')
     return forward({ response: 'conflict', after: () => resolver.invalidate(facts.id) });
-  return forward({ response: 'raw' });
+  // A failed start names the container whose namespace it could not join ("... of container <id>").
+  return forward({ response: 'errorIds' });
 }
 
 /**

@@ -20,7 +20,10 @@ export interface ContainerIdentity {
   readonly labels: Readonly<Record<string, string>> | null | undefined;
 }
 
-export type Visibility = (container: ContainerIdentity) => boolean;
+export type Visibility = ((container: ContainerIdentity) => boolean) & {
+  /** Set on the predicate of an empty rule set: every container is visible. */
+  readonly seesAll?: boolean;
+};
 
 export function parseNameRules(value: string): string[] {
   return splitList(value);
@@ -55,7 +58,7 @@ export function hasRules(rules: VisibilityRules): boolean {
 
 /** Compiles the rules once into the predicate used on every request. */
 export function buildVisibility(rules: VisibilityRules): Visibility {
-  if (!hasRules(rules)) return () => true;
+  if (!hasRules(rules)) return Object.assign(() => true, { seesAll: true });
   const names = [...rules.names];
   const labels = [...rules.labels];
   return (container) => {

@@ -26,6 +26,11 @@ export class ContainerResolver {
   readonly #inflight = new Map<string, Promise<ContainerFacts | null>>();
   readonly #execs = new Map<string, string>();
   #ttlMs: number;
+  /**
+   * Bumped by every invalidation. A look-up that started before a rename or removal was reported may
+   * carry the old name: its answer serves the request that asked, but is not cached.
+   */
+  #epoch = 0;
   /** Counts upstream look-ups, for the benchmark and tests. */
   lookups = 0;
 
@@ -45,16 +50,30 @@ export class ContainerResolver {
   /** While the daemon's events confirm renames and removals, full-id decisions may live longer. */
   setWatching(watching: boolean): void {
     this.#ttlMs = watching ? Math.max(this.baseTtlMs, 10 * 60_000) : this.baseTtlMs;
-    this.#cache.clear();
+    this.clear();
+  }
+
+  /** The current invalidation epoch: pass it to `remember` for facts read from an answer begun now. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** With no rules every container is visible: nothing needs judging. */
+  get seesAll(): boolean {
+    return this.visibility.seesAll === true;
   }
 
   isVisible(identity: ContainerIdentity): boolean {
     return this.visibility(identity);
   }
 
-  /** Records facts from an inspect body that passed through anyway (no extra look-up later). */
-  remember(identity: ContainerIdentity & { id: string }): ContainerFacts {
+  /**
+   * Records facts from an inspect body (no extra look-up later). `since` is the epoch when the answer
+   * was asked for: if a container was invalidated meanwhile, the facts are returned but not cached.
+   */
+  remember(identity: ContainerIdentity & { id: string }, since?: number): ContainerFacts {
     const facts: ContainerFacts = { ...identity, visible: this.visibility(identity) };
+    if (since !== undefined && since !== this.#epoch) return facts;
     if (this.#cache.size >= MAX_ENTRIES) {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
@@ -64,10 +83,12 @@ export class ContainerResolver {
   }
 
   invalidate(id: string): void {
+    this.#epoch++;
     this.#cache.delete(id);
   }
 
   clear(): void {
+    this.#epoch++;
     this.#cache.clear();
   }
 
@@ -109,6 +130,7 @@ export class ContainerResolver {
 
   async #lookup(ref: string): Promise<ContainerFacts | null> {
     this.lookups++;
+    const started = this.#epoch;
     const res = await this.upstream
       .getJson(`/containers/${encodeURIComponent(ref)}/json`)
       .catch((error: unknown) => {
@@ -120,7 +142,7 @@ export class ContainerResolver {
       this.log.warn({ status: res.status }, 'container look-up failed upstream');
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
     }
-    return this.remember(identity);
+    return this.remember(identity, started);
   }
 
   /** The container an exec instance belongs to (exec ids never move between containers). */

@@ -3,11 +3,12 @@ import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
+import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { MissingRef } from '../policy/missing.ts';
 import { goJsonInner, restoreRefs, sentinel } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { conflictTransform, scrubErrorIds } from '../transforms/conflict.ts';
-import { containerListFilter, isVisibleSummary } from '../transforms/container-list.ts';
+import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
+import { containerListFilter, isVisibleSummary, scopedNames } from '../transforms/container-list.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { rewriteInfoCounts } from '../transforms/info.ts';
 import { filterInspect } from '../transforms/inspect.ts';
@@ -32,7 +33,7 @@ export interface RespondContext {
 const HIDDEN = Symbol('hidden');
 
 /** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
-type BodyRewrite = (body: unknown, ctx: RespondContext) => Promise<unknown | typeof HIDDEN>;
+type BodyRewrite = (body: unknown, ctx: RespondContext, forward: Forward) => Promise<unknown | typeof HIDDEN>;
 
 const OK = (status: number) => status === 200;
 
@@ -42,16 +43,20 @@ const OK = (status: number) => status === 200;
  */
 type Treatment =
   | { readonly via: 'pipe' }
-  | { readonly via: 'stream'; readonly make: (ctx: RespondContext) => Transform }
+  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Transform }
   | { readonly via: 'rewrite'; readonly applies: (status: number) => boolean; readonly rewrite: BodyRewrite }
+  /** Read whole and rewritten as text (any content type): error answers that may name containers. */
+  | { readonly via: 'text'; readonly applies: (status: number) => boolean; readonly rewrite: TextRewrite }
   | { readonly via: 'missing' };
+
+type TextRewrite = (text: string, ctx: RespondContext) => Promise<string>;
 
 const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   raw: { via: 'pipe' },
   missing: { via: 'missing' },
   containerList: {
     via: 'stream',
-    make: (ctx) => containerListFilter((c) => ctx.resolver.isVisible(c)),
+    make: (ctx, forward) => containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit),
   },
   events: {
     via: 'stream',
@@ -63,8 +68,8 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   containerInspect: {
     via: 'rewrite',
     applies: OK,
-    rewrite: async (body, ctx) => {
-      const outcome = filterInspect(body, ctx.resolver, ctx.scrubEnvs);
+    rewrite: async (body, ctx, forward) => {
+      const outcome = await filterInspect(body, ctx.resolver, ctx.scrubEnvs, forward.epoch);
       return outcome.visible ? outcome.body : HIDDEN;
     },
   },
@@ -81,8 +86,14 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   systemDf: {
     via: 'rewrite',
     applies: OK,
-    rewrite: async (body, ctx) =>
-      filterSystemDf(body, (summary) => isVisibleSummary((c) => ctx.resolver.isVisible(c), summary)),
+    rewrite: async (body, ctx) => {
+      const visibility = (c: ContainerIdentity) => ctx.resolver.isVisible(c);
+      return filterSystemDf(
+        body,
+        (summary) => isVisibleSummary(visibility, summary),
+        (summary) => scopedNames(summary, visibility),
+      );
+    },
   },
   info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
   conflict: {
@@ -91,9 +102,9 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     rewrite: async (body) => conflictTransform(body),
   },
   errorIds: {
-    via: 'rewrite',
+    via: 'text',
     applies: (status) => status >= 400,
-    rewrite: (body, ctx) => scrubErrorIds(body, visibleId(ctx)),
+    rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
   },
 };
 
@@ -125,7 +136,7 @@ export async function relay(
     res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
     // Flush the head at once: a quiet events stream must still show the client it is connected.
     res.flushHeaders();
-    pipeline(upstreamRes, treatment.make(ctx), res, (error) => {
+    pipeline(upstreamRes, treatment.make(ctx, forward), res, (error) => {
       // Headers are out: a broken or malformed stream can only be cut, never patched up.
       if (error && !res.destroyed) res.destroy();
     });
@@ -145,7 +156,7 @@ export async function relay(
       sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'));
       return 'upstream-error';
     }
-    const result = await treatment.rewrite(parsed, ctx);
+    const result = await treatment.rewrite(parsed, ctx, forward);
     if (result === HIDDEN) {
       if (!forward.ifHidden)
         throw new Error(`${forward.response} judged a container hidden with nowhere to ask`);
@@ -155,6 +166,25 @@ export async function relay(
     const out = JSON.stringify(result);
     const headers = responseHeaders(upstreamRes.rawHeaders, true);
     headers['Content-Length'] = Buffer.byteLength(out);
+    res.writeHead(status, headers);
+    res.end(out);
+    return undefined;
+  }
+  if (treatment.via === 'text' && treatment.applies(status) && method !== 'HEAD') {
+    let text: string;
+    try {
+      text = await readBody(upstreamRes, MAX_MISSING_BODY);
+    } catch {
+      sendError(
+        res,
+        errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending an error too large to check'),
+      );
+      return 'upstream-error';
+    }
+    const out = await treatment.rewrite(text, ctx);
+    const headers = responseHeaders(upstreamRes.rawHeaders, true);
+    if (upstreamRes.headers['content-length'] !== undefined)
+      headers['Content-Length'] = Buffer.byteLength(out);
     res.writeHead(status, headers);
     res.end(out);
     return undefined;

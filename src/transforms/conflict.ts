@@ -24,11 +24,21 @@ export async function scrubErrorIds(
   isVisibleId: (id: string) => Promise<boolean>,
 ): Promise<unknown> {
   if (!isObject(body) || typeof body.message !== 'string') return body;
-  const ids = [...new Set(body.message.match(HEX_ID) ?? [])];
-  let message = body.message;
-  for (const id of ids) {
-    if (!(await isVisibleId(id))) message = message.replaceAll(id, '<hidden>');
-  }
-  body.message = message;
+  body.message = await scrubIdsInText(body.message, isVisibleId);
   return body;
+}
+
+/**
+ * The same over an answer's raw text, JSON or not (a failed start says "cannot join IPC of container
+ * <id>"; a socket proxy may answer in plain text): ids are plain hex, so no escaping stands in the way.
+ */
+export async function scrubIdsInText(
+  text: string,
+  isVisibleId: (id: string) => Promise<boolean>,
+): Promise<string> {
+  let out = text;
+  for (const id of new Set(text.match(HEX_ID) ?? [])) {
+    if (!(await isVisibleId(id))) out = out.replaceAll(id, '<hidden>');
+  }
+  return out;
 }

@@ -1,21 +1,79 @@
 import { identityFromInspect, isObject } from '../policy/container-facts.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
+import { HIDDEN_REF, linkNamesVisible } from './references.ts';
 
 export type InspectOutcome = { readonly visible: false } | { readonly visible: true; readonly body: unknown };
 
+const MODES = ['NetworkMode', 'PidMode', 'IpcMode', 'Cgroup'] as const;
+const CONTAINER_MODE = 'container:';
+
 /**
- * Judges a container inspect body by its own Name and labels (no extra look-up, always fresh),
- * and blanks Config.Env when SCRUB_ENVS is on. A body that is not a container inspect is not shown.
+ * Judges a container inspect body by its own Name and labels (no extra look-up, always fresh), blanks
+ * Config.Env when SCRUB_ENVS is on, and removes what the body says of other containers the client may
+ * not see: a `container:<id>` mode (and, for a shared network namespace, the owner's id in the
+ * resolv.conf, hosts and hostname paths and in Config.Hostname), VolumesFrom entries, and legacy links.
+ * Each is replaced by `<hidden>`, for a hidden and a missing container alike (telling them apart would
+ * tell the client the hidden one exists). A body that is not a container inspect is not shown.
  */
-export function filterInspect(
+export async function filterInspect(
   body: unknown,
   resolver: ContainerResolver,
   scrubEnvs: boolean,
-): InspectOutcome {
+  epoch?: number,
+): Promise<InspectOutcome> {
   const identity = identityFromInspect(body);
   if (!identity || !isObject(body)) return { visible: false };
-  const facts = resolver.remember(identity);
+  const facts = resolver.remember(identity, epoch);
   if (!facts.visible) return { visible: false };
-  if (scrubEnvs && isObject(body.Config)) body.Config.Env = [];
+  const config = isObject(body.Config) ? body.Config : null;
+  if (scrubEnvs && config) config.Env = [];
+  const host = isObject(body.HostConfig) ? body.HostConfig : null;
+  if (!host) return { visible: true, body };
+  const visibleRef = async (ref: string) => (await resolver.resolveOrNull(ref))?.visible ?? false;
+  const hiddenIds = new Set<string>();
+  for (const key of MODES) {
+    const mode = host[key];
+    if (typeof mode !== 'string' || !mode.startsWith(CONTAINER_MODE)) continue;
+    const ref = mode.slice(CONTAINER_MODE.length);
+    if (ref === '' || (await visibleRef(ref))) continue;
+    host[key] = `${CONTAINER_MODE}${HIDDEN_REF}`;
+    hiddenIds.add(ref);
+  }
+  if (Array.isArray(host.VolumesFrom)) {
+    const out: unknown[] = [];
+    for (const entry of host.VolumesFrom) {
+      if (typeof entry !== 'string') continue;
+      const colon = entry.indexOf(':');
+      const ref = colon === -1 ? entry : entry.slice(0, colon);
+      out.push((await visibleRef(ref)) ? entry : `${HIDDEN_REF}${colon === -1 ? '' : entry.slice(colon)}`);
+    }
+    host.VolumesFrom = out;
+  }
+  if (Array.isArray(host.Links)) {
+    // Stored as `/child:/parent/alias`: a link to a container the client may not see is left out.
+    const out: unknown[] = [];
+    for (const link of host.Links) {
+      if (typeof link !== 'string') continue;
+      const child = link.slice(0, Math.max(0, link.indexOf(':'))).replace(/^\//, '');
+      if (await linkNamesVisible(child, resolver)) out.push(link);
+    }
+    host.Links = out;
+  }
+  if (hiddenIds.size > 0) {
+    // The namespace owner's files and host name carry its id: full in the paths, short as the name.
+    for (const key of ['ResolvConfPath', 'HostnamePath', 'HostsPath'] as const) {
+      if (typeof body[key] === 'string') body[key] = hideIds(body[key], hiddenIds);
+    }
+    if (config && typeof config.Hostname === 'string') config.Hostname = hideIds(config.Hostname, hiddenIds);
+  }
   return { visible: true, body };
+}
+
+function hideIds(text: string, ids: ReadonlySet<string>): string {
+  let out = text;
+  for (const id of ids) {
+    out = out.replaceAll(id, HIDDEN_REF);
+    if (id.length >= 12) out = out.replaceAll(id.slice(0, 12), HIDDEN_REF);
+  }
+  return out;
 }

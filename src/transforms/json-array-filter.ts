@@ -10,6 +10,13 @@ export interface JsonArrayFilterOptions {
   readonly fields?: readonly string[];
   /** One element may not be larger than this (default 16 MiB). */
   readonly maxElementBytes?: number;
+  /**
+   * For a kept element (with `fields`): new values for some of the parsed fields, or null to keep it as
+   * sent. Only those fields' bytes are replaced; the rest of the element stays as the upstream sent it.
+   */
+  readonly rewrite?: (picked: Record<string, unknown>) => Record<string, unknown> | null;
+  /** Keep at most this many elements (the list's `limit`, applied after filtering). */
+  readonly maxKept?: number;
 }
 
 const QUOTE = 0x22;
@@ -34,6 +41,8 @@ export class JsonArrayFilter extends Transform {
   readonly #fields: ReadonlySet<string> | null;
   readonly #fieldBytes: readonly Buffer[];
   readonly #fieldNames: readonly string[];
+  readonly #rewrite: JsonArrayFilterOptions['rewrite'];
+  readonly #maxKept: number;
   /** 0: before "[", 1: expecting an element or "]", 2: inside an object, 3: after an element, 4: after "]". */
   #state = 0;
   #depth = 0;
@@ -66,6 +75,8 @@ export class JsonArrayFilter extends Transform {
     this.#fields = opts.fields ? new Set(opts.fields) : null;
     this.#fieldNames = [...(opts.fields ?? [])];
     this.#fieldBytes = this.#fieldNames.map((f) => Buffer.from(f, 'latin1'));
+    this.#rewrite = opts.rewrite;
+    this.#maxKept = opts.maxKept ?? Number.POSITIVE_INFINITY;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -267,13 +278,30 @@ export class JsonArrayFilter extends Transform {
     } else {
       value = JSON.parse(raw.toString('utf8'));
     }
-    if (!this.#keep(value)) {
+    if (this.kept >= this.#maxKept || !this.#keep(value)) {
       this.dropped++;
       return;
     }
     this.kept++;
     if (this.#emitted++ > 0) this.#out.push(COMMA);
-    this.#out.push(raw);
+    const replaced = this.#rewrite && this.#fields ? this.#rewrite(value as Record<string, unknown>) : null;
+    this.#out.push(replaced ? this.#splice(raw, replaced) : raw);
+  }
+
+  /** The element with the given fields' values replaced (spans are byte offsets into `raw`). */
+  #splice(raw: Buffer, replaced: Record<string, unknown>): Buffer {
+    const edits = [...this.#spans]
+      .filter(([field]) => Object.hasOwn(replaced, field))
+      .sort((a, b) => a[1][0] - b[1][0]);
+    if (edits.length === 0) return raw;
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const [field, [from, to]] of edits) {
+      parts.push(raw.subarray(at, from), Buffer.from(JSON.stringify(replaced[field])));
+      at = to;
+    }
+    parts.push(raw.subarray(at));
+    return Buffer.concat(parts);
   }
 }
 

@@ -241,3 +241,50 @@ describe('JsonArrayFilter with fields: only the named top-level keys are parsed'
     expect(error).toBeInstanceOf(SyntaxError);
   });
 });
+
+describe('JsonArrayFilter: rewriting parsed fields and a limit after filtering', () => {
+  const list = JSON.stringify([
+    { Id: 'a', Names: ['/web', '/secret/alias'], Labels: {}, State: 'running' },
+    { Id: 'b', Names: ['/db'], Labels: { keep: 'no' } },
+    { Id: 'c', Names: ['/api'], Labels: {}, Ports: [{ PrivatePort: 80 }] },
+    { Id: 'd', Names: ['/x'], Labels: {} },
+  ]);
+  const keep = (e: unknown) => !(e as { Labels: Record<string, string> }).Labels.keep;
+  const rewrite = (picked: Record<string, unknown>) => {
+    const names = (picked.Names as string[]).filter((n) => !n.startsWith('/secret/'));
+    return names.length === (picked.Names as string[]).length ? null : { Names: names };
+  };
+
+  it.each(splits(list))(
+    'only the rewritten field changes, at every chunk boundary ($label)',
+    async ({ chunks }) => {
+      const r = await run(chunks, keep, { fields: ['Names', 'Labels'], rewrite });
+      expect(r.error).toBeNull();
+      expect(JSON.parse(r.out)).toEqual([
+        { Id: 'a', Names: ['/web'], Labels: {}, State: 'running' },
+        { Id: 'c', Names: ['/api'], Labels: {}, Ports: [{ PrivatePort: 80 }] },
+        { Id: 'd', Names: ['/x'], Labels: {} },
+      ]);
+    },
+  );
+
+  it.each([
+    [1, ['a']],
+    [2, ['a', 'c']],
+    [3, ['a', 'c', 'd']],
+    [10, ['a', 'c', 'd']],
+  ])('maxKept %i counts only kept elements', async (maxKept, ids) => {
+    const r = await run([Buffer.from(list)], keep, { fields: ['Names', 'Labels'], maxKept });
+    expect(r.error).toBeNull();
+    expect((JSON.parse(r.out) as { Id: string }[]).map((e) => e.Id)).toEqual(ids);
+    expect(r.kept).toBe(ids.length);
+  });
+
+  it('past the limit the rest is still checked for well-formedness', async () => {
+    const r = await run([Buffer.from('[{"Names":["/a"]},{"Names":["/b"]},{"Names":')], () => true, {
+      fields: ['Names'],
+      maxKept: 1,
+    });
+    expect(r.error).not.toBeNull();
+  });
+});
