@@ -1,19 +1,47 @@
 import { isObject } from './container-facts.ts';
+import type { ContainerIdentity } from './matcher.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 const MAX_REMEMBERED = 10_000;
 
 /**
+ * Attributes the daemon itself puts on container events; every other attribute is one of the
+ * container's labels (the daemon merges the two into `Actor.Attributes`).
+ */
+const DAEMON_ATTRIBUTES = new Set([
+  'name',
+  'image',
+  'exitCode',
+  'execDuration',
+  'signal',
+  'execID',
+  'comment',
+  'imageID',
+  'imageRef',
+  'oldName',
+  'height',
+  'width',
+  'container',
+]);
+
+/** What an event stream does with one event: drop it, pass it as sent, or pass a rewritten one. */
+export type EventDecision = boolean | { readonly replace: unknown };
+
+/**
  * Decides which daemon events a client may see. Container events (including exec_* and health
  * events) follow the container's visibility; events of other types that name a container in
  * `Actor.Attributes.container` (network connect/disconnect, volume mount/unmount) follow that
- * container. Events that name no container (images, volumes, networks themselves) pass.
+ * container. Image events keep only the image's name: their other attributes are the image's labels,
+ * which for an image committed from a container are that container's labels.
  *
- * A container that is already gone cannot be inspected, so decisions are remembered per id for the
- * life of the stream; a gone container never seen before is hidden (default deny).
+ * A container that still exists is judged by the resolver (cached by id). One that is gone (a replay
+ * with `since`, a `docker run --rm` that ended) is judged from the event itself: container events carry
+ * the container's name and labels. The decision is remembered per id for the life of the stream, so the
+ * network and volume events of a removed container follow it too. With no rules, nothing is dropped.
  */
 export class EventVisibility {
   readonly #seen = new Map<string, boolean>();
+  dropped = 0;
 
   private readonly resolver: ContainerResolver;
 
@@ -21,8 +49,15 @@ export class EventVisibility {
     this.resolver = resolver;
   }
 
-  async keep(event: unknown): Promise<boolean> {
+  async decide(event: unknown): Promise<EventDecision> {
+    const decision = await this.#decide(event);
+    if (decision === false) this.dropped++;
+    return decision;
+  }
+
+  async #decide(event: unknown): Promise<EventDecision> {
     if (!isObject(event)) return false;
+    if (this.resolver.seesAll) return true;
     const type = event.Type ?? event.type;
     const actor = isObject(event.Actor) ? event.Actor : {};
     const attributes = isObject(actor.Attributes) ? actor.Attributes : {};
@@ -31,9 +66,15 @@ export class EventVisibility {
       const action = String(event.Action ?? event.status ?? '');
       // A rename changes what the rules see: decide on the new name.
       if (action === 'rename') this.#forget(id);
-      return this.#visible(id);
+      return this.#visible(id, identityFromEvent(attributes));
     }
-    if (typeof attributes.container === 'string') return this.#visible(attributes.container);
+    if (typeof attributes.container === 'string') return this.#visible(attributes.container, null);
+    if (type === 'image') {
+      const name = attributes.name;
+      return {
+        replace: { ...event, Actor: { ...actor, Attributes: typeof name === 'string' ? { name } : {} } },
+      };
+    }
     return true;
   }
 
@@ -42,12 +83,14 @@ export class EventVisibility {
     this.resolver.invalidate(id);
   }
 
-  async #visible(id: string): Promise<boolean> {
+  async #visible(id: string, fromEvent: ContainerIdentity | null): Promise<boolean> {
     if (!id) return false;
     const known = this.#seen.get(id);
     const facts =
       this.resolver.cached(id) ?? (known === undefined ? await this.resolver.resolveOrNull(id) : null);
-    const visible = facts ? facts.visible : (known ?? false);
+    const visible = facts
+      ? facts.visible
+      : (known ?? (fromEvent ? this.resolver.isVisible(fromEvent) : false));
     if (this.#seen.size >= MAX_REMEMBERED && !this.#seen.has(id)) {
       const oldest = this.#seen.keys().next().value;
       if (oldest !== undefined) this.#seen.delete(oldest);
@@ -55,4 +98,14 @@ export class EventVisibility {
     this.#seen.set(id, visible);
     return visible;
   }
+}
+
+/** The name and labels a container event carries. */
+export function identityFromEvent(attributes: Readonly<Record<string, unknown>>): ContainerIdentity | null {
+  if (typeof attributes.name !== 'string') return null;
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!DAEMON_ATTRIBUTES.has(key) && typeof value === 'string') labels[key] = value;
+  }
+  return { name: attributes.name, labels };
 }

@@ -31,6 +31,8 @@ interface RequestState {
   route?: Route;
   forward?: Forward;
   decision: string;
+  /** For a filtered stream: how many elements (containers, events) the client did not get. */
+  dropped?: () => number;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
@@ -74,7 +76,9 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     try {
-      const decided = await relay(state.forward, method, proxyRes, res, respondCtx);
+      const decided = await relay(state.forward, method, proxyRes, res, respondCtx, (dropped) => {
+        state.dropped = dropped;
+      });
       if (decided) state.decision = decided;
     } catch (error) {
       state.log().error({ err: error }, 'relaying the response failed');
@@ -138,6 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
           decision: state.decision,
           status: res.statusCode,
           complete: res.writableFinished,
+          ...(state.dropped ? { dropped: state.dropped() } : {}),
           ms: Math.round((performance.now() - state.started) * 10) / 10,
         },
         'request',

@@ -43,7 +43,7 @@ const OK = (status: number) => status === 200;
  */
 type Treatment =
   | { readonly via: 'pipe' }
-  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Transform }
+  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Filtered }
   | { readonly via: 'rewrite'; readonly applies: (status: number) => boolean; readonly rewrite: BodyRewrite }
   /** Read whole and rewritten as text (any content type): error answers that may name containers. */
   | { readonly via: 'text'; readonly applies: (status: number) => boolean; readonly rewrite: TextRewrite }
@@ -51,18 +51,27 @@ type Treatment =
 
 type TextRewrite = (text: string, ctx: RespondContext) => Promise<string>;
 
+/** A filtering stream and how many elements it has left out so far (for the access log). */
+interface Filtered {
+  readonly stream: Transform;
+  readonly dropped: () => number;
+}
+
 const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   raw: { via: 'pipe' },
   missing: { via: 'missing' },
   containerList: {
     via: 'stream',
-    make: (ctx, forward) => containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit),
+    make: (ctx, forward) => {
+      const stream = containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit);
+      return { stream, dropped: () => stream.dropped };
+    },
   },
   events: {
     via: 'stream',
     make: (ctx) => {
       const events = new EventVisibility(ctx.resolver);
-      return new NdjsonFilter((event) => events.keep(event));
+      return { stream: new NdjsonFilter((event) => events.decide(event)), dropped: () => events.dropped };
     },
   },
   containerInspect: {
@@ -125,6 +134,7 @@ export async function relay(
   upstreamRes: IncomingMessage,
   res: ServerResponse,
   ctx: RespondContext,
+  onFiltered?: (dropped: () => number) => void,
 ): Promise<string | undefined> {
   const status = upstreamRes.statusCode ?? 502;
   forward.after?.(status);
@@ -136,7 +146,9 @@ export async function relay(
     res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
     // Flush the head at once: a quiet events stream must still show the client it is connected.
     res.flushHeaders();
-    pipeline(upstreamRes, treatment.make(ctx, forward), res, (error) => {
+    const filtered = treatment.make(ctx, forward);
+    onFiltered?.(filtered.dropped);
+    pipeline(upstreamRes, filtered.stream, res, (error) => {
       // Headers are out: a broken or malformed stream can only be cut, never patched up.
       if (error && !res.destroyed) res.destroy();
     });

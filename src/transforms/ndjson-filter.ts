@@ -1,18 +1,21 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
 
+/** Drop a value, keep it as sent, or send another value in its place. */
+export type LineDecision = boolean | { readonly replace: unknown };
+
 /**
  * Filters a stream of newline-delimited JSON values (Docker's /events) in order, with an async
  * decision per value. A value is only held until its line is complete, bounded by `maxLineBytes`.
- * Each kept value is written on its own line exactly as the upstream sent it.
+ * Each kept value is written on its own line exactly as the upstream sent it (or as its replacement).
  */
 export class NdjsonFilter extends Transform {
-  readonly #keep: (value: unknown) => boolean | Promise<boolean>;
+  readonly #keep: (value: unknown) => LineDecision | Promise<LineDecision>;
   readonly #maxLineBytes: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
 
-  constructor(keep: (value: unknown) => boolean | Promise<boolean>, maxLineBytes = 1024 * 1024) {
+  constructor(keep: (value: unknown) => LineDecision | Promise<LineDecision>, maxLineBytes = 1024 * 1024) {
     super();
     this.#keep = keep;
     this.#maxLineBytes = maxLineBytes;
@@ -62,6 +65,8 @@ export class NdjsonFilter extends Transform {
     const text = line.toString('utf8');
     if (text.trim() === '') return;
     const value = JSON.parse(text) as unknown;
-    if (await this.#keep(value)) this.push(`${text.trimEnd()}\n`);
+    const decision = await this.#keep(value);
+    if (decision === true) this.push(`${text.trimEnd()}\n`);
+    else if (decision !== false) this.push(`${JSON.stringify(decision.replace)}\n`);
   }
 }

@@ -1,0 +1,128 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { EventVisibility, identityFromEvent } from '../../../src/policy/event-visibility.ts';
+import { buildVisibility } from '../../../src/policy/matcher.ts';
+import { ContainerResolver } from '../../../src/policy/resolver.ts';
+import type { Upstream } from '../../../src/upstream/client.ts';
+
+const ID = (c: string) => c.repeat(64);
+
+/** A resolver over a fixed set of existing containers (id → name, labels); others answer 404. */
+function resolver(
+  existing: Record<string, { name: string; labels?: Record<string, string> }>,
+  rules = { names: ['web'], labels: [{ key: 'expose' }] },
+) {
+  const upstream = {
+    display: 'stub',
+    getJson: async (path: string) => {
+      const ref = decodeURIComponent(path.split('/')[2] ?? '');
+      const c = existing[ref];
+      return c
+        ? { status: 200, body: { Id: ref, Name: `/${c.name}`, Config: { Labels: c.labels ?? {} } } }
+        : { status: 404, body: { message: 'No such container' } };
+    },
+  } as unknown as Upstream;
+  return new ContainerResolver(upstream, buildVisibility(rules), 2000, pino({ level: 'silent' }));
+}
+
+const containerEvent = (id: string, action: string, attributes: Record<string, string>) => ({
+  Type: 'container',
+  Action: action,
+  Actor: { ID: id, Attributes: attributes },
+});
+
+describe('EventVisibility', () => {
+  it('an existing container is judged by the resolver', async () => {
+    const events = new EventVisibility(resolver({ [ID('a')]: { name: 'web' }, [ID('b')]: { name: 'db' } }));
+    expect(await events.decide(containerEvent(ID('a'), 'start', { name: 'web', image: 'x' }))).toBe(true);
+    expect(await events.decide(containerEvent(ID('b'), 'start', { name: 'db', image: 'x' }))).toBe(false);
+    expect(events.dropped).toBe(1);
+  });
+
+  it('a container that is gone is judged from the event: its name and labels', async () => {
+    const events = new EventVisibility(resolver({}));
+    expect(await events.decide(containerEvent(ID('c'), 'destroy', { name: 'web-1', image: 'x' }))).toBe(true);
+    expect(
+      await events.decide(containerEvent(ID('d'), 'destroy', { name: 'job', 'com.expose': 'yes' })),
+    ).toBe(true);
+    expect(await events.decide(containerEvent(ID('e'), 'destroy', { name: 'db', image: 'x' }))).toBe(false);
+  });
+
+  it("the daemon's own attributes are not labels: an attribute key cannot make a container visible", async () => {
+    const events = new EventVisibility(
+      resolver({}, { names: [], labels: [{ key: 'image' }, { key: 'exitCode' }] }),
+    );
+    expect(
+      await events.decide(containerEvent(ID('f'), 'die', { name: 'db', image: 'x', exitCode: '0' })),
+    ).toBe(false);
+  });
+
+  it('network and volume events follow the container, also once it is gone', async () => {
+    const existing: Record<string, { name: string }> = {
+      [ID('a')]: { name: 'web' },
+      [ID('b')]: { name: 'db' },
+    };
+    const events = new EventVisibility(resolver(existing));
+    await events.decide(containerEvent(ID('a'), 'start', { name: 'web' }));
+    await events.decide(containerEvent(ID('b'), 'start', { name: 'db' }));
+    delete existing[ID('a')];
+    delete existing[ID('b')];
+    const net = (id: string) => ({
+      Type: 'network',
+      Action: 'disconnect',
+      Actor: { ID: 'n', Attributes: { container: id } },
+    });
+    expect(await events.decide(net(ID('a')))).toBe(true);
+    expect(await events.decide(net(ID('b')))).toBe(false);
+    // Never seen and gone: there is nothing to judge it by, so it is not shown.
+    expect(await events.decide(net(ID('9')))).toBe(false);
+  });
+
+  it("image events keep only the image's name (the rest are labels, maybe a hidden container's)", async () => {
+    const events = new EventVisibility(resolver({}));
+    const event = {
+      Type: 'image',
+      Action: 'tag',
+      Actor: { ID: 'sha256:x', Attributes: { name: 'img:1', 'secret.label': 'v' } },
+      time: 1,
+    };
+    expect(await events.decide(event)).toEqual({
+      replace: {
+        Type: 'image',
+        Action: 'tag',
+        Actor: { ID: 'sha256:x', Attributes: { name: 'img:1' } },
+        time: 1,
+      },
+    });
+  });
+
+  it('with no rules nothing is dropped, not even events of containers that are gone', async () => {
+    const events = new EventVisibility(resolver({}, { names: [], labels: [] }));
+    expect(await events.decide(containerEvent(ID('c'), 'destroy', { name: 'anything' }))).toBe(true);
+    expect(await events.decide({ Type: 'network', Actor: { Attributes: { container: ID('z') } } })).toBe(
+      true,
+    );
+    expect(await events.decide({ Type: 'image', Actor: { Attributes: { name: 'i', l: 'v' } } })).toBe(true);
+  });
+
+  it('a rename is judged on the new name', async () => {
+    const existing: Record<string, { name: string }> = { [ID('a')]: { name: 'db' } };
+    const r = resolver(existing);
+    const events = new EventVisibility(r);
+    expect(await events.decide(containerEvent(ID('a'), 'start', { name: 'db' }))).toBe(false);
+    existing[ID('a')] = { name: 'web' };
+    expect(await events.decide(containerEvent(ID('a'), 'rename', { name: 'web', oldName: '/db' }))).toBe(
+      true,
+    );
+  });
+
+  it.each<[Record<string, unknown>, unknown]>([
+    [
+      { name: 'web', image: 'i', exitCode: '1', 'a.b': 'c' },
+      { name: 'web', labels: { 'a.b': 'c' } },
+    ],
+    [{ image: 'i' }, null],
+  ])('identityFromEvent(%j)', (attributes, expected) => {
+    expect(identityFromEvent(attributes)).toEqual(expected);
+  });
+});
