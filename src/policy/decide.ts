@@ -32,6 +32,9 @@ export type ResponseKind =
   | 'info'
   /** An error message may name containers (volume or image in use): hidden ids are cut out. */
   | 'errorIds'
+  /** Image inspect and history: what came from a container the client may not see is removed. */
+  | 'imageInspect'
+  | 'imageHistory'
   /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
   | 'missing';
 
@@ -86,6 +89,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'systemDf':
     case 'networkList':
     case 'networkInspect':
+    case 'imageInspect':
+    case 'imageHistory':
       return { path: raw, response: route.kind };
     case 'container':
       return decideContainer(input, route, resolver);

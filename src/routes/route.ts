@@ -22,6 +22,9 @@ export type Route =
   | { readonly kind: 'networkConnect'; readonly id: string; readonly action: 'connect' | 'disconnect' }
   | { readonly kind: 'systemDf' }
   | { readonly kind: 'commit' }
+  /** Image inspect and history may carry the container an image was committed from. */
+  | { readonly kind: 'imageInspect' }
+  | { readonly kind: 'imageHistory' }
   | { readonly kind: 'build' }
   /** Understood, and refused on purpose (it would act on or reveal hidden containers). */
   | { readonly kind: 'refused'; readonly reason: string };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
+import { isObject } from '../policy/container-facts.ts';
 import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
@@ -9,6 +10,7 @@ import { goJsonInner, restoreRefs, sentinel } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
 import { containerListFilter, isVisibleSummary, scopedNames } from '../transforms/container-list.ts';
+import { filterImageHistory, filterImageInspect } from '../transforms/images.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { rewriteInfoCounts } from '../transforms/info.ts';
 import { filterInspect } from '../transforms/inspect.ts';
@@ -104,6 +106,24 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       );
     },
   },
+  imageInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) =>
+      filterImageInspect(
+        body,
+        async (id) => {
+          const facts = await ctx.resolver.resolveOrNull(id);
+          return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
+        },
+        ctx.scrubEnvs,
+      ),
+  },
+  imageHistory: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterImageHistory(body, (id) => imageSource(ctx, id), visibleId(ctx)),
+  },
   info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
   conflict: {
     via: 'rewrite',
@@ -116,6 +136,18 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
   },
 };
+
+/** The container an image was committed from ('' for none), or null when the image cannot be read. */
+async function imageSource(ctx: RespondContext, imageId: string): Promise<string | null> {
+  try {
+    const res = await ctx.open('GET', `/images/${encodeURIComponent(imageId)}/json`);
+    const body = parseJson(await readBody(res, MAX_BUFFERED_BYTES));
+    if (res.statusCode !== 200 || !isObject(body)) return null;
+    return typeof body.Container === 'string' ? body.Container : '';
+  } catch {
+    return null;
+  }
+}
 
 function visibleId(ctx: RespondContext) {
   return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
