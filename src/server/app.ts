@@ -60,8 +60,14 @@ export function createApp(deps: AppDeps): express.Express {
     resolver,
     scrubEnvs: deps.scrubEnvs,
     upstreamDisplay: upstream.display,
-    countVisible: () => countVisibleContainers(upstream, (c) => resolver.isVisible(c)),
-    open: (method, path) => upstream.open(method, path),
+    countVisible: () =>
+      countVisibleContainers(upstream, (c) => resolver.isVisible(c)).catch((error: unknown) => {
+        throw error instanceof DockerApiError ? error : errors.upstream(upstream.display, error);
+      }),
+    open: (method, path) =>
+      upstream.open(method, path).catch((error: unknown) => {
+        throw errors.upstream(upstream.display, error);
+      }),
   };
 
   /** Relays an upstream answer for a decided request, turning a failure into a Docker-style error. */
@@ -83,7 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
     } catch (error) {
       state.log().error({ err: error }, 'relaying the response failed');
       state.decision = 'upstream-error';
-      sendError(res, asApiError(error, upstream.display));
+      sendError(res, asApiError(error));
     }
   };
 
@@ -170,7 +176,7 @@ export function createApp(deps: AppDeps): express.Express {
       state.forward = prepared.forward;
       state.decision = isFiltered(prepared.forward) ? 'filtered' : 'allowed';
     } catch (error) {
-      const apiError = asApiError(error, upstream.display);
+      const apiError = asApiError(error);
       state.decision = apiError.decision;
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.

@@ -7,22 +7,20 @@ import type { Duplex } from 'node:stream';
  * the status the daemon itself would use; messages never contain more of the client's input than the
  * daemon's own message would.
  */
+/** How a refused or failed request is labelled in the access log. */
+export type Decision = 'hidden' | 'refused' | 'invalid' | 'upstream-error' | 'internal-error';
+
 export class DockerApiError extends Error {
   override readonly name = 'DockerApiError';
   readonly status: number;
   /** How the request is labelled in the access log. */
-  readonly decision: 'hidden' | 'refused' | 'invalid' | 'upstream-error';
+  readonly decision: Decision;
   /**
    * Sent with the daemon's own headers and framing (borrowed from its answer about a container that
    * cannot exist), because it stands for an answer the daemon itself gives about a missing container.
    */
   daemonShaped = false;
-  constructor(
-    status: number,
-    message: string,
-    decision: 'hidden' | 'refused' | 'invalid' | 'upstream-error' = 'refused',
-    options?: ErrorOptions,
-  ) {
+  constructor(status: number, message: string, decision: Decision = 'refused', options?: ErrorOptions) {
     super(message, options);
     this.status = status;
     this.decision = decision;
@@ -101,7 +99,12 @@ export function writeSocketError(socket: Duplex, error: DockerApiError): void {
   socket.end(head + body);
 }
 
-export function asApiError(error: unknown, display: string): DockerApiError {
+/**
+ * Every failure the client is told about. Upstream failures are wrapped where they happen (they name
+ * the upstream); anything else is a fault of dockscope's own: a 500 that echoes nothing of it, since
+ * its text may hold what the client must not see. The caller logs the error itself.
+ */
+export function asApiError(error: unknown): DockerApiError {
   if (error instanceof DockerApiError) return error;
-  return errors.upstream(display, error);
+  return new DockerApiError(500, 'dockscope: internal error', 'internal-error', { cause: error });
 }

@@ -10,7 +10,7 @@ import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
-import { asApiError, errors, writeSocketError } from './errors.ts';
+import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import { prepare } from './prepare.ts';
 
@@ -70,7 +70,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(prepared.forward, body, extra);
     })().catch((error: unknown) => {
-      const apiError = asApiError(error, upstream.display);
+      const apiError = asApiError(error);
+      if (!(error instanceof DockerApiError)) reqLog.error({ err: error }, 'decision failed');
       done(apiError.status, apiError.decision);
       writeSocketError(socket, apiError);
     });
