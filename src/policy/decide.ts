@@ -212,6 +212,7 @@ async function decideContainer(
       path: input.raw,
       response: 'containerInspect',
       ifHidden: { path: pathFor(missing.sentinel), ref: missing },
+      epoch: resolver.epoch,
     };
   }
   // What is refused for every container is refused before the look-up, so hidden and missing agree.

@@ -24,7 +24,7 @@ export interface UpgradeDeps {
 const MAX_UPGRADE_BODY = 64 * 1024;
 
 /** Routes the daemon hijacks: exec start and attach. Everything else may not ask for an upgrade. */
-function isHijackRoute(route: Route): boolean {
+export function isHijackRoute(route: Route): boolean {
   if (route.kind === 'exec') return route.action === 'start';
   return route.kind === 'container' && (route.rest[0] === 'attach' || route.rest[0] === 'attach/ws');
 }
@@ -169,7 +169,11 @@ function join(client: Duplex, upstreamSocket: Socket): void {
 }
 
 /** Splits the bytes after the request head into the body (Content-Length bytes) and what follows. */
-function readExactly(socket: Duplex, head: Buffer, length: number): Promise<{ body: Buffer; extra: Buffer }> {
+export function readExactly(
+  socket: Duplex,
+  head: Buffer,
+  length: number,
+): Promise<{ body: Buffer; extra: Buffer }> {
   if (head.length >= length) {
     return Promise.resolve({ body: head.subarray(0, length), extra: head.subarray(length) });
   }

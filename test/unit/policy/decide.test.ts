@@ -1,0 +1,257 @@
+import { describe, expect, it } from 'vitest';
+import type { Forward } from '../../../src/policy/decide.ts';
+import { decide } from '../../../src/policy/decide.ts';
+import { sentinel } from '../../../src/policy/missing.ts';
+import { classify } from '../../../src/routes/classify.ts';
+import { parseTarget } from '../../../src/routes/target.ts';
+import type { DockerApiError } from '../../../src/server/errors.ts';
+import { id, stubResolver } from '../support/stub-resolver.ts';
+
+const WEB = id('a');
+const DB = id('b');
+const cast = () =>
+  stubResolver(
+    [
+      { id: WEB, name: 'web' },
+      { id: DB, name: 'db' },
+    ],
+    { names: ['web'], labels: [] },
+    { e1: DB, e2: WEB },
+  );
+
+async function run(method: string, raw: string, body = '', s = cast()): Promise<Forward> {
+  const target = parseTarget(raw);
+  const route = classify(method, target);
+  if (!route) throw new Error(`no route for ${method} ${raw}`);
+  return decide({ method, target, route, raw, readBody: async () => body }, { resolver: s.resolver });
+}
+
+async function refusal(method: string, raw: string, body = ''): Promise<DockerApiError> {
+  try {
+    await run(method, raw, body);
+  } catch (error) {
+    return error as DockerApiError;
+  }
+  throw new Error('not refused');
+}
+
+const S0 = sentinel(0);
+const S1 = sentinel(1);
+
+describe('decide: container routes', () => {
+  it('a visible container is pinned to the full id that was judged', async () => {
+    expect(await run('POST', '/v1.41/containers/web/start')).toEqual({
+      path: `/v1.41/containers/${WEB}/start`,
+      response: 'errorIds',
+    });
+  });
+
+  it.each(['db', DB, DB.slice(0, 12), 'gone'])(
+    'a hidden or missing %s goes on as a sentinel, the typed reference kept',
+    async (ref) => {
+      expect(await run('POST', `/v1.41/containers/${ref}/kill?signal=KILL`)).toEqual({
+        path: `/v1.41/containers/${S0}/kill?signal=KILL`,
+        response: 'missing',
+        missing: [{ sentinel: S0, typed: ref }],
+      });
+    },
+  );
+
+  it('inspect is judged on its answer, with the sentinel path ready for a hidden one', async () => {
+    const f = await run('GET', '/containers/db/json?size=1');
+    expect(f).toMatchObject({
+      path: '/containers/db/json?size=1',
+      response: 'containerInspect',
+      ifHidden: { path: `/containers/${S0}/json?size=1`, ref: { sentinel: S0, typed: 'db' } },
+    });
+    expect(typeof f.epoch).toBe('number');
+  });
+
+  it('removal and rename drop the cached decision once answered', async () => {
+    const s = cast();
+    await s.resolver.resolve(WEB);
+    const f = await run('DELETE', `/containers/${WEB}?force=1`, '', s);
+    expect(f.response).toBe('errorIds');
+    f.after?.(204);
+    expect(s.resolver.cached(WEB)).toBeUndefined();
+    expect((await run('POST', '/containers/web/rename?name=web2')).response).toBe('conflict');
+  });
+
+  it('top: ps_args are checked before any look-up, so hidden and missing agree', async () => {
+    const s = cast();
+    await expect(run('GET', '/containers/db/top?ps_args=auxe', '', s)).rejects.toMatchObject({ status: 403 });
+    expect(s.paths).toEqual([]);
+    expect((await run('GET', '/containers/web/top?ps_args=aux')).path).toBe(
+      `/containers/${WEB}/top?ps_args=aux`,
+    );
+  });
+
+  it('exec create and update bodies are decoded before the look-up and sent canonically', async () => {
+    expect(await run('POST', '/containers/web/exec', '{"cmd":["true"],"tty":false}')).toEqual({
+      path: `/containers/${WEB}/exec`,
+      response: 'errorIds',
+      body: '{"Cmd":["true"],"Tty":false}',
+    });
+    expect(await run('POST', '/containers/db/update', '{"memory":0}')).toEqual({
+      path: `/containers/${S0}/update`,
+      response: 'missing',
+      missing: [{ sentinel: S0, typed: 'db' }],
+      body: '{"Memory":0}',
+    });
+    expect((await refusal('POST', '/containers/db/exec', '{"Cmd":[],"CMD":[]}')).status).toBe(400);
+  });
+
+  it('a legacy link is removed only when both ends are visible', async () => {
+    const s = stubResolver(
+      [
+        { id: WEB, name: 'web' },
+        { id: id('c'), name: 'web/alias' },
+        { id: id('d'), name: 'web/dbalias' },
+      ],
+      { names: ['web'], labels: [] },
+    );
+    expect(await run('DELETE', '/containers/web/alias?link=1', '', s)).toEqual({
+      path: '/containers/web/alias?link=1',
+      response: 'raw',
+    });
+    const hidden = await run('DELETE', '/containers/db/alias?link=1');
+    expect(hidden).toMatchObject({
+      path: `/containers/${S0}?link=1`,
+      response: 'missing',
+      missing: [{ typed: 'db/alias' }],
+    });
+  });
+});
+
+describe('decide: exec, commit, list', () => {
+  it('an exec of a hidden container goes on as a sentinel exec id', async () => {
+    expect(await run('POST', '/exec/e1/resize?h=1&w=1')).toEqual({
+      path: `/exec/${S0}/resize?h=1&w=1`,
+      response: 'missing',
+      missing: [{ sentinel: S0, typed: 'e1' }],
+    });
+    expect(await run('GET', '/exec/e2/json')).toEqual({ path: '/exec/e2/json', response: 'raw' });
+  });
+
+  it('commit pins a visible container and sends a sentinel for another', async () => {
+    expect((await run('POST', '/commit?container=web&repo=x')).path).toBe(`/commit?container=${WEB}&repo=x`);
+    expect(await run('POST', '/commit?container=db&repo=x')).toMatchObject({
+      path: `/commit?${new URLSearchParams({ container: S0, repo: 'x' })}`,
+      response: 'missing',
+    });
+  });
+
+  it('a positive limit is taken off the query and applied after filtering; all is implied', async () => {
+    expect(await run('GET', '/v1.41/containers/json?limit=2')).toEqual({
+      path: '/v1.41/containers/json?all=1',
+      response: 'containerList',
+      limit: 2,
+    });
+    expect(await run('GET', '/containers/json?limit=0')).toEqual({
+      path: '/containers/json?limit=0',
+      response: 'containerList',
+    });
+    expect(await run('GET', '/containers/json?limit=x')).toEqual({
+      path: '/containers/json?limit=x',
+      response: 'containerList',
+    });
+  });
+
+  it('before/since naming hidden or missing containers become sentinels, both forms', async () => {
+    const f = await run(
+      'GET',
+      `/containers/json?filters=${encodeURIComponent('{"before":{"db":true},"since":["gone"]}')}`,
+    );
+    expect(f.response).toBe('missing');
+    expect(f.missing).toEqual([
+      { sentinel: S0, typed: 'db' },
+      { sentinel: S1, typed: 'gone' },
+    ]);
+    const filters = new URLSearchParams(f.path.split('?')[1]).get('filters');
+    expect(JSON.parse(filters ?? '')).toEqual({ before: { [S0]: true }, since: [S1] });
+    const visible = await run(
+      'GET',
+      `/containers/json?filters=${encodeURIComponent('{"before":{"web":true}}')}`,
+    );
+    expect(visible.response).toBe('containerList');
+    expect(
+      (await refusal('GET', `/containers/json?filters=${encodeURIComponent('{"before":{},"before":{}}')}`))
+        .status,
+    ).toBe(400);
+  });
+});
+
+describe('decide: create', () => {
+  const create = (host: object, extra = {}) =>
+    run(
+      'POST',
+      '/containers/create?name=web-new',
+      JSON.stringify({ Image: 'i', HostConfig: host, ...extra }),
+    );
+
+  it('references to visible containers are pinned; the body goes on canonically', async () => {
+    const f = await run(
+      'POST',
+      '/containers/create?name=web-new',
+      '{"image":"i","hostconfig":{"pidmode":"container:web","volumesfrom":["web:ro"],"links":["web:w","/web:/web-new/w2"]}}',
+    );
+    expect(f.response).toBe('conflict');
+    expect(JSON.parse(f.body ?? '')).toEqual({
+      Image: 'i',
+      HostConfig: {
+        PidMode: `container:${WEB}`,
+        VolumesFrom: [`${WEB}:ro`],
+        Links: [`${WEB}:w`, `${WEB}:w2`],
+      },
+    });
+  });
+
+  it('references the daemon refuses for a missing container go on as sentinels, one each', async () => {
+    const f = await create({ IpcMode: 'container:db', VolumesFrom: ['gone'] });
+    expect(f.response).toBe('missing');
+    expect(f.missing).toEqual([
+      { sentinel: S0, typed: 'db' },
+      { sentinel: S1, typed: 'gone' },
+    ]);
+    expect(JSON.parse(f.body ?? '').HostConfig).toEqual({ IpcMode: `container:${S0}`, VolumesFrom: [S1] });
+  });
+
+  it.each([
+    ['a network mode', { NetworkMode: 'container:db' }, {}],
+    ['a cgroup', { Cgroup: 'container:gone' }, {}],
+    [
+      'an endpoint link',
+      { NetworkMode: 'net' },
+      { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x'] } } } },
+    ],
+  ])(
+    '%s naming a hidden or missing container is refused in the daemon’s shape',
+    async (_label, host, extra) => {
+      await expect(create(host, extra)).rejects.toMatchObject({ status: 400, daemonShaped: true });
+    },
+  );
+
+  it('the new container must be visible', async () => {
+    const e = await refusal('POST', '/containers/create?name=other', '{"Image":"i"}');
+    expect(e.status).toBe(403);
+  });
+});
+
+describe('decide: network connect', () => {
+  it('Container is pinned, in any spelling; a second spelling is refused', async () => {
+    expect(await run('POST', '/networks/n/connect', '{"container":"web"}')).toEqual({
+      path: '/networks/n/connect',
+      response: 'raw',
+      body: `{"Container":"${WEB}"}`,
+    });
+    expect(await run('POST', '/networks/n/disconnect', '{"Container":"db","Force":true}')).toEqual({
+      path: '/networks/n/disconnect',
+      response: 'missing',
+      missing: [{ sentinel: S0, typed: 'db' }],
+      body: `{"Container":"${S0}","Force":true}`,
+    });
+    expect(
+      (await refusal('POST', '/networks/n/disconnect', '{"Container":"web","container":"db"}')).status,
+    ).toBe(400);
+  });
+});
