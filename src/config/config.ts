@@ -12,6 +12,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How long a container-id decision is trusted without a confirming daemon event. */
   readonly cacheTtlMs: number;
+  /** The longest wait for the upstream's response headers on an ordinary request (see routes/timing.ts). */
+  readonly upstreamTimeoutMs: number;
+  /** Client connections open at once, in total; one more is answered 503 and closed. */
+  readonly maxConnections: number;
+  /** Long-lived streams (events, logs -f, stats, attach, exec, wait) open at once per client address. */
+  readonly maxStreamsPerClient: number;
 }
 
 export type ListenAddress =
@@ -55,6 +61,13 @@ export function loadConfig(env: Env): Config {
     scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     cacheTtlMs: parseDuration('CACHE_TTL', env.CACHE_TTL, 2000),
+    upstreamTimeoutMs: positive(
+      'UPSTREAM_TIMEOUT',
+      parseDuration('UPSTREAM_TIMEOUT', env.UPSTREAM_TIMEOUT, 60_000),
+      '60s',
+    ),
+    maxConnections: parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
+    maxStreamsPerClient: parseCount('MAX_STREAMS_PER_CLIENT', env.MAX_STREAMS_PER_CLIENT, 256),
   };
   return Object.freeze(config);
 }
@@ -102,12 +115,27 @@ function parseLogLevel(value: string | undefined): LogLevel {
   throw new ConfigError('LOG_LEVEL', `"${value}" is not one of ${LOG_LEVELS.join(', ')}`, 'info');
 }
 
-/** Milliseconds, or a number with a unit: `500ms`, `2s`, `1m`. */
+/** Milliseconds, or a number with a unit: `500ms`, `2s`, `1m`, `1h`. */
 export function parseDuration(variable: string, value: string | undefined, fallback: number): number {
   const v = nonEmpty(value);
   if (v === undefined) return fallback;
-  const match = /^(\d+)(ms|s|m)?$/.exec(v);
+  const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(v);
   if (!match) throw new ConfigError(variable, `"${value}" is not a duration`, '2s');
-  const unit = match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : 1;
+  const unit = match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : match[2] === 'h' ? 3_600_000 : 1;
   return Number(match[1]) * unit;
+}
+
+function positive(variable: string, ms: number, example: string): number {
+  if (ms <= 0) throw new ConfigError(variable, 'must be more than 0', example);
+  return ms;
+}
+
+/** A whole number of at least 1. */
+export function parseCount(variable: string, value: string | undefined, fallback: number): number {
+  const v = nonEmpty(value);
+  if (v === undefined) return fallback;
+  if (!/^\d{1,7}$/.test(v) || Number(v) < 1) {
+    throw new ConfigError(variable, `"${value}" is not a whole number of at least 1`, String(fallback));
+  }
+  return Number(v);
 }

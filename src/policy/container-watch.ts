@@ -38,7 +38,10 @@ export class ContainerWatch {
   async #run(): Promise<void> {
     if (this.#abort.signal.aborted) return;
     try {
-      const res = await this.upstream.open('GET', WATCH_PATH, { signal: this.#abort.signal });
+      const res = await this.upstream.open('GET', WATCH_PATH, {
+        signal: this.#abort.signal,
+        agent: this.upstream.controlAgent,
+      });
       if (res.statusCode !== 200) {
         res.resume();
         this.log.warn(

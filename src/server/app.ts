@@ -1,18 +1,21 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import type { Forward } from '../policy/decide.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import type { Route } from '../routes/route.ts';
+import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
+import type { StreamSlots } from './capacity.ts';
+import { ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
+import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import { prepare } from './prepare.ts';
+import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
 
@@ -21,22 +24,13 @@ export interface AppDeps {
   readonly resolver: ContainerResolver;
   readonly scrubEnvs: boolean;
   readonly log: Logger;
-}
-
-/** What one request carries from the decision to the response. */
-interface RequestState {
-  /** The request's child logger, made on first use: most requests only ever write the access line. */
-  readonly log: () => Logger;
-  readonly started: number;
-  route?: Route;
-  forward?: Forward;
-  decision: string;
-  /** For a filtered stream: how many elements (containers, events) the client did not get. */
-  dropped?: () => number;
+  readonly streams: StreamSlots;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
+/** Past the cap, this much more of a body is read (and dropped) so that the client gets the 413. */
+const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
 
 let nextId = 1;
 
@@ -54,8 +48,9 @@ export function logPath(url: string): string {
 
 /** Express stays at the edge: it hosts one handler; routing and policy know nothing of it. */
 export function createApp(deps: AppDeps): express.Express {
-  const { upstream, resolver, log } = deps;
+  const { upstream, resolver, log, streams } = deps;
   const states = new WeakMap<IncomingMessage, RequestState>();
+  const connections = new ConnectionQueue();
   const respondCtx: RespondContext = {
     resolver,
     scrubEnvs: deps.scrubEnvs,
@@ -74,7 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   const respond = async (
     state: RequestState,
     method: string,
-    proxyRes: IncomingMessage,
+    upstreamRes: IncomingMessage,
     res: ServerResponse,
   ) => {
     if (!state.forward) {
@@ -82,43 +77,22 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     try {
-      const decided = await relay(state.forward, method, proxyRes, res, respondCtx, (dropped) => {
+      const decided = await relay(state.forward, method, upstreamRes, res, respondCtx, (dropped) => {
         state.dropped = dropped;
       });
-      if (decided) state.decision = decided;
+      if (decided) state.decision = decided.decision;
+      if (decided?.reason) state.reason = decided.reason;
     } catch (error) {
-      state.log().error({ err: error }, 'relaying the response failed');
-      state.decision = 'upstream-error';
-      sendError(res, asApiError(error));
+      const apiError = asApiError(error);
+      if (!(error instanceof DockerApiError))
+        state.log().error({ err: error }, 'relaying the response failed');
+      state.decision = apiError.decision;
+      state.reason = apiError.reason ?? state.reason;
+      sendError(res, apiError);
     }
   };
 
-  const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
-    target:
-      upstream.target.kind === 'unix'
-        ? { socketPath: upstream.target.socketPath }
-        : `http://${upstream.target.host}:${upstream.target.port}`,
-    agent: upstream.agent,
-    selfHandleResponse: true,
-    // Only the plugin that wires `on` handlers: errors and logging are dockscope's own.
-    ejectPlugins: true,
-    plugins: [proxyEventsPlugin],
-    pathRewrite: (_path, req) => states.get(req)?.forward?.path ?? '/_ping',
-    on: {
-      proxyRes: async (proxyRes, req, res) => {
-        const state = states.get(req);
-        if (state) await respond(state, req.method ?? 'GET', proxyRes, res);
-        else res.destroy();
-      },
-      error: (error, req, res) => {
-        const state = states.get(req);
-        if (state) state.decision = 'upstream-error';
-        const apiError = errors.upstream(upstream.display, error);
-        if ('writeHead' in res) sendError(res, apiError);
-        else res.destroy();
-      },
-    },
-  });
+  const forwardRequest = createForwarder({ upstream, stateOf: (req) => states.get(req), respond });
 
   const app = express();
   app.disable('x-powered-by');
@@ -137,16 +111,21 @@ export function createApp(deps: AppDeps): express.Express {
       decision: 'refused',
     };
     states.set(req, state);
-    // pipeline, httpxy, Express and the access log each watch 'close': more than Node's default of 10.
+    // Express, the stream treatments and the access log each watch 'close': more than Node's default of 10.
     res.setMaxListeners(32);
+    const done = await connections.turn(req.socket);
     res.on('close', () => {
+      done();
+      if (!res.writableFinished) state.reason ??= 'client-gone';
       if (!log.isLevelEnabled('info')) return;
       log.info(
         {
           ...bindings,
           route: state.route?.kind,
           decision: state.decision,
-          status: res.statusCode,
+          ...(state.reason ? { reason: state.reason } : {}),
+          // What the client really got: the status written, if a head went out at all.
+          status: res.headersSent ? res.statusCode : 0,
           complete: res.writableFinished,
           ...(state.dropped ? { dropped: state.dropped() } : {}),
           ms: Math.round((performance.now() - state.started) * 10) / 10,
@@ -157,7 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
     let prepared: Awaited<ReturnType<typeof prepare>>;
     try {
       const readBody = async () => {
-        const bytes = await readBytes(req, MAX_REQUEST_BODY).catch((error: unknown) => {
+        const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {
           if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
           throw errors.badRequest('could not read the request body');
         });
@@ -174,10 +153,21 @@ export function createApp(deps: AppDeps): express.Express {
         },
       );
       state.forward = prepared.forward;
+      state.timing = timingOf(req.method, prepared.route, prepared.target, upstream.timeoutMs);
       state.decision = isFiltered(prepared.forward) ? 'filtered' : 'allowed';
+      if (state.timing.lane === 'stream') {
+        const release = streams.take(clientKey(req.socket));
+        if (!release) {
+          throw errors.overCapacity(
+            `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
+          );
+        }
+        res.once('close', release);
+      }
     } catch (error) {
       const apiError = asApiError(error);
       state.decision = apiError.decision;
+      if (apiError.reason) state.reason = apiError.reason;
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');
@@ -188,50 +178,20 @@ export function createApp(deps: AppDeps): express.Express {
     // The forwarded request is prepared completely here, not in a proxy hook that some requests skip
     // (http-proxy-middleware emits no proxyReq for `Expect: 100-continue`).
     const headers = forwardedRequestHeaders(req.headers, prepared.forward.body);
-    if (prepared.forward.body !== undefined) {
-      // The judged body replaces the client's: dockscope sends it itself.
-      await forwardBody(state, req.method, prepared.forward, headers, res);
-      return;
-    }
-    req.headers = headers;
-    await proxy(req, res, next);
+    await forwardRequest(req, res, state, headers, next);
   });
 
-  // Express's last resort: proxy errors already answered in `on.error`, anything else becomes a 500.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) return;
+  // Express's last resort: anything not answered yet becomes a 500 that echoes nothing.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     log.error({ err: error }, 'unexpected error');
-    sendError(res, new DockerApiError(500, 'dockscope: internal error', 'refused'));
+    const state = states.get(req);
+    if (state) state.decision = 'internal-error';
+    sendError(res, asApiError(new Error('unexpected')));
   });
-
-  /** Sends a request whose body dockscope decided (and serialised) itself, then relays the answer. */
-  async function forwardBody(
-    state: RequestState,
-    method: string,
-    forward: Forward,
-    headers: IncomingHttpHeaders,
-    res: ServerResponse,
-  ): Promise<void> {
-    let proxyRes: IncomingMessage;
-    const abort = new AbortController();
-    const onClose = () => abort.abort();
-    res.once('close', onClose);
-    try {
-      proxyRes = await upstream.open(method, forward.path, {
-        headers,
-        body: forward.body,
-        signal: abort.signal,
-      });
-    } catch (error) {
-      res.off('close', onClose);
-      state.decision = 'upstream-error';
-      sendError(res, errors.upstream(upstream.display, error));
-      return;
-    }
-    res.once('close', () => proxyRes.destroy());
-    res.off('close', onClose);
-    await respond(state, method, proxyRes, res);
-  }
 
   return app;
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FailureReason } from './request-state.ts';
 
 /**
  * The one error catalogue. Every client-visible error is Docker-shaped (`{"message": "..."}`) and uses
@@ -20,6 +21,8 @@ export class DockerApiError extends Error {
    * cannot exist), because it stands for an answer the daemon itself gives about a missing container.
    */
   daemonShaped = false;
+  /** Why the request failed, when it is one of the failures the access log names. */
+  reason?: FailureReason;
   constructor(status: number, message: string, decision: Decision = 'refused', options?: ErrorOptions) {
     super(message, options);
     this.status = status;
@@ -43,18 +46,51 @@ export const errors = {
       'refused',
     ),
   payloadTooLarge: (limit: number) =>
-    new DockerApiError(413, `dockscope: request body is larger than ${limit} bytes`, 'invalid'),
-  upstream: (display: string, cause: unknown) =>
-    new DockerApiError(502, `dockscope: upstream ${display} failed: ${describe(cause)}`, 'upstream-error', {
-      cause,
-    }),
-  upstreamStatus: (display: string, status: number, what: string) =>
-    new DockerApiError(
-      502,
-      `dockscope: upstream ${display} answered ${status} while ${what}`,
-      'upstream-error',
+    withReason(
+      new DockerApiError(413, `dockscope: request body is larger than ${limit} bytes`, 'invalid'),
+      'too-large',
+    ),
+  upstream: (display: string, cause: unknown): DockerApiError => {
+    if (cause instanceof Error && cause.name === 'UpstreamTimeoutError') {
+      const ms = (cause as { ms?: number }).ms ?? 0;
+      return withReason(
+        new DockerApiError(
+          504,
+          `dockscope: upstream ${display} did not answer within ${ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`}`,
+          'upstream-error',
+          { cause },
+        ),
+        'upstream-timeout',
+      );
+    }
+    const code = describe(cause);
+    return withReason(
+      new DockerApiError(502, `dockscope: upstream ${display} failed: ${code}`, 'upstream-error', { cause }),
+      code === 'ECONNRESET' || code === 'socket hang up' ? 'upstream-truncated' : 'upstream-unreachable',
+    );
+  },
+  overCapacity: (what: string) =>
+    withReason(new DockerApiError(429, `dockscope: ${what}`, 'refused'), 'over-capacity'),
+  upstreamStatus: (
+    display: string,
+    status: number,
+    what: string,
+    reason: FailureReason = 'upstream-malformed',
+  ) =>
+    withReason(
+      new DockerApiError(
+        502,
+        `dockscope: upstream ${display} answered ${status} while ${what}`,
+        'upstream-error',
+      ),
+      reason,
     ),
 } as const;
+
+function withReason(error: DockerApiError, reason: FailureReason): DockerApiError {
+  error.reason = reason;
+  return error;
+}
 
 /** Errno codes and our own messages only: never an echo of upstream bodies. */
 function describe(cause: unknown): string {

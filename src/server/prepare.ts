@@ -2,10 +2,12 @@ import type { DecideContext, Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
 import { classify } from '../routes/classify.ts';
 import type { Route } from '../routes/route.ts';
+import type { RequestTarget } from '../routes/target.ts';
 import { parseTarget, TargetError } from '../routes/target.ts';
 import { errors } from './errors.ts';
 
 export interface Prepared {
+  readonly target: RequestTarget;
   readonly route: Route;
   readonly forward: Forward;
 }
@@ -72,5 +74,5 @@ export async function prepare(
   if (!route) throw errors.unknownRoute(method, target.path);
   onRoute?.(route);
   const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
-  return { route, forward };
+  return { target, route, forward };
 }

@@ -18,9 +18,9 @@ import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
 import { BodyTooLargeError, MAX_BUFFERED_BYTES, parseJson, readBody } from '../upstream/client.ts';
-import type { DockerApiError } from './errors.ts';
-import { errors, sendError } from './errors.ts';
+import { DockerApiError, errors, sendError } from './errors.ts';
 import { responseHeaders } from './headers.ts';
+import type { FailureReason } from './request-state.ts';
 
 export interface RespondContext {
   readonly resolver: ContainerResolver;
@@ -57,6 +57,9 @@ type TextRewrite = (text: string, ctx: RespondContext) => Promise<string>;
 interface Filtered {
   readonly stream: Transform;
   readonly dropped: () => number;
+  /** The bytes a well-formed answer can start with, and what it is (for the 502 otherwise). */
+  readonly startsWith: readonly number[];
+  readonly expected: string;
 }
 
 const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
@@ -66,14 +69,19 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     via: 'stream',
     make: (ctx, forward) => {
       const stream = containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit);
-      return { stream, dropped: () => stream.dropped };
+      return { stream, dropped: () => stream.dropped, startsWith: [0x5b], expected: 'a JSON array' };
     },
   },
   events: {
     via: 'stream',
     make: (ctx) => {
       const events = new EventVisibility(ctx.resolver);
-      return { stream: new NdjsonFilter((event) => events.decide(event)), dropped: () => events.dropped };
+      return {
+        stream: new NdjsonFilter((event) => events.decide(event)),
+        dropped: () => events.dropped,
+        startsWith: [0x7b],
+        expected: 'JSON lines',
+      };
     },
   },
   containerInspect: {
@@ -156,9 +164,20 @@ function visibleId(ctx: RespondContext) {
 /** A "missing" answer is a short error message; anything longer is not what the daemon says there. */
 const MAX_MISSING_BODY = 1024 * 1024;
 
+/** What the relay learnt that changes the request's access record. */
+export interface Relayed {
+  readonly decision: string;
+  readonly reason?: FailureReason;
+}
+
+const failed = (res: ServerResponse, error: DockerApiError): Relayed => {
+  sendError(res, error);
+  return { decision: error.decision, ...(error.reason ? { reason: error.reason } : {}) };
+};
+
 /**
- * Sends the upstream's answer to the client, through the treatment the decision asked for. Returns the
- * decision label when the response itself changed it (an inspect that turned out to be hidden).
+ * Sends the upstream's answer to the client, through the treatment the decision asked for. Returns what
+ * changes the access record (an inspect that turned out to be hidden, a failure and its reason).
  */
 export async function relay(
   forward: Forward,
@@ -167,18 +186,42 @@ export async function relay(
   res: ServerResponse,
   ctx: RespondContext,
   onFiltered?: (dropped: () => number) => void,
-): Promise<string | undefined> {
+): Promise<Relayed | undefined> {
   const status = upstreamRes.statusCode ?? 502;
   forward.after?.(status);
+  if (status >= 400 && /^text\//i.test(String(upstreamRes.headers['content-type'] ?? ''))) {
+    return relayTextError(upstreamRes, status, res, ctx);
+  }
   const treatment = TREATMENTS[forward.response];
   if (treatment.via === 'missing') {
     return relayMissing(upstreamRes, forward.missing ?? [], method, res, ctx);
   }
   if (treatment.via === 'stream' && status === 200) {
+    const filtered = treatment.make(ctx, forward);
+    // Look before the head goes out: an answer that is not what the treatment reads is a 502 the
+    // client can still be told about, not a 200 followed by a reset.
+    const first = await firstByte(upstreamRes);
+    if (first.error) {
+      return failed(
+        res,
+        errors.upstreamStatus(
+          ctx.upstreamDisplay,
+          status,
+          'sending an incomplete body',
+          'upstream-truncated',
+        ),
+      );
+    }
+    if (first.byte !== undefined && !filtered.startsWith.includes(first.byte)) {
+      upstreamRes.destroy();
+      return failed(
+        res,
+        errors.upstreamStatus(ctx.upstreamDisplay, status, `sending a body that is not ${filtered.expected}`),
+      );
+    }
     res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
     // Flush the head at once: a quiet events stream must still show the client it is connected.
     res.flushHeaders();
-    const filtered = treatment.make(ctx, forward);
     onFiltered?.(filtered.dropped);
     pipeline(upstreamRes, filtered.stream, res, (error) => {
       // Headers are out: a broken or malformed stream can only be cut, never patched up.
@@ -191,14 +234,32 @@ export async function relay(
     try {
       text = await readBody(upstreamRes, MAX_BUFFERED_BYTES);
     } catch (error) {
-      const why = error instanceof BodyTooLargeError ? 'a body too large to check' : 'an incomplete body';
-      sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, `sending ${why}`));
-      return 'upstream-error';
+      return error instanceof BodyTooLargeError
+        ? failed(
+            res,
+            errors.upstreamStatus(
+              ctx.upstreamDisplay,
+              status,
+              'sending a body too large to check',
+              'too-large',
+            ),
+          )
+        : failed(
+            res,
+            errors.upstreamStatus(
+              ctx.upstreamDisplay,
+              status,
+              'sending an incomplete body',
+              'upstream-truncated',
+            ),
+          );
     }
     const parsed = parseJson(text);
     if (parsed === null) {
-      sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'));
-      return 'upstream-error';
+      return failed(
+        res,
+        errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'),
+      );
     }
     const result = await treatment.rewrite(parsed, ctx, forward);
     if (result === HIDDEN) {
@@ -218,12 +279,26 @@ export async function relay(
     let text: string;
     try {
       text = await readBody(upstreamRes, MAX_MISSING_BODY);
-    } catch {
-      sendError(
-        res,
-        errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending an error too large to check'),
-      );
-      return 'upstream-error';
+    } catch (error) {
+      return error instanceof BodyTooLargeError
+        ? failed(
+            res,
+            errors.upstreamStatus(
+              ctx.upstreamDisplay,
+              status,
+              'sending an error too large to check',
+              'too-large',
+            ),
+          )
+        : failed(
+            res,
+            errors.upstreamStatus(
+              ctx.upstreamDisplay,
+              status,
+              'sending an incomplete body',
+              'upstream-truncated',
+            ),
+          );
     }
     const out = await treatment.rewrite(text, ctx);
     const headers = responseHeaders(upstreamRes.rawHeaders, true);
@@ -237,10 +312,101 @@ export async function relay(
   // Streams (logs -f, stats, raw exec) have no length: show the client the head before the first byte.
   if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders();
   // Plain pipe, not pipeline(): pipeline's AbortController costs a DOMException per response, measurable
-  // on the hot path. Teardown is wired by httpxy: a client that goes away destroys the upstream
-  // response, and an upstream that breaks off destroys the client's.
+  // on the hot path. A client that goes away destroys the upstream response (the forwarder wires that);
+  // an upstream that breaks off destroys the client's, the only honest signal once the head is out.
+  upstreamRes.once('close', () => {
+    if (!upstreamRes.complete && !res.destroyed) res.destroy();
+  });
   upstreamRes.pipe(res);
   return undefined;
+}
+
+/** The first byte that is not white space, left in the stream; or the stream's failure. */
+async function firstByte(stream: IncomingMessage): Promise<{ byte?: number; error?: boolean }> {
+  return new Promise((resolve) => {
+    const onReadable = () => {
+      for (;;) {
+        const chunk = stream.read() as Buffer | null;
+        if (chunk === null) return;
+        let i = 0;
+        while (
+          i < chunk.length &&
+          (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d || chunk[i] === 0x09)
+        )
+          i++;
+        if (i < chunk.length) {
+          cleanup();
+          stream.unshift(chunk.subarray(i));
+          resolve({ byte: chunk[i] });
+          return;
+        }
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(stream.complete ? {} : { error: true });
+    };
+    const onError = () => {
+      cleanup();
+      resolve({ error: true });
+    };
+    const cleanup = () => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onError);
+    };
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('close', onEnd);
+    stream.on('error', onError);
+  });
+}
+
+/** How much of a socket proxy's text refusal is quoted. */
+const MAX_QUOTED = 200;
+
+/**
+ * An error the upstream wrote as text, not JSON: a socket proxy's HTML refusal ("403 Forbidden …
+ * Request forbidden by administrative rules." from HAProxy-based ones) or a plain-text one. The Docker
+ * CLI reads `{"message"}`; so the client gets the same status with the upstream's words, stripped of
+ * markup and capped, saying where they came from.
+ */
+async function relayTextError(
+  upstreamRes: IncomingMessage,
+  status: number,
+  res: ServerResponse,
+  ctx: RespondContext,
+): Promise<Relayed> {
+  let text = '';
+  try {
+    text = await readBody(upstreamRes, MAX_MISSING_BODY);
+  } catch {
+    text = '';
+  }
+  const reason = quoteText(text);
+  const error = new DockerApiError(
+    status,
+    `dockscope: the upstream ${ctx.upstreamDisplay} refused the request (${status})${reason ? `: ${reason}` : ''}`,
+    'refused',
+  );
+  sendError(res, error);
+  return { decision: 'upstream-refused' };
+}
+
+/** Text for a message: tags and entities out, white space folded, printable characters only, capped. */
+export function quoteText(text: string): string {
+  const plain = text
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(
+      /&(amp|lt|gt|quot|#39|nbsp);/g,
+      (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' })[e] ?? ' ',
+    )
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > MAX_QUOTED ? `${plain.slice(0, MAX_QUOTED - 3)}...` : plain;
 }
 
 /**
@@ -253,14 +419,21 @@ async function relayMissing(
   method: string,
   res: ServerResponse,
   ctx: RespondContext,
-): Promise<string> {
+): Promise<Relayed> {
   const status = upstreamRes.statusCode ?? 502;
   let text: string;
   try {
     text = await readBody(upstreamRes, MAX_MISSING_BODY);
   } catch {
-    sendError(res, errors.upstreamStatus(ctx.upstreamDisplay, status, 'answering for a missing container'));
-    return 'upstream-error';
+    return failed(
+      res,
+      errors.upstreamStatus(
+        ctx.upstreamDisplay,
+        status,
+        'answering for a missing container',
+        'upstream-truncated',
+      ),
+    );
   }
   const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
   const out = restoreRefs(text, refs, json);
@@ -286,7 +459,7 @@ async function relayMissing(
   }
   res.writeHead(status, headers);
   res.end(method === 'HEAD' ? undefined : out);
-  return 'hidden';
+  return { decision: 'hidden' };
 }
 
 /**

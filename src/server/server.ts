@@ -7,6 +7,7 @@ import { buildVisibility } from '../policy/matcher.ts';
 import { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createApp } from './app.ts';
+import { StreamSlots } from './capacity.ts';
 import { errorBody } from './errors.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
@@ -32,9 +33,10 @@ export async function startDockscope(
   log: Logger,
   options: StartOptions = {},
 ): Promise<Dockscope> {
-  const upstream = new Upstream(config.upstream);
+  const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
   const resolver = new ContainerResolver(upstream, buildVisibility(config.rules), config.cacheTtlMs, log);
-  const app = createApp({ upstream, resolver, scrubEnvs: config.scrubEnvs, log });
+  const streams = new StreamSlots(config.maxStreamsPerClient);
+  const app = createApp({ upstream, resolver, scrubEnvs: config.scrubEnvs, log, streams });
   const server = http.createServer(
     {
       // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
@@ -51,7 +53,25 @@ export async function startDockscope(
     },
     app,
   );
-  server.on('upgrade', createUpgradeHandler({ upstream, resolver, log }));
+  server.on('upgrade', createUpgradeHandler({ upstream, resolver, log, streams }));
+  // A total cap on client connections: one more gets a Docker-style 503 at once and is closed.
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+    });
+    if (open > config.maxConnections) {
+      const body = errorBody(
+        `dockscope: ${config.maxConnections} client connections are open (MAX_CONNECTIONS); try again later`,
+      );
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroySoon();
+      log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
+    }
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -92,7 +112,7 @@ export async function startDockscope(
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      upstream.agent.destroy();
+      upstream.destroy();
     },
   };
 }

@@ -8,8 +8,10 @@ import { restoreRefs } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
-import { readBody } from '../upstream/client.ts';
+import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
+import type { StreamSlots } from './capacity.ts';
+import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import { prepare } from './prepare.ts';
@@ -18,6 +20,7 @@ export interface UpgradeDeps {
   readonly upstream: Upstream;
   readonly resolver: ContainerResolver;
   readonly log: Logger;
+  readonly streams: StreamSlots;
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
@@ -37,7 +40,7 @@ export function isHijackRoute(route: Route): boolean {
  * upstream, so a pipelined second request can never slip through unjudged.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { upstream, resolver, log } = deps;
+  const { upstream, resolver, log, streams } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const reqLog = log.child({ reqId: newRequestId(), method: req.method, path: logPath(req.url ?? '') });
     const started = performance.now();
@@ -67,6 +70,13 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
         throw errors.badRequest('invalid Content-Length on an upgrade request');
       }
+      const release = streams.take(clientKey(req.socket));
+      if (!release) {
+        throw errors.overCapacity(
+          `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
+        );
+      }
+      socket.once('close', release);
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(prepared.forward, body, extra);
     })().catch((error: unknown) => {
@@ -82,6 +92,14 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, true);
       headers['content-length'] = String(body.length);
       const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
+      // The daemon answers a hijack at once (101, or an error): a silent upstream is a 504.
+      const timer = setTimeout(
+        () => proxyReq.destroy(new UpstreamTimeoutError(upstream.timeoutMs)),
+        upstream.timeoutMs,
+      );
+      proxyReq.once('upgrade', () => clearTimeout(timer));
+      proxyReq.once('response', () => clearTimeout(timer));
+      proxyReq.once('close', () => clearTimeout(timer));
       proxyReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
         done(res.statusCode ?? 101, 'allowed');
         socket.write(responseHead(res));

@@ -11,16 +11,52 @@ export interface JsonResponse {
 /** Caps what dockscope itself reads from the upstream in one piece (inspect, network inspect, df). */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
+/** The upstream did not send response headers in time. */
+export class UpstreamTimeoutError extends Error {
+  override readonly name = 'UpstreamTimeoutError';
+  readonly code = 'ETIMEDOUT';
+  readonly ms: number;
+  constructor(ms: number) {
+    super(`no response headers within ${ms} ms`);
+    this.ms = ms;
+  }
+}
+
+export type UpstreamLane = 'short' | 'slow' | 'stream';
+
 /**
- * The one place that talks to the socket proxy or the daemon. Connections are kept alive and shared
- * by forwarded requests and dockscope's own look-ups.
+ * The one place that talks to the socket proxy or the daemon. Three pools of kept-alive connections,
+ * so that no traffic can take the capacity another needs: short requests; long ones (streams and
+ * slow calls, which hold a connection for as long as they last); and dockscope's own look-ups and
+ * event watch, which client traffic never touches.
  */
 export class Upstream {
   readonly agent: http.Agent;
+  readonly longAgent: http.Agent;
+  readonly controlAgent: http.Agent;
   readonly target: UpstreamTarget;
-  constructor(target: UpstreamTarget) {
+  /** The header wait of dockscope's own look-ups (UPSTREAM_TIMEOUT). */
+  readonly timeoutMs: number;
+  constructor(target: UpstreamTarget, timeoutMs = 60_000) {
     this.target = target;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' });
+    this.timeoutMs = timeoutMs;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 128, maxFreeSockets: 64, scheduling: 'lifo' });
+    // Bounded by the client connection cap, not here: each stream needs its own connection.
+    this.longAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, scheduling: 'lifo' });
+    this.controlAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      maxFreeSockets: 8,
+      scheduling: 'lifo',
+    });
+  }
+
+  agentFor(lane: UpstreamLane): http.Agent {
+    return lane === 'short' ? this.agent : this.longAgent;
+  }
+
+  destroy(): void {
+    for (const a of [this.agent, this.longAgent, this.controlAgent]) a.destroy();
   }
 
   get display(): string {
@@ -51,28 +87,58 @@ export class Upstream {
     return base;
   }
 
-  /** Opens a request and resolves with the response head (the body is left to the caller). */
+  /**
+   * Opens a request and resolves with the response head (the body is left to the caller). The body is
+   * a string, or a stream that is piped (a client's upload). The wait for the head is bounded by
+   * `timeoutMs` (default: UPSTREAM_TIMEOUT); past it the request is destroyed, which closes its upstream
+   * connection, and the promise rejects with an UpstreamTimeoutError. An aborted signal destroys it too.
+   */
   open(
     method: string,
     path: string,
-    options: { signal?: AbortSignal; headers?: OutgoingHttpHeaders; body?: string } = {},
-  ) {
+    options: {
+      signal?: AbortSignal;
+      headers?: OutgoingHttpHeaders;
+      body?: string | NodeJS.ReadableStream;
+      agent?: http.Agent;
+      timeoutMs?: number;
+    } = {},
+  ): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = http.request(this.options(method, path, options.headers), resolve);
-      req.on('error', reject);
-      if (options.signal) {
+      const ms = options.timeoutMs ?? this.timeoutMs;
+      const req = http.request(this.options(method, path, options.headers, options.agent ?? this.agent));
+      const timer = setTimeout(() => req.destroy(new UpstreamTimeoutError(ms)), ms);
+      const body = options.body;
+      req.on('response', (res) => {
+        clearTimeout(timer);
+        // An answer before the upload ended (a 404, a 413): stop sending, and let the client's
+        // remaining bytes drain instead of backing up.
+        if (body !== undefined && typeof body !== 'string' && !req.writableFinished) {
+          body.unpipe(req);
+          body.resume();
+          res.once('end', () => req.destroy());
+        }
+        resolve(res);
+      });
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      const signal = options.signal;
+      if (signal) {
         const onAbort = () => req.destroy(new Error('aborted'));
-        if (options.signal.aborted) onAbort();
-        options.signal.addEventListener('abort', onAbort, { once: true });
-        req.on('close', () => options.signal?.removeEventListener('abort', onAbort));
+        if (signal.aborted) onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.on('close', () => signal.removeEventListener('abort', onAbort));
       }
-      req.end(options.body);
+      if (body === undefined || typeof body === 'string') req.end(body);
+      else body.pipe(req);
     });
   }
 
   /** GETs a path and parses the JSON body (null when it is not JSON). */
   async getJson(path: string, maxBytes = MAX_BUFFERED_BYTES): Promise<JsonResponse> {
-    const res = await this.open('GET', path);
+    const res = await this.open('GET', path, { agent: this.controlAgent });
     const text = await readBody(res, maxBytes);
     return { status: res.statusCode ?? 0, body: parseJson(text) };
   }
@@ -95,22 +161,28 @@ export async function readBody(
   return (await readBytes(stream, maxBytes)).toString('utf8');
 }
 
-/** Reads a stream whole, failing (and destroying it) past maxBytes. */
+/**
+ * Reads a stream whole, failing past maxBytes. With `drainBytes`, that much more is read and dropped
+ * before failing, so that a client still sending its body reads the 413 instead of a reset; past it
+ * (or without it) the stream is destroyed.
+ */
 export async function readBytes(
   stream: NodeJS.ReadableStream & { destroy(): void },
   maxBytes: number,
+  drainBytes = 0,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buf.length;
-    if (size > maxBytes) {
+    if (size > maxBytes + drainBytes) {
       stream.destroy();
       throw new BodyTooLargeError(maxBytes);
     }
-    chunks.push(buf);
+    if (size <= maxBytes) chunks.push(buf);
   }
+  if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
   return Buffer.concat(chunks, size);
 }
 

@@ -174,10 +174,15 @@ describe.each(upstreams)('streams and hijacked connections through dockscope $mo
   });
 
   it('a hundred abandoned log streams leave no upstream connection behind', async () => {
-    const agent = proxy.ds.upstream.agent;
+    const agents = [proxy.ds.upstream.agent, proxy.ds.upstream.longAgent];
     const open = () =>
-      Object.values(agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0) +
-      Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+      agents.reduce(
+        (total, agent) =>
+          total +
+          Object.values(agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0) +
+          Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0),
+        0,
+      );
     const baseline = open();
     const streams = await Promise.all(
       Array.from(
@@ -283,8 +288,8 @@ describe('backpressure: a client that stops reading does not make dockscope read
     expect(res.statusCode).toBe(200);
     res.pause();
     const upstreamBytes = () =>
-      Object.values(proxy.ds.upstream.agent.sockets)
-        .flat()
+      [proxy.ds.upstream.agent, proxy.ds.upstream.longAgent]
+        .flatMap((agent) => Object.values(agent.sockets).flat())
         .reduce((n, s) => n + (s?.bytesRead ?? 0), 0);
     await new Promise((r) => setTimeout(r, 1000));
     const after1s = upstreamBytes();
@@ -296,7 +301,7 @@ describe('backpressure: a client that stops reading does not make dockscope read
     req.destroy();
     await waitFor(
       'the upstream stream to be closed',
-      async () => Object.values(proxy.ds.upstream.agent.sockets).flat().length === 0,
+      async () => Object.values(proxy.ds.upstream.longAgent.sockets).flat().length === 0,
       10_000,
     );
   });

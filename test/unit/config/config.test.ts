@@ -28,6 +28,9 @@ describe('loadConfig: defaults', () => {
     scrubEnvs: false,
     logLevel: 'info',
     cacheTtlMs: 2000,
+    upstreamTimeoutMs: 60_000,
+    maxConnections: 1024,
+    maxStreamsPerClient: 256,
   };
 
   it.each<[string, Env]>([
@@ -139,7 +142,12 @@ describe('loadConfig: errors name the variable', () => {
     ['CONTAINER_LABELS', '=v', 'entry "=v" has an empty label key'],
     ['CONTAINER_LABELS', 'k=', 'entry "k=" has an empty value'],
     ['CACHE_TTL', 'soon', '"soon" is not a duration'],
-    ['CACHE_TTL', '1h', '"1h" is not a duration'],
+    ['CACHE_TTL', '1d', '"1d" is not a duration'],
+    ['UPSTREAM_TIMEOUT', '0', 'must be more than 0'],
+    ['UPSTREAM_TIMEOUT', 'later', '"later" is not a duration'],
+    ['MAX_CONNECTIONS', '0', '"0" is not a whole number of at least 1'],
+    ['MAX_STREAMS_PER_CLIENT', 'many', '"many" is not a whole number of at least 1'],
+    ['MAX_STREAMS_PER_CLIENT', '1.5', '"1.5" is not a whole number of at least 1'],
     ['CACHE_TTL', '-1', '"-1" is not a duration'],
   ])('%s=%s', (variable, value, problem) => {
     const error = configError({ [variable]: value });
@@ -223,12 +231,13 @@ describe('parseDuration', () => {
     ['500ms', 500],
     ['2s', 2000],
     ['1m', 60_000],
+    ['1h', 3_600_000],
     [' 3s ', 3000],
   ])('%j => %i', (value, expected) => {
     expect(parseDuration('CACHE_TTL', value, 1234)).toBe(expected);
   });
 
-  it.each(['soon', '1.5s', '2 s', '1h', '-1', 's', '2S', '1e3'])(
+  it.each(['soon', '1.5s', '2 s', '1d', '-1', 's', '2S', '1e3', '9999999999'])(
     '%j is refused naming the variable',
     (value) => {
       expect(() => parseDuration('CACHE_TTL', value, 0)).toThrow(

@@ -1,0 +1,75 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Long-lived streams (events, `logs -f`, streaming stats, attach, exec, wait) each hold a connection
+ * to the upstream for as long as they last. One client address may hold at most `perClient` of them;
+ * one more is refused at once (429) rather than left to pile up.
+ */
+export class StreamSlots {
+  readonly #open = new Map<string, number>();
+  readonly perClient: number;
+
+  constructor(perClient: number) {
+    this.perClient = perClient;
+  }
+
+  /** A slot for the client, and the function that gives it back (once), or null when it has none left. */
+  take(client: string): (() => void) | null {
+    const n = this.#open.get(client) ?? 0;
+    if (n >= this.perClient) return null;
+    this.#open.set(client, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#open.get(client) ?? 1) - 1;
+      if (left <= 0) this.#open.delete(client);
+      else this.#open.set(client, left);
+    };
+  }
+
+  openFor(client: string): number {
+    return this.#open.get(client) ?? 0;
+  }
+}
+
+/** The client a cap counts against: its address (all clients of a unix socket are one). */
+export function clientKey(socket: Socket | undefined): string {
+  return socket?.remoteAddress ?? 'unix';
+}
+
+/**
+ * Requests on one connection are handled one after the other, as HTTP/1.1 answers them: a pipelined
+ * request waits until the one before it has been answered, and while requests wait, the connection is
+ * not read. So a client that pipelines ten thousand requests costs what one does, plus the few that
+ * were already parsed from the bytes read (at most one read buffer's worth).
+ */
+export class ConnectionQueue {
+  readonly #queues = new WeakMap<Socket, { busy: boolean; waiting: (() => void)[] }>();
+
+  /** Resolves when it is this request's turn on its connection; call `done` when it is answered. */
+  async turn(socket: Socket): Promise<() => void> {
+    let q = this.#queues.get(socket);
+    if (!q) {
+      q = { busy: false, waiting: [] };
+      this.#queues.set(socket, q);
+    }
+    const queue = q;
+    if (queue.busy) {
+      socket.pause();
+      await new Promise<void>((resolve) => queue.waiting.push(resolve));
+    }
+    queue.busy = true;
+    let finished = false;
+    return () => {
+      if (finished) return;
+      finished = true;
+      const next = queue.waiting.shift();
+      if (next) next();
+      else {
+        queue.busy = false;
+        if (!socket.destroyed) socket.resume();
+      }
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import type { ClientRequest } from 'node:http';
+import type { Logger } from 'pino';
+import type { Forward } from '../policy/decide.ts';
+import type { Route } from '../routes/route.ts';
+import type { Timing } from '../routes/timing.ts';
+
+/**
+ * Why a request did not end as a normal answer, for the access log: the upstream did not answer in
+ * time, cut its answer short, or answered what is not the API's; the client went away; a body or a
+ * count was over a cap.
+ */
+export type FailureReason =
+  | 'upstream-timeout'
+  | 'upstream-truncated'
+  | 'upstream-malformed'
+  | 'upstream-unreachable'
+  | 'client-gone'
+  | 'too-large'
+  | 'over-capacity';
+
+/** What one request carries from the decision to the response, and into its access record. */
+export interface RequestState {
+  /** The request's child logger, made on first use: most requests only ever write the access line. */
+  readonly log: () => Logger;
+  readonly started: number;
+  route?: Route;
+  forward?: Forward;
+  timing?: Timing;
+  decision: string;
+  reason?: FailureReason;
+  /** For a filtered stream: how many elements (containers, events) the client did not get. */
+  dropped?: () => number;
+  /** The upstream request on the pass-through path, to close on a timeout. */
+  proxyReq?: ClientRequest;
+  /** Set once dockscope answered on its own (a timeout): whatever the upstream does next is discarded. */
+  settled?: boolean;
+}
