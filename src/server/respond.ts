@@ -57,9 +57,12 @@ type TextRewrite = (text: string, ctx: RespondContext) => Promise<string>;
 interface Filtered {
   readonly stream: Transform;
   readonly dropped: () => number;
-  /** The bytes a well-formed answer can start with, and what it is (for the 502 otherwise). */
-  readonly startsWith: readonly number[];
-  readonly expected: string;
+  /**
+   * The byte a well-formed answer starts with, and what it is (for the 502 otherwise), when the answer
+   * comes at once: the list is looked at before the head goes out. A stream that may stay quiet
+   * (events) has none: its head must go out at once.
+   */
+  readonly startsWith?: { readonly byte: number; readonly expected: string };
 }
 
 const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
@@ -69,7 +72,7 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     via: 'stream',
     make: (ctx, forward) => {
       const stream = containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit);
-      return { stream, dropped: () => stream.dropped, startsWith: [0x5b], expected: 'a JSON array' };
+      return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
     },
   },
   events: {
@@ -79,8 +82,6 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       return {
         stream: new NdjsonFilter((event) => events.decide(event)),
         dropped: () => events.dropped,
-        startsWith: [0x7b],
-        expected: 'JSON lines',
       };
     },
   },
@@ -200,24 +201,30 @@ export async function relay(
     const filtered = treatment.make(ctx, forward);
     // Look before the head goes out: an answer that is not what the treatment reads is a 502 the
     // client can still be told about, not a 200 followed by a reset.
-    const first = await firstByte(upstreamRes);
-    if (first.error) {
-      return failed(
-        res,
-        errors.upstreamStatus(
-          ctx.upstreamDisplay,
-          status,
-          'sending an incomplete body',
-          'upstream-truncated',
-        ),
-      );
-    }
-    if (first.byte !== undefined && !filtered.startsWith.includes(first.byte)) {
-      upstreamRes.destroy();
-      return failed(
-        res,
-        errors.upstreamStatus(ctx.upstreamDisplay, status, `sending a body that is not ${filtered.expected}`),
-      );
+    if (filtered.startsWith) {
+      const first = await firstByte(upstreamRes);
+      if (first.error) {
+        return failed(
+          res,
+          errors.upstreamStatus(
+            ctx.upstreamDisplay,
+            status,
+            'sending an incomplete body',
+            'upstream-truncated',
+          ),
+        );
+      }
+      if (first.byte !== filtered.startsWith.byte) {
+        upstreamRes.destroy();
+        return failed(
+          res,
+          errors.upstreamStatus(
+            ctx.upstreamDisplay,
+            status,
+            `sending a body that is not ${filtered.startsWith.expected}`,
+          ),
+        );
+      }
     }
     res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, true));
     // Flush the head at once: a quiet events stream must still show the client it is connected.

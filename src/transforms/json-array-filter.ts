@@ -103,8 +103,11 @@ export class JsonArrayFilter extends Transform {
   #scan(buf: Buffer): void {
     let start = this.#state === 2 ? 0 : -1; // where the current element starts within this chunk
     const abs = (i: number) => this.#partBytes + (i - start);
-    // The next backslash at or after i; searched again only once passed (-1: none left in this chunk).
+    // The next backslash and quote at or after i, each searched again only once passed (-1: none left
+    // in this chunk). Searching the quote again after every escape would cost escapes × distance: a
+    // label of 1 MiB of `<` (which Go writes as `\u003c`) blocked the event loop for tens of ms.
     let nextSlash = buf.indexOf(BACKSLASH);
+    let nextQuote = buf.indexOf(QUOTE);
     let i = 0;
     while (i < buf.length) {
       if (this.#state === 2) {
@@ -114,7 +117,8 @@ export class JsonArrayFilter extends Transform {
             i++;
             continue;
           }
-          const quote = buf.indexOf(QUOTE, i);
+          if (nextQuote !== -1 && nextQuote < i) nextQuote = buf.indexOf(QUOTE, i);
+          const quote = nextQuote;
           if (nextSlash !== -1 && nextSlash < i) nextSlash = buf.indexOf(BACKSLASH, i);
           const slash = nextSlash;
           if (slash !== -1 && (quote === -1 || slash < quote)) {

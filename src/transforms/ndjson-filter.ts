@@ -15,7 +15,11 @@ export class NdjsonFilter extends Transform {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
 
-  constructor(keep: (value: unknown) => LineDecision | Promise<LineDecision>, maxLineBytes = 1024 * 1024) {
+  /** A line may be as large as a list element: one container's event carries all its labels. */
+  constructor(
+    keep: (value: unknown) => LineDecision | Promise<LineDecision>,
+    maxLineBytes = 16 * 1024 * 1024,
+  ) {
     super();
     this.#keep = keep;
     this.#maxLineBytes = maxLineBytes;

@@ -19,10 +19,19 @@ export interface RawUpstream {
   readonly requests: RecordedRequest[];
   /** Every byte received, on every connection, in order of arrival per connection. */
   readonly connections: string[];
+  /** Connections open now. */
+  open(): number;
   close(): Promise<void>;
 }
 
-export type Answer = (req: RecordedRequest) => string;
+/**
+ * What the upstream does with a request: answer these bytes; `null`, never answer (a hung upstream);
+ * `{ cut }`, write these bytes and close the connection (an answer broken off); `{ hold }`, write these
+ * bytes and keep the connection open without another byte (a quiet stream).
+ */
+export type Answer = (
+  req: RecordedRequest,
+) => string | null | { readonly cut: string } | { readonly hold: string };
 
 export function httpAnswer(status: number, body = '', headers: Record<string, string> = {}): string {
   const lines = [`HTTP/1.1 ${status} X`];
@@ -56,7 +65,14 @@ export async function startRawUpstream(answer: Answer): Promise<RawUpstream> {
         if (!parsed) break;
         buffer = buffer.slice(parsed.consumed);
         requests.push(parsed.request);
-        socket.write(answer(parsed.request));
+        const a = answer(parsed.request);
+        if (a === null) return;
+        if (typeof a !== 'string') {
+          if ('cut' in a) socket.end(a.cut, () => socket.destroy());
+          else socket.write(a.hold);
+          return;
+        }
+        socket.write(a);
         if (/close/i.test(parsed.request.header('connection') ?? '')) {
           socket.end();
           return;
@@ -71,6 +87,7 @@ export async function startRawUpstream(answer: Answer): Promise<RawUpstream> {
     url: `http://127.0.0.1:${port}`,
     requests,
     connections,
+    open: () => sockets.size,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -17,10 +17,18 @@ export interface RunningDockscope {
 /** Starts dockscope in this process on a free loopback port, configured like the real one from env. */
 export async function startTestDockscope(
   env: Env,
-  options: { watchEvents?: boolean; headersTimeoutMs?: number } = {},
+  options: { watchEvents?: boolean; headersTimeoutMs?: number; logLines?: Record<string, unknown>[] } = {},
 ): Promise<RunningDockscope> {
-  const config = loadConfig({ LISTEN: '127.0.0.1:0', LOG_LEVEL: 'silent', ...env });
-  const ds = await startDockscope(config, pino({ level: config.logLevel }), options);
+  const lines = options.logLines;
+  const config = loadConfig({ LISTEN: '127.0.0.1:0', LOG_LEVEL: lines ? 'info' : 'silent', ...env });
+  // With `logLines`, every log record is collected there (parsed), for tests of what is logged.
+  const log = lines
+    ? pino(
+        { level: config.logLevel },
+        { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+      )
+    : pino({ level: config.logLevel });
+  const ds = await startDockscope(config, log, options);
   const port = Number(ds.address.split(':').pop());
   return {
     ds,
