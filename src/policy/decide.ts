@@ -127,6 +127,20 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     }
     case 'networkConnect':
       return decideNetworkConnect(input, route.action, resolver);
+    case 'imageExport':
+    case 'imagePush': {
+      // The tarball and the pushed config hold what image inspect blanks: the source container's id,
+      // command, labels and environment.
+      const names = route.name === null ? input.target.query.getAll('names') : [route.name];
+      for (const name of names) {
+        if ((await resolver.imageSource(name))?.visible === false) {
+          throw errors.refused(
+            `image ${JSON.stringify(name)} was committed from a container this client may not see, so it is not ${route.kind === 'imagePush' ? 'pushed' : 'exported'}`,
+          );
+        }
+      }
+      return { path: raw, response: 'raw' };
+    }
   }
 }
 
@@ -208,6 +222,18 @@ async function decideContainer(
   const missing = missingRef(route.ref);
   // Inspect is judged on its own response: one upstream request, and never a stale decision.
   if (input.method === 'GET' && action === 'json') {
+    // An id prefix may be shared with a hidden container (the daemon would refuse it, saying so): it is
+    // resolved among visible containers first and the inspect names the full id.
+    if (/^[0-9a-f]{1,63}$/.test(route.ref)) {
+      const facts = await resolver.resolve(route.ref);
+      if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing]);
+      return {
+        path: pathFor(facts.id),
+        response: 'containerInspect',
+        ifHidden: { path: pathFor(missing.sentinel), ref: missing },
+        epoch: resolver.epoch,
+      };
+    }
     return {
       path: input.raw,
       response: 'containerInspect',

@@ -20,18 +20,34 @@ export function sentinel(i = 0): string {
   return `dockscope~missing~${TOKEN}~${i}`;
 }
 
+/** Whether a hex run found in an answer is the token of this process's sentinels (not a container id). */
+export function isSentinelToken(hex: string): boolean {
+  return hex === TOKEN;
+}
+
 export function missingRef(typed: string, i = 0): MissingRef {
-  return { sentinel: sentinel(i), typed };
+  // A lone surrogate cannot reach the daemon: Go reads it as U+FFFD, and so is it shown.
+  return { sentinel: sentinel(i), typed: typed.toWellFormed() };
 }
 
 /**
- * A string as Go's encoding/json writes it inside quotes: JSON escapes, and also `<`, `>`, `&`,
- * U+2028 and U+2029, which Go escapes by default.
+ * A string as the daemon writes it inside quotes in an error answer (httputils.WriteJSON: Go's
+ * encoder with SetEscapeHTML(false)): `"` and `\\` escaped, `\\n`, `\\r`, `\\t` short, other control
+ * characters as `\\u00XX`, and U+2028/U+2029 escaped (Go always escapes those); `<`, `>`, `&` as they are.
  */
 export function goJsonInner(value: string): string {
-  return JSON.stringify(value)
-    .slice(1, -1)
-    .replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  let out = '';
+  for (const ch of value) {
+    const c = ch.charCodeAt(0);
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || ch === '\u2028' || ch === '\u2029') out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out;
 }
 
 /** Puts the typed references back into a daemon answer (JSON bodies get them JSON-escaped as Go does). */
@@ -39,6 +55,10 @@ export function restoreRefs(body: string, refs: readonly MissingRef[], json: boo
   let out = body;
   // Longest sentinel first, so `~1` never eats the start of `~10`.
   const ordered = [...refs].sort((a, b) => b.sentinel.length - a.sentinel.length);
-  for (const ref of ordered) out = out.replaceAll(ref.sentinel, json ? goJsonInner(ref.typed) : ref.typed);
+  for (const ref of ordered) {
+    const typed = json ? goJsonInner(ref.typed) : ref.typed;
+    // A function, not a string: `$&` and `$'` in what the client typed are text, not patterns.
+    out = out.replaceAll(ref.sentinel, () => typed);
+  }
   return out;
 }

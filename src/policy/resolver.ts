@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { errors } from '../server/errors.ts';
+import { DockerApiError, errors } from '../server/errors.ts';
 import type { Upstream } from '../upstream/client.ts';
 import type { ContainerFacts } from './container-facts.ts';
-import { FULL_ID, identityFromInspect, isObject } from './container-facts.ts';
+import { asLabels, FULL_ID, identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity, Visibility } from './matcher.ts';
+import { ownName, stripSlash } from './matcher.ts';
 
 interface Entry {
   readonly facts: ContainerFacts;
@@ -11,6 +12,13 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 10_000;
+
+/** The daemon's refusal of an id prefix that several containers share. */
+const AMBIGUOUS = /multiple IDs found with provided prefix/i;
+
+function messageOf(body: unknown): string {
+  return isObject(body) && typeof body.message === 'string' ? body.message : '';
+}
 
 /**
  * Turns a container reference (full id, id prefix or name) into facts and a visibility decision.
@@ -129,6 +137,7 @@ export class ContainerResolver {
   }
 
   async #lookup(ref: string): Promise<ContainerFacts | null> {
+    if (!ref.isWellFormed()) return null;
     this.lookups++;
     const started = this.#epoch;
     const res = await this.upstream
@@ -137,12 +146,63 @@ export class ContainerResolver {
         throw errors.upstream(this.upstream.display, error);
       });
     if (res.status === 404) return null;
+    if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return this.#disambiguate(ref);
     const identity = res.status === 200 ? identityFromInspect(res.body) : null;
     if (!identity) {
       this.log.warn({ status: res.status }, 'container look-up failed upstream');
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
     }
-    return this.remember(identity, started);
+    const facts = this.remember(identity, started);
+    // `parent/alias` is a legacy link name: the daemon finds the linked container through the parent,
+    // so the name says the parent exists. Through a parent the client may not see, it is missing.
+    const bare = stripSlash(ref);
+    const slash = bare.lastIndexOf('/');
+    if (slash > 0 && !(await this.resolve(bare.slice(0, slash)))?.visible) return null;
+    return facts;
+  }
+
+  /**
+   * An id prefix that several containers share: the daemon refuses it, and that refusal would tell
+   * the client a hidden container shares the prefix. Resolved among the containers the client may
+   * see instead: one is that container, none is a missing one, several is the daemon's refusal.
+   */
+  async #disambiguate(prefix: string): Promise<ContainerFacts | null> {
+    if (!/^[0-9a-f]+$/.test(prefix))
+      throw errors.upstreamStatus(this.upstream.display, 500, 'checking a container');
+    // The whole list: the daemon's `id` filter does not match by prefix. Rare (a shared prefix) and bounded.
+    const res = await this.upstream.getJson('/containers/json?all=1').catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'listing containers');
+    }
+    const visible: (ContainerIdentity & { id: string })[] = [];
+    for (const summary of res.body) {
+      if (!isObject(summary) || typeof summary.Id !== 'string' || !summary.Id.startsWith(prefix)) continue;
+      const names = Array.isArray(summary.Names)
+        ? summary.Names.filter((n): n is string => typeof n === 'string')
+        : [];
+      const identity = { id: summary.Id, name: ownName(names), labels: asLabels(summary.Labels) };
+      if (this.visibility(identity)) visible.push(identity);
+    }
+    if (visible.length > 1)
+      throw new DockerApiError(500, `Multiple IDs found with provided prefix: ${prefix}`, 'invalid');
+    const only = visible[0];
+    return only ? this.remember(only) : null;
+  }
+
+  /**
+   * The container an image was committed from (`Container`, up to API 1.44): its facts, or null when the
+   * image names none, names one that is gone, or cannot be read (the daemon then answers the request).
+   */
+  async imageSource(image: string): Promise<ContainerFacts | null> {
+    const res = await this.upstream
+      .getJson(`/images/${encodeURIComponent(image)}/json`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    const source = res.status === 200 && isObject(res.body) ? res.body.Container : undefined;
+    return typeof source === 'string' && source !== '' ? this.resolveOrNull(source) : null;
   }
 
   /** The container an exec instance belongs to (exec ids never move between containers). */

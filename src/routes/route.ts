@@ -25,6 +25,9 @@ export type Route =
   /** Image inspect and history may carry the container an image was committed from. */
   | { readonly kind: 'imageInspect' }
   | { readonly kind: 'imageHistory' }
+  /** `docker save` and `docker push` carry an image's config out of the daemon: names checked first. */
+  | { readonly kind: 'imageExport'; readonly name: string | null }
+  | { readonly kind: 'imagePush'; readonly name: string }
   | { readonly kind: 'build' }
   /** Understood, and refused on purpose (it would act on or reveal hidden containers). */
   | { readonly kind: 'refused'; readonly reason: string };

@@ -47,6 +47,8 @@ export function timingOf(method: string, route: Route, target: RequestTarget, ba
     case 'systemDf':
     case 'commit':
     case 'build':
+    case 'imageExport':
+    case 'imagePush':
       return slow;
     case 'container': {
       const action = route.rest[0] ?? '';

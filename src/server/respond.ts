@@ -6,10 +6,15 @@ import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { MissingRef } from '../policy/missing.ts';
-import { goJsonInner, restoreRefs, sentinel } from '../policy/missing.ts';
+import { goJsonInner, isSentinelToken, restoreRefs, sentinel } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
-import { containerListFilter, isVisibleSummary, scopedNames } from '../transforms/container-list.ts';
+import { conflictTransform, removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
+import {
+  containerListFilter,
+  isVisibleSummary,
+  scopedHostConfig,
+  scopedNames,
+} from '../transforms/container-list.ts';
 import { filterImageHistory, filterImageInspect } from '../transforms/images.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { rewriteInfoCounts } from '../transforms/info.ts';
@@ -71,7 +76,13 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   containerList: {
     via: 'stream',
     make: (ctx, forward) => {
-      const stream = containerListFilter((c) => ctx.resolver.isVisible(c), forward.limit);
+      // The list is filtered as it streams, with no look-up: a network mode naming a container is kept
+      // only when that container's decision is cached as visible (fail closed).
+      const stream = containerListFilter(
+        (c) => ctx.resolver.isVisible(c),
+        forward.limit,
+        (id) => ctx.resolver.cached(id)?.visible === true,
+      );
       return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
     },
   },
@@ -108,10 +119,19 @@ const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     applies: OK,
     rewrite: async (body, ctx) => {
       const visibility = (c: ContainerIdentity) => ctx.resolver.isVisible(c);
+      const isVisibleId = visibleId(ctx);
       return filterSystemDf(
         body,
         (summary) => isVisibleSummary(visibility, summary),
-        (summary) => scopedNames(summary, visibility),
+        async (summary) => {
+          const names = scopedNames(summary, visibility);
+          if (names) summary.Names = names;
+          const mode = isObject(summary.HostConfig) ? summary.HostConfig.NetworkMode : undefined;
+          const ref = typeof mode === 'string' && mode.startsWith('container:') ? mode.slice(10) : null;
+          const host =
+            ref !== null && !(await isVisibleId(ref)) ? scopedHostConfig(summary, () => false) : null;
+          if (host) summary.HostConfig = host;
+        },
       );
     },
   },
@@ -443,7 +463,15 @@ async function relayMissing(
     );
   }
   const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
-  const out = restoreRefs(text, refs, json);
+  // The daemon may name another container in the same answer (a create whose name is taken answers
+  // "... in use by container <id>" before it looks at the references): cut as everywhere else.
+  // Scrubbed before the typed references are put back: what the client typed is echoed as typed.
+  const isVisibleId = visibleId(ctx);
+  const scrubbed = await scrubIdsInText(
+    removeInUseBy(text),
+    async (id) => isSentinelToken(id) || isVisibleId(id),
+  );
+  const out = restoreRefs(scrubbed, refs, json);
   const headers = responseHeaders(upstreamRes.rawHeaders, true);
   const length = upstreamRes.headers['content-length'];
   // Only the daemon's own headers: no Date where it sent none (a hijacked attach answers without one).

@@ -8,9 +8,14 @@ const IN_USE_BY = / by container "[0-9a-f]{12,64}"/g;
  */
 export function conflictTransform(body: unknown): unknown {
   if (isObject(body) && typeof body.message === 'string') {
-    body.message = body.message.replace(IN_USE_BY, '');
+    body.message = removeInUseBy(body.message);
   }
   return body;
+}
+
+/** The same over raw text. */
+export function removeInUseBy(text: string): string {
+  return text.replace(IN_USE_BY, '');
 }
 
 const HEX_ID = /\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g;

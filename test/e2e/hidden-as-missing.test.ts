@@ -272,3 +272,72 @@ describe('a hidden container answers exactly as a missing one', () => {
     },
   );
 });
+
+describe('an id prefix shared with hidden containers answers as if they did not exist', () => {
+  const p = uniquePrefix('amb');
+  const names: string[] = [];
+  let visible: Fixture;
+  let proxy: RunningDockscope;
+  let sharedWithVisible = '';
+  let sharedByHidden = '';
+
+  beforeAll(async () => {
+    visible = await createContainer(dockerHost, image, { name: `${p}-vis`, createOnly: true, cmd: ['true'] });
+    names.push(visible.name);
+    // Hidden containers until one shares the visible one's first hex digit and two share another.
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 150 && !(sharedWithVisible && sharedByHidden); i++) {
+      const h = await createContainer(dockerHost, image, {
+        name: `${p}-h${i}`,
+        createOnly: true,
+        cmd: ['true'],
+      });
+      names.push(h.name);
+      const c = h.id[0] ?? '';
+      firsts.set(c, (firsts.get(c) ?? 0) + 1);
+      if (c === visible.id[0]) sharedWithVisible = c;
+      for (const [k, n] of firsts) if (n >= 2 && k !== visible.id[0]) sharedByHidden = k;
+    }
+    proxy = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_NAMES: `${p}-vis` });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await removeContainers(dockerHost, names);
+  });
+
+  it('a prefix shared by the visible container and hidden ones is the visible container', async () => {
+    expect(sharedWithVisible).not.toBe('');
+    const direct = await rawRequest(
+      { socketPath: dockerSocket },
+      'GET',
+      `/containers/${sharedWithVisible}/json`,
+    );
+    expect(direct.status).not.toBe(200);
+    expect(direct.body).toMatch(/multiple IDs found/i);
+    for (const [method, path] of [
+      ['GET', `/containers/${sharedWithVisible}/json`],
+      ['GET', `/containers/${sharedWithVisible}/top`],
+    ] as const) {
+      const res = await rawRequest({ url: proxy.url }, method, path);
+      expect(res.status, path).toBe(path.endsWith('/top') ? 409 : 200);
+      expect(res.body).not.toMatch(/multiple/i);
+    }
+    const inspect = json(
+      await rawRequest({ url: proxy.url }, 'GET', `/containers/${sharedWithVisible}/json`),
+    ) as { Id: string };
+    expect(inspect.Id).toBe(visible.id);
+  });
+
+  it('a prefix shared only by hidden containers is a missing container, in the daemon’s words', async () => {
+    expect(sharedByHidden).not.toBe('');
+    for (const rest of ['json', 'logs?stdout=1']) {
+      const res = await rawRequest({ url: proxy.url }, 'GET', `/v1.41/containers/${sharedByHidden}/${rest}`);
+      // "z" is no hex digit: the daemon looks it up as a name and answers for a missing container.
+      const missing = await rawRequest({ socketPath: dockerSocket }, 'GET', `/v1.41/containers/z/${rest}`);
+      const { body: _b, ...head } = observed(res, '\u0000');
+      const { body: _m, ...missingHead } = observed(missing, '\u0000');
+      expect(head).toEqual(missingHead);
+      expect(res.body).toBe(missing.body.replace(': z"', `: ${sharedByHidden}"`));
+    }
+  });
+});

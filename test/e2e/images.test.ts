@@ -81,6 +81,23 @@ describe('images never show a hidden container', () => {
     expect(res.body).not.toContain(`${p}-vis-key`);
   });
 
+  it('docker save and push of an image committed from a hidden container are refused; of a visible one save works', async () => {
+    for (const [method, path] of [
+      ['GET', `/images/${stolen}/get`],
+      ['GET', `/images/get?names=${encodeURIComponent(mine)}&names=${encodeURIComponent(stolen)}`],
+      ['POST', `/images/${stolen}/push`],
+    ] as const) {
+      const res = await rawRequest(through(), method, path);
+      expect(res.status, path).toBe(403);
+      expect((json(res) as { message: string }).message).toMatch(
+        /was committed from a container this client may not see/,
+      );
+    }
+    const ok = await rawRequest(through(), 'GET', `/images/${mine}/get`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toBe('application/x-tar');
+  });
+
   it("image events do not carry the hidden container's labels", async () => {
     const until = Math.floor(Date.now() / 1000) + 1;
     const query = `/events?since=${since}&until=${until}&filters=${encodeURIComponent('{"type":["image"]}')}`;

@@ -65,6 +65,51 @@ describe('no hidden container inside a visible answer', () => {
     expect(scoped.ResolvConfPath).toBe(direct.ResolvConfPath.replace(hidden.id, '<hidden>'));
     expect(scoped.HostsPath).toBe(direct.HostsPath.replace(hidden.id, '<hidden>'));
     expect(scoped.Config.Hostname).toBe('<hidden>');
+    // The list and docker system df show the network mode too.
+    const list = await rawRequest(through(), 'GET', '/containers/json?all=1');
+    expectNoLeak(list.body, hidden);
+    const entry = (json(list) as { Names: string[]; HostConfig: { NetworkMode: string } }[]).find(
+      (c) => c.Names[0] === `/${name}`,
+    );
+    expect(entry?.HostConfig.NetworkMode).toBe('container:<hidden>');
+    const df = await rawRequest(through(), 'GET', '/system/df');
+    expectNoLeak(df.body, hidden);
+    expect(df.body).toContain('"NetworkMode":"container:<hidden>"');
+  });
+
+  it('docker system df counts image and volume users among visible containers only', async () => {
+    const direct = json(await rawRequest(daemon(), 'GET', '/system/df')) as {
+      Images: { Id: string; Containers: number }[];
+    };
+    const scoped = json(await rawRequest(through(), 'GET', '/system/df')) as {
+      Images: { Id: string; Containers: number }[];
+      Containers: { ImageID: string }[];
+    };
+    const imageId = scoped.Containers[0]?.ImageID ?? '';
+    const count = (df: { Images: { Id: string; Containers: number }[] }) =>
+      df.Images.find((i) => i.Id === imageId)?.Containers;
+    expect(count(direct)).toBeGreaterThan(count(scoped) ?? 0);
+    expect(count(scoped)).toBe(scoped.Containers.filter((c) => c.ImageID === imageId).length);
+  });
+
+  it("a create whose name is a hidden container's, failing on a missing reference, does not show the holder's id", async () => {
+    const labelled = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_LABELS: `${p}.vis` });
+    try {
+      const res = await rawRequest(
+        { url: labelled.url },
+        'POST',
+        `/containers/create?name=${hidden.name}`,
+        JSON.stringify({
+          Image: image,
+          Labels: { [`${p}.vis`]: '1' },
+          HostConfig: { NetworkMode: 'none', VolumesFrom: ['nonexist'] },
+        }),
+      );
+      expect(res.status).toBe(409);
+      expectNoLeak(res.body, hidden, hidden.name);
+    } finally {
+      await labelled.close();
+    }
   });
 
   it('volumes-from a hidden container: inspect shows <hidden>, the mode kept', async () => {

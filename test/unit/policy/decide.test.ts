@@ -58,13 +58,21 @@ describe('decide: container routes', () => {
   );
 
   it('inspect is judged on its answer, with the sentinel path ready for a hidden one', async () => {
-    const f = await run('GET', '/containers/db/json?size=1');
+    const f = await run('GET', '/containers/web/json?size=1');
     expect(f).toMatchObject({
-      path: '/containers/db/json?size=1',
+      path: '/containers/web/json?size=1',
       response: 'containerInspect',
-      ifHidden: { path: `/containers/${S0}/json?size=1`, ref: { sentinel: S0, typed: 'db' } },
+      ifHidden: { path: `/containers/${S0}/json?size=1`, ref: { sentinel: S0, typed: 'web' } },
     });
     expect(typeof f.epoch).toBe('number');
+  });
+
+  it('inspect by an id prefix is resolved among visible containers first (a shared prefix must not show)', async () => {
+    expect((await run('GET', '/containers/aaaa/json')).path).toBe(`/containers/${WEB}/json`);
+    expect(await run('GET', '/containers/bbbb/json')).toMatchObject({
+      response: 'missing',
+      missing: [{ typed: 'bbbb' }],
+    });
   });
 
   it('removal and rename drop the cached decision once answered', async () => {

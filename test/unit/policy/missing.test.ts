@@ -13,7 +13,7 @@ describe('sentinels for hidden references', () => {
     const b = missingRef('x', 10);
     const body = `{"message":"could not get container for ${a.sentinel}: No such container: ${a.sentinel} ${b.sentinel}"}\n`;
     expect(restoreRefs(body, [a, b], true)).toBe(
-      '{"message":"could not get container for web\\u0026co: No such container: web\\u0026co x"}\n',
+      '{"message":"could not get container for web&co: No such container: web&co x"}\n',
     );
     expect(restoreRefs(`no such ${a.sentinel}`, [a], false)).toBe('no such web&co');
   });
@@ -24,8 +24,18 @@ describe('sentinels for hidden references', () => {
     expect(restoreRefs(`${ten.sentinel} ${one.sentinel}`, [one, ten], true)).toBe('ten one');
   });
 
+  it('replacement patterns in what the client typed are text ($& would echo the sentinel)', () => {
+    const r = missingRef("x$&y$'z", 0);
+    expect(restoreRefs(`No such container: ${r.sentinel}`, [r], false)).toBe("No such container: x$&y$'z");
+  });
+
+  it('a lone surrogate is shown as U+FFFD, as Go decodes it', () => {
+    expect(missingRef('a\ud800').typed).toBe('a\ufffd');
+  });
+
   it.each([
-    ['<>&', '\\u003c\\u003e\\u0026'],
+    ['<>&', '<>&'],
+    ['a\nb\tc\u0001', 'a\\nb\\tc\\u0001'],
     ['"\\', '\\"\\\\'],
     ['\u2028', '\\u2028'],
     ['é', 'é'],

@@ -59,6 +59,20 @@ describe('ContainerResolver', () => {
     expect(await s.resolver.execContainer('nope')).toBeNull();
   });
 
+  it('a legacy link name through a parent the client may not see is a missing container', async () => {
+    const s = stubResolver([
+      { id: id('a'), name: 'web' },
+      { id: id('b'), name: 'db' },
+      // What the daemon answers for the link names: the linked container, here a visible one ("web-2").
+      { id: id('c'), name: 'db/web-2' },
+      { id: id('d'), name: 'web/web-2' },
+    ]);
+    expect(await s.resolver.resolve('db/web-2')).toBeNull();
+    expect(await s.resolver.resolve('/db/web-2')).toBeNull();
+    // Through a visible parent it is found.
+    expect((await s.resolver.resolve('web/web-2'))?.id).toBe(id('d'));
+  });
+
   it('resolveOrNull hides a failed look-up instead of failing', async () => {
     const s = stubResolver([]);
     expect(await s.resolver.resolveOrNull('x')).toBeNull();

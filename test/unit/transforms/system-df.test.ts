@@ -36,15 +36,45 @@ describe('filterSystemDf', () => {
     ['no Containers', { Images: [] }, { Images: [] }],
     ['not an object', null, null],
     ['an array', [{ Names: ['/db'] }], [{ Names: ['/db'] }]],
-  ])('%s', (_label, body, expected) => {
-    expect(filterSystemDf(body, visibleIfWeb)).toEqual(expected);
+  ])('%s', async (_label, body, expected) => {
+    expect(await filterSystemDf(body, visibleIfWeb)).toEqual(expected);
   });
 
-  it('asks the predicate once per container summary', () => {
+  it('image and volume users are counted among visible containers only', async () => {
+    const df = {
+      Images: [
+        { Id: 'sha256:i', Containers: 3 },
+        { Id: 'sha256:j', Containers: 1 },
+        { Id: 'sha256:k', Containers: -1 },
+      ],
+      Containers: [
+        {
+          Names: ['/web'],
+          ImageID: 'sha256:i',
+          Mounts: [
+            { Type: 'volume', Name: 'v' },
+            { Type: 'bind', Name: '' },
+          ],
+        },
+        { Names: ['/db'], ImageID: 'sha256:i', Mounts: [{ Type: 'volume', Name: 'v' }] },
+        { Names: ['/db2'], ImageID: 'sha256:j', Mounts: [{ Type: 'volume', Name: 'w' }] },
+      ],
+      Volumes: [
+        { Name: 'v', UsageData: { RefCount: 2, Size: 1 } },
+        { Name: 'w', UsageData: { RefCount: 1, Size: 1 } },
+        { Name: 'x', UsageData: { RefCount: -1, Size: -1 } },
+      ],
+    };
+    const out = (await filterSystemDf(df, visibleIfWeb)) as typeof df;
+    expect(out.Images.map((i) => i.Containers)).toEqual([1, 0, -1]);
+    expect(out.Volumes.map((v) => v.UsageData.RefCount)).toEqual([1, 0, -1]);
+  });
+
+  it('asks the predicate once per container summary', async () => {
     const seen: unknown[] = [];
     const a = { Id: 'a' };
     const b = { Id: 'b' };
-    filterSystemDf({ Containers: [a, b] }, (s) => {
+    await filterSystemDf({ Containers: [a, b] }, (s) => {
       seen.push(s);
       return true;
     });
