@@ -27,6 +27,11 @@ export interface Daemon {
   logPath: string;
   /** Force-removes every container of this daemon, stops it and deletes `dir`. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the daemon (SIGTERM, as a service manager would) and starts it again on the same data, socket
+   * and pidfile; resolves when it answers `/_ping` again. Its containers are stopped by the restart.
+   */
+  restart(): Promise<void>;
 }
 
 export interface StartDaemonOptions {
@@ -150,28 +155,33 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Daemon
   const logPath = join(dir, 'dockerd.log');
   await writeFile(join(dir, 'daemon.json'), '{}\n');
 
-  const log = await open(logPath, 'a');
-  const [command, args] = dieWithParent('dockerd', dockerdArgs(dir));
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
-  // Listen before the first await: 'spawn' fires on the next tick and would be missed otherwise.
-  const spawned = once(child, 'spawn');
-  await log.close();
-  try {
+  const spawnDockerd = async () => {
+    const log = await open(logPath, 'a');
+    const [command, args] = dieWithParent('dockerd', dockerdArgs(dir));
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    // Listen before the first await: 'spawn' fires on the next tick and would be missed otherwise.
+    const spawned = once(child, 'spawn');
+    await log.close();
     await spawned;
+    // Checked rather than asserted: a pid of -1 would make every kill below hit all processes.
+    if (child.pid === undefined) throw new Error('dockerd started without a pid');
+    child.unref();
+    return child;
+  };
+  let child: Awaited<ReturnType<typeof spawnDockerd>>;
+  try {
+    child = await spawnDockerd();
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new Error(`cannot start dockerd: ${(err as Error).message}`);
   }
-  // Checked rather than asserted: a pid of -1 would make every kill below hit all processes.
-  const childPid = child.pid;
-  if (childPid === undefined) throw new Error('dockerd started without a pid');
+  let childPid = child.pid as number;
   // Read from the child's state, not from an 'exit' listener: a dockerd that fails at once may have
   // exited before any listener could be attached.
   const exitStatus = (): string | undefined => {
     if (child.signalCode !== null) return `signal ${child.signalCode}`;
     return child.exitCode === null ? undefined : `exit code ${child.exitCode}`;
   };
-  child.unref();
 
   // A runner that dies without calling stop() should at least not leave the daemon running.
   const onExit = (): void => signal(childPid, 'SIGTERM');
@@ -201,12 +211,20 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Daemon
     throw new Error(`${(err as Error).message}\n--- dockerd.log (tail) ---\n${tail}`);
   }
 
-  return {
+  const daemon: Daemon = {
     dir,
     socketPath,
     host: `unix://${socketPath}`,
     pid: await readPid(pidfile, childPid),
     logPath,
     stop,
+    restart: async () => {
+      await terminate(await readPid(pidfile, childPid), 15_000);
+      child = await spawnDockerd();
+      childPid = child.pid as number;
+      await waitUntilReady(socketPath, exitStatus, opts.readyTimeoutMs ?? 30_000);
+      daemon.pid = await readPid(pidfile, childPid);
+    },
   };
+  return daemon;
 }
