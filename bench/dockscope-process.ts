@@ -44,6 +44,8 @@ export interface DockscopeOptions {
   readonly nodeArgs: readonly string[];
   /** `warn` unless given. */
   readonly logLevel?: string;
+  /** More environment (caps, timeouts), applied last. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
@@ -102,6 +104,7 @@ export async function startDockscopeProcess(opts: DockscopeOptions): Promise<Doc
         CONTAINER_NAMES: NAME_RULE,
         CONTAINER_LABELS: '',
         LOG_LEVEL: opts.logLevel ?? 'warn',
+        ...opts.env,
       },
       stdio: ['ignore', log.fd, log.fd],
     });

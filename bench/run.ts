@@ -2,7 +2,7 @@
 // Knobs (environment): BENCH_MAX_N (largest N, default 5000); BENCH_CPU_PROF=1 adds CPU profiles of
 // dockscope under /_ping and under the N=1000 list load.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { startSocketProxy } from '../test/harness/socket-proxy.ts';
 import { countUpstream, pair, phase, phases, profile, type Setup, type Shape } from './cases.ts';
 import { Cleanup } from './cleanup.ts';
 import { describeExits, startDockscopeProcess, startFlags } from './dockscope-process.ts';
+import { withFaultsSection } from './faults.ts';
 import { type BenchContainer, createContainers, Engine } from './fixtures.ts';
 import { memoryOf, stopAllLoad } from './load.ts';
 import { type Check, markdownReport, type Pair, printable } from './report.ts';
@@ -186,7 +187,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
   console.log(`\n${printable(pairs, checks)}\n`);
   for (const d of details) console.log(`- ${d}`);
   for (const text of profiles) console.log(`\n${text}`);
-  await writeFile(DOC, markdownReport(env, pairs, checks, details, profiles));
+  // The faults section comes from `npm run bench:faults`: kept as it is.
+  const previous = await readFile(DOC, 'utf8').catch(() => '');
+  const faults = /<!-- faults:start -->[\s\S]*<!-- faults:end -->/.exec(previous)?.[0];
+  const report = markdownReport(env, pairs, checks, details, profiles);
+  await writeFile(DOC, faults ? withFaultsSection(report, faults) : report);
   console.log(`\nwrote ${DOC.pathname}`);
 }
 

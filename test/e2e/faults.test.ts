@@ -43,7 +43,7 @@ describe('every upstream failure the client can still be told about is a Docker-
     upstream = await startRawUpstream((req) => {
       const path = req.target.replace(/^\/v[\d.]+/, '');
       if (path === '/_ping') return httpAnswer(200, 'OK', { 'Content-Type': 'text/plain' });
-      if (path === '/version') return null;
+      if (path.startsWith('/version')) return null;
       if (path.startsWith('/containers/web/json') || path.startsWith(`/containers/${ID}/json`)) {
         return httpAnswer(200, inspectBody);
       }
@@ -99,6 +99,20 @@ describe('every upstream failure the client can still be told about is a Docker-
       status: 504,
       reason: 'upstream-timeout',
       decision: 'upstream-error',
+    });
+  });
+
+  it('a client that leaves before the answer is logged as gone, with no status sent', async () => {
+    const req = http.get(`${proxy.url}/version?abandoned=1`);
+    req.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    req.destroy();
+    await waitFor('the access line of the abandoned request', async () =>
+      logs.some((l) => l.msg === 'request' && l.path === '/version' && l.reason === 'client-gone'),
+    );
+    expect(logs.findLast((l) => l.msg === 'request' && l.reason === 'client-gone')).toMatchObject({
+      status: 0,
+      complete: false,
     });
   });
 
