@@ -1,0 +1,89 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { MissingRef } from '../policy/missing.ts';
+import { goJsonInner, isSentinelToken, restoreRefs, sentinel } from '../policy/missing.ts';
+import { removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
+import { readBody } from '../upstream/client.ts';
+import type { DockerApiError } from './errors.ts';
+import { sendError } from './errors.ts';
+import { responseHeaders } from './headers.ts';
+import type { Relayed } from './relay-common.ts';
+import { MAX_MISSING_BODY, readWhole } from './relay-common.ts';
+import type { RespondContext } from './treatments.ts';
+import { visibleId } from './treatments.ts';
+
+/**
+ * The daemon's answer to a request whose hidden references were replaced by sentinels, with what the
+ * client typed put back: status, headers and bytes as the daemon sends them for a missing container.
+ */
+export async function relayMissing(
+  upstreamRes: IncomingMessage,
+  refs: readonly MissingRef[],
+  method: string,
+  res: ServerResponse,
+  ctx: RespondContext,
+): Promise<Relayed> {
+  const status = upstreamRes.statusCode ?? 502;
+  const text = await readWhole(upstreamRes, MAX_MISSING_BODY, res, ctx);
+  if (typeof text !== 'string') return text;
+  const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
+  // The daemon may name another container in the same answer (a create whose name is taken answers
+  // "... in use by container <id>" before it looks at the references): cut as everywhere else.
+  // Scrubbed before the typed references are put back: what the client typed is echoed as typed.
+  const isVisibleId = visibleId(ctx);
+  const scrubbed = await scrubIdsInText(
+    removeInUseBy(text),
+    async (id) => isSentinelToken(id) || isVisibleId(id),
+  );
+  const out = restoreRefs(scrubbed, refs, json);
+  const headers = responseHeaders(upstreamRes.rawHeaders, true);
+  const length = upstreamRes.headers['content-length'];
+  // Only the daemon's own headers: no Date where it sent none (a hijacked attach answers without one).
+  res.sendDate = false;
+  if (length !== undefined) {
+    // A HEAD answer has the length of the body it does not send: adjust it for each reference put back.
+    headers['Content-Length'] =
+      method === 'HEAD'
+        ? Number(length) +
+          refs.reduce(
+            (d, r) => d + Buffer.byteLength(restoreRefs(r.sentinel, [r], json)) - r.sentinel.length,
+            0,
+          )
+        : Buffer.byteLength(out);
+  } else if (upstreamRes.headers['transfer-encoding'] === undefined) {
+    // Delimited by the end of the connection (attach answers so for a missing container): so is this one.
+    res.removeHeader('connection');
+    res.removeHeader('transfer-encoding');
+    res.removeHeader('content-length');
+  }
+  res.writeHead(status, headers);
+  res.end(method === 'HEAD' ? undefined : out);
+  return { decision: 'hidden' };
+}
+
+/**
+ * An error dockscope decides itself but that stands for the daemon's answer about a missing container
+ * (see DockerApiError.daemonShaped): written with the headers the daemon sends with such an answer,
+ * taken from its answer about a container that cannot exist, and framed as the daemon frames it.
+ */
+export async function sendAsDaemon(
+  res: ServerResponse,
+  error: DockerApiError,
+  versionPrefix: string,
+  ctx: RespondContext,
+): Promise<void> {
+  let headers: OutgoingHttpHeaders;
+  let framed: boolean;
+  try {
+    const probe = await ctx.open('GET', `${versionPrefix}/containers/${sentinel()}/json`);
+    await readBody(probe, MAX_MISSING_BODY);
+    headers = responseHeaders(probe.rawHeaders, true);
+    framed = probe.headers['content-length'] !== undefined;
+  } catch {
+    sendError(res, error);
+    return;
+  }
+  const body = `{"message":"${goJsonInner(error.message)}"}\n`;
+  if (framed) headers['Content-Length'] = Buffer.byteLength(body);
+  res.writeHead(error.status, headers);
+  res.end(body);
+}

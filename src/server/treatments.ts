@@ -1,0 +1,177 @@
+import type { IncomingMessage } from 'node:http';
+import type { Transform } from 'node:stream';
+import { isObject } from '../policy/container-facts.ts';
+import type { Forward, ResponseKind } from '../policy/decide.ts';
+import { EventVisibility } from '../policy/event-visibility.ts';
+import type { ContainerIdentity } from '../policy/matcher.ts';
+import type { ContainerResolver } from '../policy/resolver.ts';
+import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
+import {
+  containerListFilter,
+  isVisibleSummary,
+  scopedHostConfig,
+  scopedNames,
+} from '../transforms/container-list.ts';
+import { filterImageHistory, filterImageInspect } from '../transforms/images.ts';
+import type { ContainerCounts } from '../transforms/info.ts';
+import { rewriteInfoCounts } from '../transforms/info.ts';
+import { filterInspect } from '../transforms/inspect.ts';
+import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
+import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
+import { filterSystemDf } from '../transforms/system-df.ts';
+import { MAX_BUFFERED_BYTES, parseJson, readBody } from '../upstream/client.ts';
+
+export interface RespondContext {
+  readonly resolver: ContainerResolver;
+  readonly scrubEnvs: boolean;
+  readonly upstreamDisplay: string;
+  readonly countVisible: () => Promise<ContainerCounts>;
+  /** Asks the upstream directly (for the daemon's answer about a container that cannot exist). */
+  readonly open: (method: string, path: string) => Promise<IncomingMessage>;
+}
+
+/** What a rewrite returns when the answer turned out to be about a hidden container. */
+export const HIDDEN = Symbol('hidden');
+
+/** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
+type BodyRewrite = (body: unknown, ctx: RespondContext, forward: Forward) => Promise<unknown | typeof HIDDEN>;
+
+const OK = (status: number) => status === 200;
+
+/**
+ * How each response kind travels back. The table is total: a kind without its treatment does not
+ * compile. A treatment that does not apply to the status (an error answer) is relayed as sent.
+ */
+export type Treatment =
+  | { readonly via: 'pipe' }
+  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Filtered }
+  | { readonly via: 'rewrite'; readonly applies: (status: number) => boolean; readonly rewrite: BodyRewrite }
+  /** Read whole and rewritten as text (any content type): error answers that may name containers. */
+  | { readonly via: 'text'; readonly applies: (status: number) => boolean; readonly rewrite: TextRewrite }
+  | { readonly via: 'missing' };
+
+type TextRewrite = (text: string, ctx: RespondContext) => Promise<string>;
+
+/** A filtering stream and how many elements it has left out so far (for the access log). */
+interface Filtered {
+  readonly stream: Transform;
+  readonly dropped: () => number;
+  /**
+   * The byte a well-formed answer starts with, and what it is (for the 502 otherwise), when the answer
+   * comes at once: the list is looked at before the head goes out. A stream that may stay quiet
+   * (events) has none: its head must go out at once.
+   */
+  readonly startsWith?: { readonly byte: number; readonly expected: string };
+}
+
+export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
+  raw: { via: 'pipe' },
+  missing: { via: 'missing' },
+  containerList: {
+    via: 'stream',
+    make: (ctx, forward) => {
+      // The list is filtered as it streams, with no look-up: a network mode naming a container is kept
+      // only when that container's decision is cached as visible (fail closed).
+      const stream = containerListFilter(
+        (c) => ctx.resolver.isVisible(c),
+        forward.limit,
+        (id) => ctx.resolver.cached(id)?.visible === true,
+      );
+      return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
+    },
+  },
+  events: {
+    via: 'stream',
+    make: (ctx) => {
+      const events = new EventVisibility(ctx.resolver);
+      return {
+        stream: new NdjsonFilter((event) => events.decide(event)),
+        dropped: () => events.dropped,
+      };
+    },
+  },
+  containerInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: async (body, ctx, forward) => {
+      const outcome = await filterInspect(body, ctx.resolver, ctx.scrubEnvs, forward.epoch);
+      return outcome.visible ? outcome.body : HIDDEN;
+    },
+  },
+  networkInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)),
+  },
+  networkList: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)),
+  },
+  systemDf: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: async (body, ctx) => {
+      const visibility = (c: ContainerIdentity) => ctx.resolver.isVisible(c);
+      const isVisibleId = visibleId(ctx);
+      return filterSystemDf(
+        body,
+        (summary) => isVisibleSummary(visibility, summary),
+        async (summary) => {
+          const names = scopedNames(summary, visibility);
+          if (names) summary.Names = names;
+          const mode = isObject(summary.HostConfig) ? summary.HostConfig.NetworkMode : undefined;
+          const ref = typeof mode === 'string' && mode.startsWith('container:') ? mode.slice(10) : null;
+          const host =
+            ref !== null && !(await isVisibleId(ref)) ? scopedHostConfig(summary, () => false) : null;
+          if (host) summary.HostConfig = host;
+        },
+      );
+    },
+  },
+  imageInspect: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) =>
+      filterImageInspect(
+        body,
+        async (id) => {
+          const facts = await ctx.resolver.resolveOrNull(id);
+          return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
+        },
+        ctx.scrubEnvs,
+      ),
+  },
+  imageHistory: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => filterImageHistory(body, (id) => imageSource(ctx, id), visibleId(ctx)),
+  },
+  info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
+  conflict: {
+    via: 'rewrite',
+    applies: (status) => status === 409,
+    rewrite: async (body) => conflictTransform(body),
+  },
+  errorIds: {
+    via: 'text',
+    applies: (status) => status >= 400,
+    rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
+  },
+};
+
+/** The container an image was committed from ('' for none), or null when the image cannot be read. */
+async function imageSource(ctx: RespondContext, imageId: string): Promise<string | null> {
+  try {
+    const res = await ctx.open('GET', `/images/${encodeURIComponent(imageId)}/json`);
+    const body = parseJson(await readBody(res, MAX_BUFFERED_BYTES));
+    if (res.statusCode !== 200 || !isObject(body)) return null;
+    return typeof body.Container === 'string' ? body.Container : '';
+  } catch {
+    return null;
+  }
+}
+
+export function visibleId(ctx: RespondContext) {
+  return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
+}
