@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { isObject } from './container-facts.ts';
-import type { ContainerResolver } from './resolver.ts';
+import type { ContainerDirectory } from './directory.ts';
 
 const WATCH_PATH = `/events?filters=${encodeURIComponent(JSON.stringify({ type: ['container'], event: ['rename', 'destroy'] }))}`;
 
@@ -17,10 +17,10 @@ export class ContainerWatch {
   #timer: NodeJS.Timeout | undefined;
 
   private readonly upstream: Upstream;
-  private readonly resolver: ContainerResolver;
+  private readonly resolver: ContainerDirectory;
   private readonly log: Logger;
 
-  constructor(upstream: Upstream, resolver: ContainerResolver, log: Logger) {
+  constructor(upstream: Upstream, resolver: ContainerDirectory, log: Logger) {
     this.upstream = upstream;
     this.resolver = resolver;
     this.log = log;

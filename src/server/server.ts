@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { ContainerWatch } from '../policy/container-watch.ts';
+import { ContainerDirectory } from '../policy/directory.ts';
 import { buildVisibility } from '../policy/matcher.ts';
 import { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
@@ -34,7 +35,8 @@ export async function startDockscope(
   options: StartOptions = {},
 ): Promise<Dockscope> {
   const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
-  const resolver = new ContainerResolver(upstream, buildVisibility(config.rules), config.cacheTtlMs, log);
+  const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
+  const resolver = new ContainerResolver(directory, buildVisibility(config.rules));
   const streams = new StreamSlots(config.maxStreamsPerClient);
   const app = createApp({ upstream, resolver, scrubEnvs: config.scrubEnvs, log, streams });
   const server = http.createServer(
@@ -88,7 +90,7 @@ export async function startDockscope(
       `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
-  const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, resolver, log);
+  const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, directory, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = () => {

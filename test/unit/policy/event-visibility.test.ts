@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import { EventVisibility, identityFromEvent } from '../../../src/policy/event-visibility.ts';
 import { buildVisibility } from '../../../src/policy/matcher.ts';
 import { ContainerResolver } from '../../../src/policy/resolver.ts';
@@ -22,7 +23,10 @@ function resolver(
         : { status: 404, body: { message: 'No such container' } };
     },
   } as unknown as Upstream;
-  return new ContainerResolver(upstream, buildVisibility(rules), 2000, pino({ level: 'silent' }));
+  return new ContainerResolver(
+    new ContainerDirectory(upstream, 2000, pino({ level: 'silent' })),
+    buildVisibility(rules),
+  );
 }
 
 const containerEvent = (id: string, action: string, attributes: Record<string, string>) => ({

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildVisibility } from '../../../src/policy/matcher.ts';
+import { ContainerResolver } from '../../../src/policy/resolver.ts';
 import { id, stubResolver } from '../support/stub-resolver.ts';
 
 describe('ContainerResolver', () => {
@@ -23,7 +25,7 @@ describe('ContainerResolver', () => {
     const both = Promise.all([s.resolver.resolve('web'), s.resolver.resolve('web')]);
     release();
     const [x, y] = await both;
-    expect(x).toBe(y);
+    expect(x).toEqual(y);
     expect(s.paths.length).toBe(1);
   });
 
@@ -76,5 +78,16 @@ describe('ContainerResolver', () => {
   it('resolveOrNull hides a failed look-up instead of failing', async () => {
     const s = stubResolver([]);
     expect(await s.resolver.resolveOrNull('x')).toBeNull();
+  });
+});
+
+describe('two clients share the directory, not decisions', () => {
+  it('one look-up serves both; each judges with its own rules', async () => {
+    const s = stubResolver([{ id: id('a'), name: 'web' }], { names: ['web'], labels: [] });
+    const other = new ContainerResolver(s.resolver.directory, buildVisibility({ names: ['db'], labels: [] }));
+    expect((await s.resolver.resolve(id('a')))?.visible).toBe(true);
+    expect(other.cached(id('a'))?.visible).toBe(false);
+    expect((await other.resolve(id('a')))?.visible).toBe(false);
+    expect(s.paths).toEqual([`/containers/${id('a')}/json`]);
   });
 });

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { VisibilityRules } from '../../../src/policy/matcher.ts';
 import { buildVisibility } from '../../../src/policy/matcher.ts';
 import { ContainerResolver } from '../../../src/policy/resolver.ts';
@@ -46,7 +47,10 @@ export function stubResolver(
         : { status: 404, body: { message: `No such container: ${ref}` } };
     },
   } as unknown as Upstream;
-  const resolver = new ContainerResolver(upstream, buildVisibility(rules), 60_000, pino({ level: 'silent' }));
+  const resolver = new ContainerResolver(
+    new ContainerDirectory(upstream, 60_000, pino({ level: 'silent' })),
+    buildVisibility(rules),
+  );
   return {
     resolver,
     paths,

@@ -1,0 +1,178 @@
+import type { Logger } from 'pino';
+import { errors } from '../server/errors.ts';
+import type { Upstream } from '../upstream/client.ts';
+import { identityFromInspect, isObject } from './container-facts.ts';
+import type { ContainerIdentity } from './matcher.ts';
+
+/** A container as the daemon names it: what every client's visibility is computed from. */
+export type Identity = ContainerIdentity & { readonly id: string };
+
+interface Entry {
+  readonly identity: Identity;
+  readonly expires: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+/** The daemon's refusal of an id prefix that several containers share. */
+const AMBIGUOUS = /multiple IDs found with provided prefix/i;
+
+/** What a look-up of a reference found: a container, none, or an id prefix several containers share. */
+export type Found = Identity | null | { readonly ambiguous: true };
+
+function messageOf(body: unknown): string {
+  return isObject(body) && typeof body.message === 'string' ? body.message : '';
+}
+
+/**
+ * What the daemon says containers are, shared by every client: identities (id, name, labels) looked
+ * up through the daemon and cached by full id. It knows no client and decides nothing; each client's
+ * resolver (resolver.ts) computes its own visibility from these identities, so clients share the
+ * cache but never a decision.
+ *
+ * Names and id prefixes are always looked up fresh, because a name can point at another container at
+ * any moment (remove and re-create, rename). A full id's identity can change only by a rename (labels
+ * are immutable), so it is trusted for `ttlMs`, or longer while the event watch confirms no rename.
+ */
+export class ContainerDirectory {
+  readonly #cache = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<Found>>();
+  readonly #execs = new Map<string, string>();
+  #ttlMs: number;
+  /**
+   * Bumped by every invalidation. A look-up that started before a rename or removal was reported may
+   * carry the old name: its answer serves the request that asked, but is not cached.
+   */
+  #epoch = 0;
+  /** Counts upstream look-ups, for the benchmark and tests. */
+  lookups = 0;
+
+  private readonly upstream: Upstream;
+  private readonly baseTtlMs: number;
+  private readonly log: Logger;
+
+  constructor(upstream: Upstream, baseTtlMs: number, log: Logger) {
+    this.upstream = upstream;
+    this.baseTtlMs = baseTtlMs;
+    this.log = log;
+    this.#ttlMs = baseTtlMs;
+  }
+
+  /** While the daemon's events confirm renames and removals, cached identities may live longer. */
+  setWatching(watching: boolean): void {
+    this.#ttlMs = watching ? Math.max(this.baseTtlMs, 10 * 60_000) : this.baseTtlMs;
+    this.clear();
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Caches an identity read from the daemon; not when an invalidation happened since `since`. */
+  store(identity: Identity, since?: number): void {
+    if (since !== undefined && since !== this.#epoch) return;
+    if (this.#cache.size >= MAX_ENTRIES) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    this.#cache.set(identity.id, { identity, expires: Date.now() + this.#ttlMs });
+  }
+
+  invalidate(id: string): void {
+    this.#epoch++;
+    this.#cache.delete(id);
+  }
+
+  clear(): void {
+    this.#epoch++;
+    this.#cache.clear();
+  }
+
+  /** The cached identity of a full id, if still trusted. */
+  cached(id: string): Identity | undefined {
+    const entry = this.#cache.get(id);
+    if (!entry) return undefined;
+    if (entry.expires < Date.now()) {
+      this.#cache.delete(id);
+      return undefined;
+    }
+    return entry.identity;
+  }
+
+  /** Looks a reference up through the daemon (concurrent look-ups of one reference share a request). */
+  lookup(ref: string): Promise<Found> {
+    const pending = this.#inflight.get(ref);
+    if (pending) return pending;
+    const lookup = this.#lookup(ref).finally(() => this.#inflight.delete(ref));
+    this.#inflight.set(ref, lookup);
+    return lookup;
+  }
+
+  async #lookup(ref: string): Promise<Found> {
+    if (!ref.isWellFormed()) return null;
+    this.lookups++;
+    const started = this.#epoch;
+    const res = await this.upstream
+      .getJson(`/containers/${encodeURIComponent(ref)}/json`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status === 404) return null;
+    if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return { ambiguous: true };
+    const identity = res.status === 200 ? identityFromInspect(res.body) : null;
+    if (!identity) {
+      this.log.warn({ status: res.status }, 'container look-up failed upstream');
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
+    }
+    this.store(identity, started);
+    return identity;
+  }
+
+  /** Every container's list entry (for resolving an ambiguous id prefix among visible ones). */
+  async listAll(): Promise<unknown[]> {
+    const res = await this.upstream.getJson('/containers/json?all=1').catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'listing containers');
+    }
+    return res.body;
+  }
+
+  /** The container an exec instance belongs to (exec ids never move between containers), or null. */
+  async execOwner(execId: string): Promise<string | null> {
+    const known = this.#execs.get(execId);
+    if (known) return known;
+    this.lookups++;
+    const res = await this.upstream
+      .getJson(`/exec/${encodeURIComponent(execId)}/json`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status === 404) return null;
+    if (res.status !== 200 || !isObject(res.body) || typeof res.body.ContainerID !== 'string') {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking an exec instance');
+    }
+    this.rememberExec(execId, res.body.ContainerID);
+    return res.body.ContainerID;
+  }
+
+  rememberExec(execId: string, containerId: string): void {
+    if (this.#execs.size >= MAX_ENTRIES) {
+      const oldest = this.#execs.keys().next().value;
+      if (oldest !== undefined) this.#execs.delete(oldest);
+    }
+    this.#execs.set(execId, containerId);
+  }
+
+  /** The container an image was committed from (`Container`, up to API 1.44), or '' for none. */
+  async imageSourceId(image: string): Promise<string> {
+    const res = await this.upstream
+      .getJson(`/images/${encodeURIComponent(image)}/json`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    const source = res.status === 200 && isObject(res.body) ? res.body.Container : undefined;
+    return typeof source === 'string' ? source : '';
+  }
+}
