@@ -1,6 +1,5 @@
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig } from './config/config.ts';
-import { hasRules } from './policy/matcher.ts';
 import { createLogger } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
 
@@ -19,8 +18,10 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-if (!hasRules(config.rules)) {
-  log.warn('neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible');
+for (const client of config.clients) {
+  if (client.containers === 'all' && config.source === 'environment') {
+    log.warn('neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible');
+  }
 }
 const dockscope = await startDockscope(config, log).catch((error: unknown) => {
   log.fatal({ err: error }, 'could not start');
@@ -28,11 +29,16 @@ const dockscope = await startDockscope(config, log).catch((error: unknown) => {
 });
 log.info(
   {
-    listen: dockscope.address,
+    listeners: dockscope.addresses,
     upstream: config.upstream.display,
-    names: config.rules.names,
-    labels: config.rules.labels,
-    scrubEnvs: config.scrubEnvs,
+    config: config.source,
+    clients: config.clients.map((c) => ({
+      name: c.name,
+      containers: c.containers,
+      scrubEnvs: c.scrubEnvs,
+      ...(c.allow ? { allow: c.allow } : {}),
+      ...(c.deny ? { deny: c.deny } : {}),
+    })),
   },
   'dockscope is listening',
 );

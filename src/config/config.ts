@@ -1,14 +1,17 @@
 import type { VisibilityRules } from '../policy/matcher.ts';
-import { parseLabelRules, parseNameRules } from '../policy/matcher.ts';
+import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
 
 /** The whole configuration, validated once at start and frozen. */
 export interface Config {
   readonly upstream: UpstreamTarget;
-  readonly listen: ListenAddress;
-  readonly rules: VisibilityRules;
-  readonly scrubEnvs: boolean;
+  /** Where dockscope listens; at least one. */
+  readonly listeners: readonly ListenerConfig[];
+  /** Who may use it, tried in order: the first whose `match` holds serves a connection's request. */
+  readonly clients: readonly ClientConfig[];
+  /** Where the configuration came from: `environment`, or the config file's path. */
+  readonly source: string;
   readonly logLevel: LogLevel;
   /** How long a container-id decision is trusted without a confirming daemon event. */
   readonly cacheTtlMs: number;
@@ -23,6 +26,43 @@ export interface Config {
 export type ListenAddress =
   | { readonly host: string; readonly port: number }
   | { readonly socketPath: string };
+
+export interface ListenerConfig {
+  readonly name: string;
+  readonly address: ListenAddress;
+  /** A unix socket's owner, group and mode, set before anyone can connect. */
+  readonly socket?: { readonly owner?: number; readonly group?: number; readonly mode: number };
+  /** TLS: certificate and key files, and with `clientCa` mutual TLS (a client certificate is required). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string };
+}
+
+/** How a request is recognised as this client's; every key given must hold, a list's values are alternatives. */
+export interface ClientMatch {
+  readonly listener?: readonly string[];
+  /** Addresses, CIDRs or host names (resolved at start) the connection comes from. */
+  readonly from?: readonly string[];
+  /** `Authorization: Bearer <token>`, the token read from a file or an environment variable. */
+  readonly token?: { readonly file?: string; readonly env?: string };
+  /** The TLS client certificate's common name or subject alternative names. */
+  readonly certificate?: { readonly cn?: readonly string[]; readonly san?: readonly string[] };
+  /** A header set by a trusted forwarder (it counts only on connections from `trustedProxies`). */
+  readonly header?: {
+    readonly name: string;
+    readonly value?: readonly string[];
+    readonly trustedProxies: readonly string[];
+  };
+}
+
+export interface ClientConfig {
+  readonly name: string;
+  readonly match: ClientMatch;
+  /** Which containers it sees: rules as CONTAINER_NAMES / CONTAINER_LABELS, or every one. */
+  readonly containers: VisibilityRules | 'all';
+  readonly scrubEnvs: boolean;
+  /** Route templates and permission groups (routes/templates.ts); absent: every route dockscope knows. */
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,11 +94,20 @@ export function loadConfig(env: Env): Config {
   const labels = wrap('CONTAINER_LABELS', 'homepage.group,com.example.expose=true', () =>
     parseLabelRules(env.CONTAINER_LABELS ?? ''),
   );
+  const rules: VisibilityRules = { names, labels };
   const config: Config = {
     upstream,
-    listen,
-    rules: { names, labels },
-    scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+    listeners: [{ name: 'default', address: listen }],
+    // The environment makes one client, who is everyone: docker-proxy-filter's model.
+    clients: [
+      {
+        name: 'default',
+        match: {},
+        containers: hasRules(rules) ? rules : 'all',
+        scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+      },
+    ],
+    source: 'environment',
     logLevel: parseLogLevel(env.LOG_LEVEL),
     cacheTtlMs: parseDuration('CACHE_TTL', env.CACHE_TTL, 2000),
     upstreamTimeoutMs: positive(

@@ -12,6 +12,38 @@ export interface LabelRule {
 export interface VisibilityRules {
   readonly names: readonly string[];
   readonly labels: readonly LabelRule[];
+  /**
+   * How a rule's text is compared with a name, a label key or a label value: `substring` (the default,
+   * as docker-proxy-filter), `exact`, `glob` (`*` any run, `?` one character) or `regex` (JavaScript,
+   * anchored only where the pattern anchors itself).
+   */
+  readonly match?: MatchMode;
+}
+
+export type MatchMode = 'substring' | 'exact' | 'glob' | 'regex';
+
+/** Compiles one rule's text into a predicate for the mode; a bad regex throws (a configuration error). */
+export function compileText(text: string, mode: MatchMode): (candidate: string) => boolean {
+  switch (mode) {
+    case 'substring':
+      return (c) => c.includes(text);
+    case 'exact':
+      return (c) => c === text;
+    case 'glob': {
+      const re = new RegExp(
+        `^${text
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'su',
+      );
+      return (c) => re.test(c);
+    }
+    case 'regex': {
+      const re = new RegExp(text, 'u');
+      return (c) => re.test(c);
+    }
+  }
 }
 
 /** What the rules look at: the container's own name (without the leading `/`) and its labels. */
@@ -57,19 +89,23 @@ export function hasRules(rules: VisibilityRules): boolean {
 }
 
 /** Compiles the rules once into the predicate used on every request. */
-export function buildVisibility(rules: VisibilityRules): Visibility {
-  if (!hasRules(rules)) return Object.assign(() => true, { seesAll: true });
-  const names = [...rules.names];
-  const labels = [...rules.labels];
+export function buildVisibility(rules: VisibilityRules | 'all'): Visibility {
+  if (rules === 'all' || !hasRules(rules)) return Object.assign(() => true, { seesAll: true });
+  const mode = rules.match ?? 'substring';
+  const names = rules.names.map((n) => compileText(n, mode));
+  const labels = rules.labels.map((rule) => ({
+    key: compileText(rule.key, mode),
+    value: rule.value === undefined ? null : compileText(rule.value, mode),
+  }));
   return (container) => {
     const name = stripSlash(container.name);
-    for (const wanted of names) if (name.includes(wanted)) return true;
+    for (const wanted of names) if (wanted(name)) return true;
     const own = container.labels;
     if (!own || labels.length === 0) return false;
     for (const key of Object.keys(own)) {
       const value = own[key] ?? '';
       for (const rule of labels) {
-        if (key.includes(rule.key) && (rule.value === undefined || value.includes(rule.value))) return true;
+        if (rule.key(key) && (rule.value === null || rule.value(value))) return true;
       }
     }
     return false;

@@ -3,12 +3,13 @@ import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
+import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
-import type { ContainerResolver } from '../policy/resolver.ts';
 import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
+import { callerOf } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
@@ -21,8 +22,7 @@ import { relay, sendAsDaemon } from './respond.ts';
 
 export interface AppDeps {
   readonly upstream: Upstream;
-  readonly resolver: ContainerResolver;
-  readonly scrubEnvs: boolean;
+  readonly clients: Clients;
   readonly log: Logger;
   readonly streams: StreamSlots;
 }
@@ -48,21 +48,31 @@ export function logPath(url: string): string {
 
 /** Express stays at the edge: it hosts one handler; routing and policy know nothing of it. */
 export function createApp(deps: AppDeps): express.Express {
-  const { upstream, resolver, log, streams } = deps;
+  const { upstream, clients, log, streams } = deps;
   const states = new WeakMap<IncomingMessage, RequestState>();
   const connections = new ConnectionQueue();
-  const respondCtx: RespondContext = {
-    resolver,
-    scrubEnvs: deps.scrubEnvs,
-    upstreamDisplay: upstream.display,
-    countVisible: () =>
-      countVisibleContainers(upstream, (c) => resolver.isVisible(c)).catch((error: unknown) => {
-        throw error instanceof DockerApiError ? error : errors.upstream(upstream.display, error);
-      }),
-    open: (method, path) =>
-      upstream.open(method, path).catch((error: unknown) => {
-        throw errors.upstream(upstream.display, error);
-      }),
+  const contexts = new WeakMap<Profile, RespondContext>();
+  /** What the response treatments of one client work with (made once per client). */
+  const respondCtxOf = (profile: Profile): RespondContext => {
+    let ctx = contexts.get(profile);
+    if (!ctx) {
+      const resolver = profile.resolver;
+      ctx = {
+        resolver,
+        scrubEnvs: profile.scrubEnvs,
+        upstreamDisplay: upstream.display,
+        countVisible: () =>
+          countVisibleContainers(upstream, (c) => resolver.isVisible(c)).catch((error: unknown) => {
+            throw error instanceof DockerApiError ? error : errors.upstream(upstream.display, error);
+          }),
+        open: (method, path) =>
+          upstream.open(method, path).catch((error: unknown) => {
+            throw errors.upstream(upstream.display, error);
+          }),
+      };
+      contexts.set(profile, ctx);
+    }
+    return ctx;
   };
 
   /** Relays an upstream answer for a decided request, turning a failure into a Docker-style error. */
@@ -72,14 +82,21 @@ export function createApp(deps: AppDeps): express.Express {
     upstreamRes: IncomingMessage,
     res: ServerResponse,
   ) => {
-    if (!state.forward) {
+    if (!state.forward || !state.profile) {
       res.destroy();
       return;
     }
     try {
-      const decided = await relay(state.forward, method, upstreamRes, res, respondCtx, (dropped) => {
-        state.dropped = dropped;
-      });
+      const decided = await relay(
+        state.forward,
+        method,
+        upstreamRes,
+        res,
+        respondCtxOf(state.profile),
+        (dropped) => {
+          state.dropped = dropped;
+        },
+      );
       if (decided) state.decision = decided.decision;
       if (decided?.reason) state.reason = decided.reason;
     } catch (error) {
@@ -100,7 +117,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', false);
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const bindings = { reqId: newRequestId(), method: req.method, path: logPath(req.url) };
+    const caller = callerOf(req);
+    const bindings: Record<string, unknown> = {
+      reqId: newRequestId(),
+      listener: caller.listener,
+      method: req.method,
+      path: logPath(req.url),
+    };
     let child: Logger | undefined;
     const state: RequestState = {
       log: () => {
@@ -134,7 +157,14 @@ export function createApp(deps: AppDeps): express.Express {
       );
     });
     let prepared: Awaited<ReturnType<typeof prepare>>;
+    let profile: Profile | undefined;
     try {
+      profile = clients.identify(caller);
+      state.profile = profile;
+      bindings.client = profile.client;
+      // A token identifies the client to dockscope; it never goes upstream.
+      if (profile.usesToken) delete req.headers.authorization;
+      const chosen = profile;
       const readBody = async () => {
         const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {
           if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
@@ -147,9 +177,11 @@ export function createApp(deps: AppDeps): express.Express {
         req.url,
         req.headers['content-type'],
         readBody,
-        { resolver },
-        (route) => {
+        { resolver: chosen.resolver },
+        (route, target) => {
           state.route = route;
+          const refused = chosen.routes.check(req.method, target.path);
+          if (refused) throw errors.routeRefused(chosen.client, req.method, target.path, refused.refusedBy);
         },
       );
       state.forward = prepared.forward;
@@ -171,8 +203,9 @@ export function createApp(deps: AppDeps): express.Express {
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');
-      if (apiError.daemonShaped) await sendAsDaemon(res, apiError, versionPrefix(req.url), respondCtx);
-      else sendError(res, apiError);
+      if (apiError.daemonShaped && profile) {
+        await sendAsDaemon(res, apiError, versionPrefix(req.url), respondCtxOf(profile));
+      } else sendError(res, apiError);
       return;
     }
     // The forwarded request is prepared completely here, not in a proxy hook that some requests skip

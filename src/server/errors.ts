@@ -37,6 +37,20 @@ export const errors = {
     error.daemonShaped = true;
     return error;
   },
+  unauthorized: () =>
+    new DockerApiError(
+      401,
+      'dockscope: this client needs a valid token (send "Authorization: Bearer <token>", e.g. through HttpHeaders in the Docker CLI\'s config.json)',
+      'refused',
+    ),
+  noClient: () =>
+    new DockerApiError(403, 'dockscope: this connection matches no configured client', 'refused'),
+  routeRefused: (client: string, method: string, path: string, rule: string) =>
+    new DockerApiError(
+      403,
+      `dockscope: ${method} ${path} is not allowed for client "${client}" (${rule})`,
+      'refused',
+    ),
   badRequest: (why: string) => new DockerApiError(400, `dockscope: ${why}`, 'invalid'),
   refused: (why: string) => new DockerApiError(403, `dockscope: ${why}`, 'refused'),
   unknownRoute: (method: string, path: string) =>

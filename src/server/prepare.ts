@@ -54,7 +54,8 @@ export async function prepare(
   contentType: string | undefined,
   readBody: () => Promise<string>,
   ctx: DecideContext,
-  onRoute?: (route: Route) => void,
+  /** Called with the classified route before anything is decided; may throw to refuse it. */
+  onRoute?: (route: Route, target: RequestTarget) => void,
 ): Promise<Prepared> {
   if (!METHOD.test(method)) throw errors.badRequest('method must be an upper-case token');
   let target: ReturnType<typeof parseTarget>;
@@ -72,7 +73,7 @@ export async function prepare(
   checkContentType(contentType);
   const route = classify(method, target);
   if (!route) throw errors.unknownRoute(method, target.path);
-  onRoute?.(route);
+  onRoute?.(route, target);
   const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
   return { target, route, forward };
 }

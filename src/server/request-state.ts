@@ -1,5 +1,6 @@
 import type { ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
+import type { Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import type { Route } from '../routes/route.ts';
 import type { Timing } from '../routes/timing.ts';
@@ -23,6 +24,8 @@ export interface RequestState {
   /** The request's child logger, made on first use: most requests only ever write the access line. */
   readonly log: () => Logger;
   readonly started: number;
+  /** The client the request was identified as. */
+  profile?: Profile;
   route?: Route;
   forward?: Forward;
   timing?: Timing;

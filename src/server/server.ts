@@ -1,23 +1,33 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import type { Config, ListenerConfig } from '../config/config.ts';
+import type { Clients } from '../policy/clients.ts';
+import { compileClients } from '../policy/clients.ts';
 import { ContainerWatch } from '../policy/container-watch.ts';
 import { ContainerDirectory } from '../policy/directory.ts';
-import { buildVisibility } from '../policy/matcher.ts';
-import { ContainerResolver } from '../policy/resolver.ts';
+import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createApp } from './app.ts';
+import { nameListener } from './caller.ts';
 import { StreamSlots } from './capacity.ts';
 import { errorBody } from './errors.ts';
+import { addressOf, listen, tlsOptions } from './listen.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface Dockscope {
+  /** The first listener's server. */
   readonly server: http.Server;
+  readonly servers: readonly http.Server[];
   readonly upstream: Upstream;
+  readonly directory: ContainerDirectory;
+  /** The first client's resolver (for tests and the benchmark). */
   readonly resolver: ContainerResolver;
-  /** Where it listens: a TCP port or a socket path. */
+  /** Where the first listener listens: a TCP `host:port` or `unix://path`. */
   readonly address: string;
+  /** Every listener's address, by listener name. */
+  readonly addresses: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -36,29 +46,29 @@ export async function startDockscope(
 ): Promise<Dockscope> {
   const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
-  const resolver = new ContainerResolver(directory, buildVisibility(config.rules));
+  const clients: Clients = await compileClients(config.clients, directory);
+  const first = clients.identifyByName(config.clients[0]?.name ?? '');
   const streams = new StreamSlots(config.maxStreamsPerClient);
-  const app = createApp({ upstream, resolver, scrubEnvs: config.scrubEnvs, log, streams });
-  const server = http.createServer(
-    {
-      // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
-      // upload needs, and long-lived streams (logs -f, events) are never cut by an idle timer.
-      headersTimeout: options.headersTimeoutMs ?? 30_000,
-      // How often Node checks that timeout: a fraction of it, so a junk connection goes soon after.
-      connectionsCheckingInterval: Math.min(30_000, Math.max(100, (options.headersTimeoutMs ?? 30_000) / 4)),
-      requestTimeout: 0,
-      keepAliveTimeout: 30_000,
-      // TCP keep-alive probes find peers that vanished without a FIN (a laptop that went away mid
-      // `logs -f`), so their streams and upstream connections are released.
-      keepAlive: true,
-      keepAliveInitialDelay: 60_000,
-    },
-    app,
-  );
-  server.on('upgrade', createUpgradeHandler({ upstream, resolver, log, streams }));
-  // A total cap on client connections: one more gets a Docker-style 503 at once and is closed.
+  const app = createApp({ upstream, clients, log, streams });
+  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams });
+  const headersTimeout = options.headersTimeoutMs ?? 30_000;
+  const serverOptions: http.ServerOptions = {
+    // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
+    // upload needs, and long-lived streams (logs -f, events) are never cut by an idle timer.
+    headersTimeout,
+    // How often Node checks that timeout: a fraction of it, so a junk connection goes soon after.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeout / 4)),
+    requestTimeout: 0,
+    keepAliveTimeout: 30_000,
+    // TCP keep-alive probes find peers that vanished without a FIN (a laptop that went away mid
+    // `logs -f`), so their streams and upstream connections are released.
+    keepAlive: true,
+    keepAliveInitialDelay: 60_000,
+  };
+  // A total cap on client connections, over every listener: one more gets a Docker-style 503 at once.
   let open = 0;
-  server.on('connection', (socket: Socket) => {
+  const onConnection = (listener: ListenerConfig) => (socket: Socket) => {
+    nameListener(socket, listener.name);
     open++;
     socket.once('close', () => {
       open--;
@@ -73,8 +83,8 @@ export async function startDockscope(
       socket.destroySoon();
       log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
     }
-  });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+  };
+  const onClientError = (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -89,31 +99,56 @@ export async function startDockscope(
     socket.end(
       `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
     );
-  });
+  };
+
+  const servers: http.Server[] = [];
+  const removers: (() => Promise<void>)[] = [];
+  const addresses: Record<string, string> = {};
+  const closeAll = async () => {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+    for (const remove of removers) await remove().catch(() => {});
+  };
+  try {
+    for (const listener of config.listeners) {
+      const tls = await tlsOptions(listener);
+      const server = tls
+        ? https.createServer({ ...serverOptions, ...tls }, app)
+        : http.createServer(serverOptions, app);
+      // TLS sockets are counted and named where TLS is done; plain ones as they connect.
+      server.on(tls ? 'secureConnection' : 'connection', onConnection(listener));
+      server.on('upgrade', onUpgrade);
+      server.on('clientError', onClientError);
+      servers.push(server);
+      removers.push(await listen(server, listener));
+      addresses[listener.name] = addressOf(server);
+    }
+  } catch (error) {
+    await closeAll();
+    upstream.destroy();
+    throw error;
+  }
   const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, directory, log);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    const done = () => {
-      server.off('error', reject);
-      resolve();
-    };
-    if ('socketPath' in config.listen) server.listen(config.listen.socketPath, done);
-    else server.listen(config.listen.port, config.listen.host, done);
-  });
   watch?.start();
-  const addr = server.address();
-  const address = typeof addr === 'string' ? `unix://${addr}` : addr ? `${addr.address}:${addr.port}` : '';
+  const server = servers[0] as http.Server;
   return {
     server,
+    servers,
     upstream,
-    resolver,
-    address,
+    directory,
+    resolver: first.resolver,
+    address: addressOf(server),
+    addresses,
     close: async () => {
       watch?.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeAll();
       upstream.destroy();
     },
   };

@@ -3,13 +3,14 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Clients } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { restoreRefs } from '../policy/missing.ts';
-import type { ContainerResolver } from '../policy/resolver.ts';
 import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
+import { callerOf } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
@@ -18,7 +19,7 @@ import { prepare } from './prepare.ts';
 
 export interface UpgradeDeps {
   readonly upstream: Upstream;
-  readonly resolver: ContainerResolver;
+  readonly clients: Clients;
   readonly log: Logger;
   readonly streams: StreamSlots;
 }
@@ -40,13 +41,20 @@ export function isHijackRoute(route: Route): boolean {
  * upstream, so a pipelined second request can never slip through unjudged.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { upstream, resolver, log, streams } = deps;
+  const { upstream, clients, log, streams } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const reqLog = log.child({ reqId: newRequestId(), method: req.method, path: logPath(req.url ?? '') });
+    const caller = callerOf(req);
+    const bindings: Record<string, unknown> = {
+      reqId: newRequestId(),
+      listener: caller.listener,
+      method: req.method,
+      path: logPath(req.url ?? ''),
+    };
+    const reqLog = () => log.child(bindings);
     const started = performance.now();
     let route: Route | undefined;
     const done = (status: number, decision: string) =>
-      reqLog.info(
+      reqLog().info(
         { route: route?.kind, decision, status, upgrade: true, ms: Math.round(performance.now() - started) },
         'request',
       );
@@ -54,14 +62,20 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     (async () => {
       if (req.headers['transfer-encoding'] !== undefined)
         throw errors.badRequest('an upgrade request must not be chunked');
+      const profile = clients.identify(caller);
+      bindings.client = profile.client;
+      if (profile.usesToken) delete req.headers.authorization;
+      const method = req.method ?? '';
       const prepared = await prepare(
-        req.method ?? '',
+        method,
         req.url ?? '',
         req.headers['content-type'],
         () => Promise.reject(errors.badRequest('unexpected body')),
-        { resolver },
-        (r) => {
+        { resolver: profile.resolver },
+        (r, target) => {
           route = r;
+          const refused = profile.routes.check(method, target.path);
+          if (refused) throw errors.routeRefused(profile.client, method, target.path, refused.refusedBy);
         },
       );
       if (!isHijackRoute(prepared.route))
@@ -81,7 +95,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       tunnel(prepared.forward, body, extra);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
-      if (!(error instanceof DockerApiError)) reqLog.error({ err: error }, 'decision failed');
+      if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
       done(apiError.status, apiError.decision);
       writeSocketError(socket, apiError);
     });

@@ -23,9 +23,9 @@ function configError(env: Env): ConfigError {
 describe('loadConfig: defaults', () => {
   const defaults: Config = {
     upstream: { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' },
-    listen: { host: '0.0.0.0', port: 2375 },
-    rules: { names: [], labels: [] },
-    scrubEnvs: false,
+    listeners: [{ name: 'default', address: { host: '0.0.0.0', port: 2375 } }],
+    clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false }],
+    source: 'environment',
     logLevel: 'info',
     cacheTtlMs: 2000,
     upstreamTimeoutMs: 60_000,
@@ -72,7 +72,7 @@ describe('loadConfig: defaults', () => {
     const config = loadConfig({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
-      (config as { scrubEnvs: boolean }).scrubEnvs = true;
+      (config as unknown as { source: string }).source = 'x';
     }).toThrow(TypeError);
   });
 });
@@ -94,11 +94,15 @@ describe('loadConfig: values', () => {
       { PROXY_URL: ' tcp://docker:2376 ' },
       { upstream: { kind: 'tcp', host: 'docker', port: 2376, display: 'http://docker:2376' } },
     ],
-    ['LISTEN host:port', { LISTEN: '127.0.0.1:8080' }, { listen: { host: '127.0.0.1', port: 8080 } }],
+    [
+      'LISTEN host:port',
+      { LISTEN: '127.0.0.1:8080' },
+      { listeners: [{ name: 'default', address: { host: '127.0.0.1', port: 8080 } }] },
+    ],
     [
       'LISTEN unix',
       { LISTEN: 'unix:///tmp/dockscope.sock' },
-      { listen: { socketPath: '/tmp/dockscope.sock' } },
+      { listeners: [{ name: 'default', address: { socketPath: '/tmp/dockscope.sock' } }] },
     ],
     [
       'CONTAINER_NAMES and CONTAINER_LABELS',
@@ -107,14 +111,29 @@ describe('loadConfig: values', () => {
         CONTAINER_LABELS: 'homepage.group,com.example.expose=true',
       },
       {
-        rules: {
-          names: ['homepage', 'uptime-kuma'],
-          labels: [{ key: 'homepage.group' }, { key: 'com.example.expose', value: 'true' }],
-        },
+        clients: [
+          {
+            name: 'default',
+            match: {},
+            containers: {
+              names: ['homepage', 'uptime-kuma'],
+              labels: [{ key: 'homepage.group' }, { key: 'com.example.expose', value: 'true' }],
+            },
+            scrubEnvs: false,
+          },
+        ],
       },
     ],
-    ['SCRUB_ENVS true', { SCRUB_ENVS: 'true' }, { scrubEnvs: true }],
-    ['SCRUB_ENVS 0', { SCRUB_ENVS: '0' }, { scrubEnvs: false }],
+    [
+      'SCRUB_ENVS true',
+      { SCRUB_ENVS: 'true' },
+      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: true }] },
+    ],
+    [
+      'SCRUB_ENVS 0',
+      { SCRUB_ENVS: '0' },
+      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false }] },
+    ],
     ['LOG_LEVEL debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
     ['LOG_LEVEL upper case', { LOG_LEVEL: 'WARN' }, { logLevel: 'warn' }],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, { logLevel: 'silent' }],

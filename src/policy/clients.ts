@@ -1,0 +1,194 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { BlockList, isIP } from 'node:net';
+import type { ClientConfig, ClientMatch } from '../config/config.ts';
+import type { RouteRules } from '../routes/templates.ts';
+import { compileRouteRules } from '../routes/templates.ts';
+import { errors } from '../server/errors.ts';
+import type { ContainerDirectory } from './directory.ts';
+import { buildVisibility } from './matcher.ts';
+import { ContainerResolver } from './resolver.ts';
+
+/** What a client is allowed and shown: compiled once from its configuration. */
+export interface Profile {
+  readonly client: string;
+  readonly resolver: ContainerResolver;
+  readonly scrubEnvs: boolean;
+  readonly routes: RouteRules;
+  /** Whether its match uses a token (then `Authorization` never goes upstream). */
+  readonly usesToken: boolean;
+}
+
+/** What the connection and the request say about who sends it. */
+export interface Caller {
+  readonly listener: string;
+  /** The peer's address; undefined on a unix socket. */
+  readonly address: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The TLS client certificate's common name and subject alternative names, when there is one. */
+  readonly certificate?: { readonly cn: string; readonly san: readonly string[] };
+}
+
+interface CompiledClient {
+  readonly profile: Profile;
+  /** 'yes', 'no', or 'token' (everything but the token holds: a 401 if no later client matches). */
+  test(caller: Caller): 'yes' | 'no' | 'token';
+}
+
+export interface Clients {
+  readonly names: readonly string[];
+  /** A client's profile by its name (the benchmark and tests; `explain`). */
+  identifyByName(name: string): Profile;
+  /** The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client). */
+  identify(caller: Caller): Profile;
+}
+
+/** `::ffff:10.0.0.1` is 10.0.0.1. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+async function addressList(entries: readonly string[], what: string): Promise<BlockList> {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [base = '', bits] = entry.split('/');
+    const family = isIP(base);
+    if (family !== 0) {
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      if (bits === undefined) list.addAddress(base, type);
+      else {
+        const prefix = Number(bits);
+        if (!/^\d+$/.test(bits) || prefix > (family === 4 ? 32 : 128))
+          throw new Error(`${what}: "${entry}" is not a CIDR`);
+        list.addSubnet(base, prefix, type);
+      }
+      continue;
+    }
+    if (bits !== undefined) throw new Error(`${what}: "${entry}" is not a CIDR`);
+    // A host name (a compose service, say): its addresses at start.
+    const found = await lookup(entry, { all: true }).catch(() => {
+      throw new Error(`${what}: host name "${entry}" does not resolve`);
+    });
+    for (const a of found) list.addAddress(a.address, a.family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}
+
+const inList = (list: BlockList, address: string | undefined) => {
+  if (address === undefined) return false;
+  const plain = plainAddress(address);
+  const family = isIP(plain);
+  return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+};
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The Bearer token of a request, if it sent one. */
+function bearer(headers: Caller['headers']): string | undefined {
+  const value = headers.authorization;
+  const text = Array.isArray(value) ? value[0] : value;
+  const m = text ? /^Bearer\s+(\S+)\s*$/i.exec(text) : null;
+  return m?.[1];
+}
+
+async function compileMatch(
+  match: ClientMatch,
+  where: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ test: (c: Caller) => 'yes' | 'no' | 'token'; usesToken: boolean }> {
+  const checks: ((c: Caller) => boolean)[] = [];
+  if (match.listener) {
+    const names = new Set(match.listener);
+    checks.push((c) => names.has(c.listener));
+  }
+  if (match.from) {
+    const list = await addressList(match.from, `${where}.match.from`);
+    checks.push((c) => inList(list, c.address));
+  }
+  if (match.certificate) {
+    const cns = new Set(match.certificate.cn ?? []);
+    const sans = new Set(match.certificate.san ?? []);
+    checks.push((c) => {
+      const cert = c.certificate;
+      if (!cert) return false;
+      return (cns.size === 0 || cns.has(cert.cn)) && (sans.size === 0 || cert.san.some((s) => sans.has(s)));
+    });
+  }
+  if (match.header) {
+    const { name, value, trustedProxies } = match.header;
+    const proxies = await addressList(trustedProxies, `${where}.match.header.trustedProxies`);
+    const values = value ? new Set(value) : null;
+    const key = name.toLowerCase();
+    checks.push((c) => {
+      if (!inList(proxies, c.address)) return false;
+      const v = c.headers[key];
+      const text = Array.isArray(v) ? v[0] : v;
+      return text !== undefined && (values === null || values.has(text));
+    });
+  }
+  let token: Buffer | null = null;
+  if (match.token) {
+    const secret = match.token.file
+      ? (
+          await readFile(match.token.file, 'utf8').catch(() => {
+            throw new Error(`${where}.match.token.file: cannot read ${match.token?.file}`);
+          })
+        ).trim()
+      : (env[match.token.env ?? ''] ?? '').trim();
+    if (secret === '') throw new Error(`${where}.match.token: the token is empty`);
+    token = digest(secret);
+  }
+  const expected = token;
+  return {
+    usesToken: expected !== null,
+    test: (c) => {
+      for (const check of checks) if (!check(c)) return 'no';
+      if (expected === null) return 'yes';
+      const sent = bearer(c.headers);
+      // Compared in constant time, as digests of equal length.
+      return sent !== undefined && timingSafeEqual(digest(sent), expected) ? 'yes' : 'token';
+    },
+  };
+}
+
+/** Compiles the configured clients against the shared container directory. */
+export async function compileClients(
+  configs: readonly ClientConfig[],
+  directory: ContainerDirectory,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Clients> {
+  const compiled: CompiledClient[] = [];
+  for (const [i, config] of configs.entries()) {
+    const where = `clients[${i}] (${config.name})`;
+    const match = await compileMatch(config.match, where, env);
+    compiled.push({
+      profile: {
+        client: config.name,
+        resolver: new ContainerResolver(directory, buildVisibility(config.containers)),
+        scrubEnvs: config.scrubEnvs,
+        routes: compileRouteRules(config.allow, config.deny),
+        usesToken: match.usesToken,
+      },
+      test: match.test,
+    });
+  }
+  return {
+    names: configs.map((c) => c.name),
+    identifyByName: (name) => {
+      const found = compiled.find((c) => c.profile.client === name);
+      if (!found) throw new Error(`no client named ${name}`);
+      return found.profile;
+    },
+    identify: (caller) => {
+      let tokenWanted = false;
+      for (const c of compiled) {
+        const result = c.test(caller);
+        if (result === 'yes') return c.profile;
+        if (result === 'token') tokenWanted = true;
+      }
+      if (tokenWanted) throw errors.unauthorized();
+      throw errors.noClient();
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * `allow` and `deny` lists of a client: route templates `METHOD /path` (the path without the version
+ * prefix; `{id}` or `*` is one segment, `**` any number of segments, the method `*` any method) and
+ * named permission groups. Compiled at start; a template that cannot be read is a configuration error.
+ */
+export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  ping: ['GET /_ping', 'HEAD /_ping', 'GET /version'],
+  'read-only': [
+    'GET /_ping',
+    'HEAD /_ping',
+    'GET /version',
+    'GET /info',
+    'GET /system/df',
+    'GET /containers/json',
+    'GET /containers/{id}/json',
+    'GET /containers/{id}/stats',
+    'GET /containers/{id}/top',
+    'GET /containers/{id}/changes',
+    'GET /images/json',
+    'GET /images/**/json',
+    'GET /images/**/history',
+    'GET /networks',
+    'GET /networks/{id}',
+    'GET /volumes',
+    'GET /volumes/**',
+  ],
+  logs: ['GET /containers/{id}/logs'],
+  events: ['GET /events'],
+  exec: [
+    'POST /containers/{id}/exec',
+    'POST /exec/{id}/start',
+    'POST /exec/{id}/resize',
+    'GET /exec/{id}/json',
+    'POST /containers/{id}/attach',
+    'GET /containers/{id}/attach/ws',
+    'POST /containers/{id}/resize',
+  ],
+  lifecycle: [
+    'POST /containers/{id}/start',
+    'POST /containers/{id}/stop',
+    'POST /containers/{id}/restart',
+    'POST /containers/{id}/kill',
+    'POST /containers/{id}/pause',
+    'POST /containers/{id}/unpause',
+    'POST /containers/{id}/wait',
+    'POST /containers/{id}/rename',
+    'POST /containers/{id}/update',
+  ],
+  create: ['POST /containers/create'],
+  delete: ['DELETE /containers/{id}', 'DELETE /containers/{id}/{alias}'],
+  files: [
+    'GET /containers/{id}/archive',
+    'HEAD /containers/{id}/archive',
+    'PUT /containers/{id}/archive',
+    'GET /containers/{id}/export',
+  ],
+  images: [
+    'GET /images/**',
+    'POST /images/**',
+    'DELETE /images/**',
+    'GET /distribution/**',
+    'POST /commit',
+    'POST /build',
+    'POST /build/**',
+    'POST /auth',
+  ],
+  networks: ['GET /networks', 'GET /networks/**', 'POST /networks/**', 'DELETE /networks/**'],
+  volumes: ['GET /volumes', 'GET /volumes/**', 'POST /volumes/**', 'PUT /volumes/**', 'DELETE /volumes/**'],
+  system: ['GET /_ping', 'HEAD /_ping', 'GET /version', 'GET /info', 'GET /system/df', 'GET /events'],
+  plugins: ['GET /plugins', 'GET /plugins/**', 'POST /plugins/**', 'DELETE /plugins/**'],
+  swarm: [
+    'GET /swarm',
+    'POST /swarm/**',
+    '* /nodes',
+    '* /nodes/**',
+    '* /services',
+    '* /services/**',
+    '* /secrets',
+    '* /secrets/**',
+    '* /configs',
+    '* /configs/**',
+  ],
+};
+
+const METHOD = /^(\*|[A-Z]+)$/;
+
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+}
+
+/** One compiled template: the text it came from, and its test. */
+export interface RouteTemplate {
+  readonly text: string;
+  matches(method: string, path: string): boolean;
+}
+
+/** Compiles `METHOD /path`, or a group's name into its templates. */
+export function compileTemplates(entries: readonly string[]): RouteTemplate[] {
+  const out: RouteTemplate[] = [];
+  for (const entry of entries) {
+    const group = PERMISSION_GROUPS[entry];
+    if (group) {
+      for (const t of group) out.push(compileTemplate(t, entry));
+      continue;
+    }
+    out.push(compileTemplate(entry, entry));
+  }
+  return out;
+}
+
+function compileTemplate(template: string, origin: string): RouteTemplate {
+  const parts = template.trim().split(/\s+/);
+  const [method = '', path = ''] = parts;
+  if (parts.length !== 2 || !METHOD.test(method) || !path.startsWith('/')) {
+    throw new TemplateError(
+      `"${template}" is neither a permission group (${Object.keys(PERMISSION_GROUPS).join(', ')}) nor a route template such as "GET /containers/{id}/json"`,
+    );
+  }
+  if (/^\/v[0-9.]+\//.test(path))
+    throw new TemplateError(`"${template}": write the path without the version prefix`);
+  const segments = path === '/' ? [] : path.slice(1).split('/');
+  for (const s of segments) {
+    if (s === '') throw new TemplateError(`"${template}" has an empty path segment`);
+    if (s.includes('*') && s !== '*' && s !== '**') {
+      throw new TemplateError(`"${template}": "*" and "**" stand for whole segments`);
+    }
+  }
+  const matchSegments = (path: readonly string[], i: number, j: number): boolean => {
+    if (i === segments.length) return j === path.length;
+    const s = segments[i];
+    if (s === '**') {
+      for (let k = j; k <= path.length; k++) if (matchSegments(path, i + 1, k)) return true;
+      return false;
+    }
+    if (j >= path.length) return false;
+    const p = path[j] ?? '';
+    const one = s === '*' || (s?.startsWith('{') && s.endsWith('}'));
+    return (one ? p !== '' : p === s) && matchSegments(path, i + 1, j + 1);
+  };
+  const text = origin === template ? template : `${template} (group ${origin})`;
+  return {
+    text,
+    matches: (m, p) =>
+      (method === '*' || method === m) && matchSegments(p === '/' ? [] : p.slice(1).split('/'), 0, 0),
+  };
+}
+
+/** A client's lists, compiled: `deny` first, then `allow` (absent: every route dockscope knows). */
+export interface RouteRules {
+  /** The template that refuses the request, or null when it may pass. */
+  check(method: string, path: string): { readonly refusedBy: string } | null;
+}
+
+export function compileRouteRules(
+  allow: readonly string[] | undefined,
+  deny: readonly string[] | undefined,
+): RouteRules {
+  const denied = compileTemplates(deny ?? []);
+  const allowed = allow === undefined ? null : compileTemplates(allow);
+  return {
+    check: (method, path) => {
+      for (const t of denied) if (t.matches(method, path)) return { refusedBy: `deny: ${t.text}` };
+      if (allowed === null) return null;
+      for (const t of allowed) if (t.matches(method, path)) return null;
+      return { refusedBy: 'allow: no entry matches' };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Caller } from '../policy/clients.ts';
+
+/** Which listener a connection came in on. */
+const listenerOf = new WeakMap<Socket, string>();
+
+export function nameListener(socket: Socket, name: string): void {
+  listenerOf.set(socket, name);
+}
+
+/** Who sends a request: its listener, address, headers and TLS client certificate. */
+export function callerOf(req: http.IncomingMessage): Caller {
+  const socket = req.socket as Socket & Partial<TLSSocket>;
+  const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
+  const certificate =
+    cert && typeof cert.subject === 'object' && cert.subject
+      ? {
+          cn: String(cert.subject.CN ?? ''),
+          san: (cert.subjectaltname ?? '')
+            .split(',')
+            .map((s) => s.trim().replace(/^(DNS|IP Address|URI|email):/, ''))
+            .filter((s) => s !== ''),
+        }
+      : undefined;
+  return {
+    listener: listenerOf.get(socket) ?? '',
+    address: socket.remoteAddress,
+    headers: req.headers,
+    ...(certificate ? { certificate } : {}),
+  };
+}
