@@ -2,6 +2,7 @@ import type { VisibilityRules } from '../policy/matcher.ts';
 import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
+import { parseConfigFile } from './file.ts';
 
 /** The whole configuration, validated once at start and frozen. */
 export interface Config {
@@ -83,7 +84,58 @@ export const DEFAULT_PROXY_URL = 'unix:///var/run/docker.sock';
 export const DEFAULT_LISTEN = '0.0.0.0:2375';
 
 /** Builds the configuration from environment variables (drop-in compatible with docker-proxy-filter). */
-export function loadConfig(env: Env): Config {
+/** The variables that make listeners and clients: with a configuration file, the file does. */
+const FILE_DECIDES = ['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'] as const;
+
+/**
+ * The configuration: from a configuration file when one is given (its listeners and clients; its
+ * settings, or else the environment's), or from the environment alone (one listener, one client:
+ * docker-proxy-filter's model). A variable that makes listeners or clients is refused beside a file,
+ * so that nobody believes it is in force.
+ */
+export function loadConfig(env: Env, file?: { readonly path: string; readonly text: string }): Config {
+  if (!file) return loadFromEnv(env);
+  for (const variable of FILE_DECIDES) {
+    if (nonEmpty(env[variable]) !== undefined) {
+      throw new ConfigError(
+        variable,
+        `is set, but the configuration file ${file.path} decides listeners and clients: move it into the file or unset it`,
+        '(unset)',
+      );
+    }
+  }
+  const parsed = parseConfigFile(file.text, file.path);
+  const s = parsed.settings;
+  const config: Config = {
+    upstream: wrap('upstream', 'unix:///var/run/docker.sock', () =>
+      parseUpstreamUrl(s.upstream ?? nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
+    ),
+    listeners: parsed.listeners,
+    clients: parsed.clients,
+    source: file.path,
+    logLevel: s.logLevel ?? parseLogLevel(env.LOG_LEVEL),
+    cacheTtlMs: parseDuration('cacheTtl', s.cacheTtl ?? env.CACHE_TTL, 2000),
+    upstreamTimeoutMs: positive(
+      'upstreamTimeout',
+      parseDuration('upstreamTimeout', s.upstreamTimeout ?? env.UPSTREAM_TIMEOUT, 60_000),
+      '60s',
+    ),
+    maxConnections: s.maxConnections ?? parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
+    maxStreamsPerClient:
+      s.maxStreamsPerClient ?? parseCount('MAX_STREAMS_PER_CLIENT', env.MAX_STREAMS_PER_CLIENT, 256),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function loadFromEnv(env: Env): Config {
   const upstream = wrap('PROXY_URL', 'http://socket-proxy:2375', () =>
     parseUpstreamUrl(nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
   );

@@ -1,0 +1,239 @@
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { compileText, parseLabelRules } from '../policy/matcher.ts';
+import { compileRouteRules } from '../routes/templates.ts';
+import type { ClientConfig, ClientMatch, ListenerConfig } from './config.ts';
+import { parseListen } from './config.ts';
+
+/** A configuration file error: the file, the line, the key, and what is expected. */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+  constructor(file: string, line: number | null, key: string, problem: string) {
+    super(`${file}${line === null ? '' : `:${line}`}: ${key ? `${key}: ` : ''}${problem}`);
+  }
+}
+
+const list = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+
+const listenerSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
+    address: z.string().min(1),
+    socket: z
+      .object({
+        owner: z.number().int().nonnegative().optional(),
+        group: z.number().int().nonnegative().optional(),
+        mode: z
+          .string()
+          .regex(/^0?[0-7]{3}$/, 'an octal mode in quotes, such as "0660"')
+          .default('0660'),
+      })
+      .strict()
+      .optional(),
+    tls: z
+      .object({ cert: z.string().min(1), key: z.string().min(1), clientCa: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const matchSchema = z
+  .object({
+    listener: list.optional(),
+    from: list.optional(),
+    token: z
+      .object({ file: z.string().min(1).optional(), env: z.string().min(1).optional() })
+      .strict()
+      .refine((t) => (t.file === undefined) !== (t.env === undefined), 'give exactly one of "file" or "env"')
+      .optional(),
+    certificate: z
+      .object({ cn: list.optional(), san: list.optional() })
+      .strict()
+      .refine((c) => c.cn !== undefined || c.san !== undefined, 'give "cn", "san" or both')
+      .optional(),
+    header: z
+      .object({ name: z.string().min(1), value: list.optional(), trustedProxies: list })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const containersSchema = z.union([
+  z.literal('all'),
+  z
+    .object({
+      names: list.optional(),
+      labels: list.optional(),
+      match: z.enum(['substring', 'exact', 'glob', 'regex']).optional(),
+    })
+    .strict()
+    .refine(
+      (c) => c.names !== undefined || c.labels !== undefined,
+      'give "names", "labels" or both (or write: all)',
+    ),
+]);
+
+const clientSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
+    match: matchSchema.default({}),
+    containers: containersSchema,
+    scrubEnvs: z.boolean().default(false),
+    allow: z.array(z.string().min(1)).optional(),
+    deny: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    upstream: z.string().min(1).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    cacheTtl: z.string().min(1).optional(),
+    upstreamTimeout: z.string().min(1).optional(),
+    maxConnections: z.number().int().positive().optional(),
+    maxStreamsPerClient: z.number().int().positive().optional(),
+    listeners: z.array(listenerSchema).min(1),
+    clients: z.array(clientSchema).min(1),
+  })
+  .strict();
+
+export type FileSettings = z.infer<typeof fileSchema>;
+
+/** What a configuration file says, validated whole. */
+export interface ParsedFile {
+  readonly settings: Omit<FileSettings, 'listeners' | 'clients'>;
+  readonly listeners: readonly ListenerConfig[];
+  readonly clients: readonly ClientConfig[];
+}
+
+/**
+ * Parses and validates a configuration file. Every error names the file, the line and the key, and
+ * says what is expected; nothing is half-accepted.
+ */
+export function parseConfigFile(text: string, file: string): ParsedFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const at = yamlError.pos?.[0];
+    throw new ConfigFileError(
+      file,
+      at === undefined ? null : lines.linePos(at).line,
+      '',
+      `not valid YAML: ${yamlError.message.split('\n')[0]}`,
+    );
+  }
+  const lineOf = (path: readonly PropertyKey[]): number | null => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as
+        | { range?: [number, number] }
+        | undefined;
+      if (node && typeof node === 'object' && Array.isArray(node.range))
+        return lines.linePos(node.range[0]).line;
+    }
+    return null;
+  };
+  const keyOf = (path: readonly PropertyKey[]) =>
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  const fail = (path: readonly PropertyKey[], problem: string): never => {
+    throw new ConfigFileError(file, lineOf(path), keyOf(path), problem);
+  };
+
+  const parsed = fileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(issue?.path ?? [], describeIssue(issue));
+  }
+  const data = (parsed as { data: FileSettings }).data;
+
+  const listenerNames = new Set<string>();
+  const listeners = data.listeners.map((l, i): ListenerConfig => {
+    if (listenerNames.has(l.name)) fail(['listeners', i, 'name'], `"${l.name}" names two listeners`);
+    listenerNames.add(l.name);
+    let address: ListenerConfig['address'];
+    try {
+      address = parseListen(l.address);
+    } catch (error) {
+      return fail(
+        ['listeners', i, 'address'],
+        `${(error as Error).message} (expected host:port, [::]:port or unix:///path)`,
+      );
+    }
+    if (l.socket && !('socketPath' in address))
+      fail(['listeners', i, 'socket'], 'only a unix:// address has socket settings');
+    if (l.tls && 'socketPath' in address) fail(['listeners', i, 'tls'], 'TLS is for TCP addresses');
+    return {
+      name: l.name,
+      address,
+      ...(l.socket
+        ? {
+            socket: {
+              mode: Number.parseInt(l.socket.mode, 8),
+              ...(l.socket.owner === undefined ? {} : { owner: l.socket.owner }),
+              ...(l.socket.group === undefined ? {} : { group: l.socket.group }),
+            },
+          }
+        : {}),
+      ...(l.tls ? { tls: l.tls } : {}),
+    };
+  });
+
+  const clientNames = new Set<string>();
+  const clients = data.clients.map((c, i): ClientConfig => {
+    const at = (...rest: PropertyKey[]) => ['clients', i, ...rest];
+    if (clientNames.has(c.name)) fail(at('name'), `"${c.name}" names two clients`);
+    clientNames.add(c.name);
+    for (const name of c.match.listener ?? []) {
+      if (!listenerNames.has(name)) fail(at('match', 'listener'), `no listener is named "${name}"`);
+    }
+    let containers: ClientConfig['containers'] = 'all';
+    if (c.containers !== 'all') {
+      const mode = c.containers.match ?? 'substring';
+      const labels = (c.containers.labels ?? []).flatMap((entry, j) => {
+        try {
+          return parseLabelRules(entry);
+        } catch (error) {
+          return fail(at('containers', 'labels', j), (error as Error).message);
+        }
+      });
+      for (const [j, text] of [
+        ...(c.containers.names ?? []),
+        ...labels.flatMap((l) => [l.key, l.value ?? '']),
+      ].entries()) {
+        try {
+          if (text !== '') compileText(text, mode);
+        } catch (error) {
+          fail(at('containers'), `entry ${j + 1} is not a valid ${mode}: ${(error as Error).message}`);
+        }
+      }
+      containers = { names: c.containers.names ?? [], labels, match: mode };
+    }
+    try {
+      compileRouteRules(c.allow, c.deny);
+    } catch (error) {
+      fail(at(c.allow ? 'allow' : 'deny'), (error as Error).message);
+    }
+    const match: ClientMatch = c.match;
+    return {
+      name: c.name,
+      match,
+      containers,
+      scrubEnvs: c.scrubEnvs,
+      ...(c.allow ? { allow: c.allow } : {}),
+      ...(c.deny ? { deny: c.deny } : {}),
+    };
+  });
+
+  const { listeners: _l, clients: _c, ...settings } = data;
+  return { settings, listeners, clients };
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'is not valid';
+  if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_union') return 'expected "all", or an object with "names" and/or "labels"';
+  return issue.message;
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { ConfigFileError, parseConfigFile } from '../../../src/config/file.ts';
+
+const FILE = '/etc/dockscope.yml';
+const parse = (text: string) => parseConfigFile(text, FILE);
+const error = (text: string): string => {
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof ConfigFileError) return e.message;
+    throw e;
+  }
+  throw new Error('accepted');
+};
+
+const EXAMPLE = `
+upstream: unix:///var/run/docker.sock
+listeners:
+  - name: lan
+    address: 0.0.0.0:2375
+  - name: ci
+    address: unix:///run/dockscope/ci.sock
+    socket: { owner: 1000, group: 1000, mode: "0660" }
+  - name: secure
+    address: 0.0.0.0:2376
+    tls: { cert: /certs/server.pem, key: /certs/server-key.pem, clientCa: /certs/ca.pem }
+clients:
+  - name: homepage
+    match: { listener: lan, from: [172.18.0.0/16, 127.0.0.1] }
+    containers: { labels: [homepage] }
+    scrubEnvs: true
+    allow: ["GET /_ping", "HEAD /_ping", "GET /version", "GET /containers/json", "GET /containers/{id}/json"]
+  - name: scripts
+    match: { token: { file: /run/secrets/scripts_token } }
+    containers: { names: [web], match: exact }
+  - name: admin
+    match: { listener: secure, certificate: { cn: [ops-admin] } }
+    containers: all
+`;
+
+describe('parseConfigFile: the contract of the issue', () => {
+  it('reads listeners and clients', () => {
+    const { listeners, clients } = parse(EXAMPLE);
+    expect(listeners).toEqual([
+      { name: 'lan', address: { host: '0.0.0.0', port: 2375 } },
+      {
+        name: 'ci',
+        address: { socketPath: '/run/dockscope/ci.sock' },
+        socket: { owner: 1000, group: 1000, mode: 0o660 },
+      },
+      {
+        name: 'secure',
+        address: { host: '0.0.0.0', port: 2376 },
+        tls: { cert: '/certs/server.pem', key: '/certs/server-key.pem', clientCa: '/certs/ca.pem' },
+      },
+    ]);
+    expect(clients.map((c) => [c.name, c.containers, c.scrubEnvs])).toEqual([
+      ['homepage', { names: [], labels: [{ key: 'homepage' }], match: 'substring' }, true],
+      ['scripts', { names: ['web'], labels: [], match: 'exact' }, false],
+      ['admin', 'all', false],
+    ]);
+    expect(clients[0]?.match).toEqual({ listener: ['lan'], from: ['172.18.0.0/16', '127.0.0.1'] });
+    expect(clients[2]?.match).toEqual({ listener: ['secure'], certificate: { cn: ['ops-admin'] } });
+  });
+});
+
+describe('parseConfigFile: errors name the file, the line and the key', () => {
+  it.each<[string, string, string]>([
+    ['not YAML', 'listeners: [', `${FILE}:1: not valid YAML`],
+    ['a duplicate key', 'listeners: []\nlisteners: []\n', `${FILE}:2: not valid YAML`],
+    ['no listeners', 'clients: []\n', `${FILE}:1: listeners: expected array`],
+    [
+      'an unknown key',
+      'listeners:\n  - name: a\n    address: 127.0.0.1:1\n    adress: x\nclients:\n  - name: c\n    containers: all\n',
+      `${FILE}:2: listeners[0]: unknown key "adress"`,
+    ],
+    [
+      'a bad address',
+      'listeners:\n  - name: a\n    address: nowhere\nclients:\n  - name: c\n    containers: all\n',
+      `${FILE}:3: listeners[0].address: "nowhere" is not host:port`,
+    ],
+    [
+      'a bad mode',
+      'listeners:\n  - name: a\n    address: unix:///x.sock\n    socket: { mode: 660 }\nclients:\n  - { name: c, containers: all }\n',
+      `${FILE}:4: listeners[0].socket.mode: expected string`,
+    ],
+    [
+      'a client naming a listener that does not exist',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    match: { listener: b }\n    containers: all\n',
+      `${FILE}:5: clients[0].match.listener: no listener is named "b"`,
+    ],
+    [
+      'a token with both sources',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    match:\n      token: { file: /x, env: Y }\n    containers: all\n',
+      `${FILE}:6: clients[0].match.token: give exactly one of "file" or "env"`,
+    ],
+    [
+      'a route template that cannot be read',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n    allow: ["GET /containers/*x"]\n',
+      `${FILE}:6: clients[0].allow: "GET /containers/*x": "*" and "**" stand for whole segments`,
+    ],
+    [
+      'a permission group that does not exist',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n    deny: [readonly]\n',
+      `${FILE}:6: clients[0].deny: "readonly" is neither a permission group`,
+    ],
+    [
+      'a bad regex',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: { names: ["("], match: regex }\n',
+      `${FILE}:5: clients[0].containers: entry 1 is not a valid regex`,
+    ],
+    [
+      'two clients of one name',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: all }\n  - { name: c, containers: all }\n',
+      `${FILE}:5: clients[1].name: "c" names two clients`,
+    ],
+    [
+      'containers neither all nor rules',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: some }\n',
+      `${FILE}:4: clients[0].containers: expected "all", or an object`,
+    ],
+  ])('%s', (_label, text, expected) => {
+    expect(error(text)).toContain(expected);
+  });
+});
+
+describe('loadConfig with a file', () => {
+  const text =
+    'listeners:\n  - { name: a, address: "127.0.0.1:2375" }\nclients:\n  - { name: c, containers: all }\n';
+
+  it('takes settings from the file, else from the environment', () => {
+    const config = loadConfig(
+      { PROXY_URL: 'http://proxy:2375', UPSTREAM_TIMEOUT: '5s' },
+      { path: FILE, text: `${text}cacheTtl: 3s\n` },
+    );
+    expect(config.upstream.display).toBe('http://proxy:2375');
+    expect(config.upstreamTimeoutMs).toBe(5000);
+    expect(config.cacheTtlMs).toBe(3000);
+    expect(config.source).toBe(FILE);
+    expect(Object.isFrozen(config.clients[0])).toBe(true);
+  });
+
+  it.each(['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'])(
+    '%s beside a file is refused, naming the variable',
+    (variable) => {
+      expect(() => loadConfig({ [variable]: 'x' }, { path: FILE, text })).toThrow(ConfigError);
+      expect(() => loadConfig({ [variable]: 'x' }, { path: FILE, text })).toThrow(
+        new RegExp(`^${variable}: is set, but the configuration file`),
+      );
+    },
+  );
+});
