@@ -11,6 +11,8 @@ export interface DockerCliOptions {
   timeoutMs?: number;
   /** Extra environment, applied last; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
+  /** Runs the CLI as this user and group (through setpriv, with no supplementary groups). */
+  asUser?: { uid: number; gid: number };
 }
 
 export interface DockerCliResult {
@@ -79,7 +81,21 @@ export async function dockerCli(
 
 function runCli(args: string[], env: NodeJS.ProcessEnv, opts: DockerCliOptions): Promise<DockerCliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
+    const [command, argv] = opts.asUser
+      ? [
+          'setpriv',
+          [
+            '--reuid',
+            String(opts.asUser.uid),
+            '--regid',
+            String(opts.asUser.gid),
+            '--clear-groups',
+            'docker',
+            ...args,
+          ],
+        ]
+      : ['docker', args];
+    const child = spawn(command, argv, {
       env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
