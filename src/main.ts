@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
@@ -18,23 +19,25 @@ function configPath(): string | undefined {
   return process.env.DOCKSCOPE_CONFIG?.trim() || undefined;
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  const path = configPath();
+const path = configPath();
+
+/** Reads and validates the configuration whole (at start, and again for each reload). */
+function readConfiguration(): ReturnType<typeof loadConfig> {
   let file: { path: string; text: string } | undefined;
   if (path !== undefined) {
     try {
       file = { path, text: readFileSync(path, 'utf8') };
     } catch (error) {
-      throw new ConfigFileError(
-        path,
-        null,
-        '',
-        `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigFileError(path, null, '', `cannot be read (${code})`);
     }
   }
-  config = loadConfig(process.env, file);
+  return loadConfig(process.env, file);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = readConfiguration();
 } catch (error) {
   if (error instanceof ConfigError || error instanceof ConfigFileError) {
     process.stderr.write(`dockscope: configuration error: ${error.message}\n`);
@@ -70,6 +73,46 @@ log.info(
   },
   'dockscope is listening',
 );
+
+/**
+ * Hot reload, on SIGHUP and when the configuration file changes: validated whole, then swapped; an
+ * invalid one is refused with the error a start would print, and the configuration in force stays.
+ */
+let reloading = Promise.resolve();
+const reload = (why: string) => {
+  reloading = reloading.then(async () => {
+    try {
+      const next = readConfiguration();
+      const { restartNeeded } = await dockscope.reload(next);
+      log.info(
+        { reload: why, result: 'applied', clients: next.clients.map((c) => c.name) },
+        'configuration reloaded',
+      );
+      if (restartNeeded.length > 0) {
+        log.warn(
+          { reload: why, restartNeeded },
+          'these settings changed and take effect only after a restart',
+        );
+      }
+    } catch (error) {
+      log.error(
+        { reload: why, result: 'refused', error: (error as Error).message },
+        `configuration error: ${(error as Error).message}; the configuration in force stays`,
+      );
+    }
+  });
+};
+process.on('SIGHUP', () => reload('SIGHUP'));
+if (path !== undefined) {
+  // Editors replace files as often as they write them: watch the directory, and let changes settle.
+  let timer: NodeJS.Timeout | undefined;
+  const file = basename(path);
+  watch(dirname(path), (_event, changed) => {
+    if (changed !== null && changed !== file) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => reload('file changed'), 200);
+  }).unref();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -28,6 +28,13 @@ export interface Dockscope {
   readonly address: string;
   /** Every listener's address, by listener name. */
   readonly addresses: Readonly<Record<string, string>>;
+  /**
+   * Puts a new configuration in force for the next request: its clients are compiled whole first
+   * (a failure leaves the old ones in force and is thrown); cached container identities survive,
+   * per-client decisions do not. Listeners, the upstream and the caps are not changed by a reload:
+   * the result names what differs and needs a restart.
+   */
+  reload(config: Config): Promise<{ readonly restartNeeded: readonly string[] }>;
   close(): Promise<void>;
 }
 
@@ -46,8 +53,17 @@ export async function startDockscope(
 ): Promise<Dockscope> {
   const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
-  const clients: Clients = await compileClients(config.clients, directory);
-  const first = clients.identifyByName(config.clients[0]?.name ?? '');
+  // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
+  // arrived, never by half of an old and half of a new configuration.
+  let current: Clients = await compileClients(config.clients, directory);
+  const clients: Clients = {
+    get names() {
+      return current.names;
+    },
+    identify: (caller) => current.identify(caller),
+    identifyByName: (name) => current.identifyByName(name),
+  };
+  const first = current.identifyByName(config.clients[0]?.name ?? '');
   const streams = new StreamSlots(config.maxStreamsPerClient);
   const app = createApp({ upstream, clients, log, streams });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams });
@@ -146,6 +162,24 @@ export async function startDockscope(
     resolver: first.resolver,
     address: addressOf(server),
     addresses,
+    reload: async (next) => {
+      const compiled = await compileClients(next.clients, directory);
+      current = compiled;
+      const restartNeeded: string[] = [];
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');
+      if (!same(next.upstream, config.upstream)) restartNeeded.push('upstream');
+      for (const key of [
+        'cacheTtlMs',
+        'upstreamTimeoutMs',
+        'maxConnections',
+        'maxStreamsPerClient',
+        'logLevel',
+      ] as const) {
+        if (next[key] !== config[key]) restartNeeded.push(key);
+      }
+      return { restartNeeded };
+    },
     close: async () => {
       watch?.stop();
       await closeAll();

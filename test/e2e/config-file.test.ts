@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { getFreePort } from '../harness/free-port.ts';
+import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
+import { json, rawRequest } from './support/http.ts';
+
+const dockerHost = inject('dockerHost');
+const image = inject('image');
+const MAIN = resolve('dist/main.js');
+
+/** `node dist/main.js --config FILE`, as the image runs it; collects its output. */
+function startMain(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  return { child, output: () => output, exited };
+}
+
+describe('a configuration file, as the process reads it', () => {
+  const p = uniquePrefix('cf');
+  let dir: string;
+  let port = 0;
+  const file = () => join(dir, 'dockscope.yml');
+  const config = (names: string) => `upstream: ${dockerHost}
+listeners:
+  - { name: lan, address: "127.0.0.1:${port}" }
+clients:
+  - name: everyone
+    containers: { names: [${names}], match: exact }
+`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dsc-file-'));
+    port = await getFreePort();
+    for (const n of ['a', 'b']) await createContainer(dockerHost, image, { name: `${p}-${n}` });
+  });
+  afterAll(async () => {
+    await removeContainers(dockerHost, [`${p}-a`, `${p}-b`]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an invalid file stops the start with the file, line and key (exit 2)', async () => {
+    await writeFile(file(), `${config(`${p}-a`)}    scrubenvs: yes\n`);
+    const run = startMain(['--config', file()], dir);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain(
+      `dockscope: configuration error: ${file()}:5: clients[0]: unknown key "scrubenvs"`,
+    );
+  });
+
+  it('SIGHUP puts an edited file in force at the next request; an invalid edit is refused and the old rules hold', async () => {
+    await writeFile(file(), config(`${p}-a`));
+    const run = startMain([`--config=${file()}`], dir);
+    try {
+      await waitFor('dockscope to listen', async () => run.output().includes('dockscope is listening'));
+      const names = async () =>
+        (
+          json(await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/containers/json?all=1')) as {
+            Names: string[];
+          }[]
+        )
+          .map((c) => c.Names[0])
+          .filter((n) => n?.startsWith(`/${p}-`));
+      expect(await names()).toEqual([`/${p}-a`]);
+      await writeFile(file(), config(`${p}-b`));
+      run.child.kill('SIGHUP');
+      await waitFor('the reload', async () => run.output().includes('configuration reloaded'));
+      expect(await names()).toEqual([`/${p}-b`]);
+      await writeFile(file(), `${config(`${p}-a`)}    allow: ["GET /nope*"]\n`);
+      run.child.kill('SIGHUP');
+      await waitFor('the refusal', async () => run.output().includes('the configuration in force stays'));
+      expect(run.output()).toContain(`${file()}:7: clients[0].allow`);
+      expect(await names()).toEqual([`/${p}-b`]);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+});
