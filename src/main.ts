@@ -1,6 +1,7 @@
 import { readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import dotenv from 'dotenv';
+import { runCommand } from './cli.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
 import { createLogger } from './server/logger.ts';
@@ -11,7 +12,7 @@ dotenv.config({ quiet: true });
 
 /** `--config PATH` (or `--config=PATH`), else DOCKSCOPE_CONFIG. */
 function configPath(): string | undefined {
-  const args = process.argv.slice(2);
+  const args = process.argv.slice(2).filter((a) => a !== 'check' && a !== 'explain');
   for (const [i, arg] of args.entries()) {
     if (arg === '--config') return args[i + 1];
     if (arg.startsWith('--config=')) return arg.slice('--config='.length);
@@ -44,6 +45,15 @@ try {
     process.exit(2);
   }
   throw error;
+}
+
+const command = process.argv[2];
+if (command === 'check' || command === 'explain') {
+  const code = await runCommand(command, process.argv.slice(3), config).catch((error: unknown) => {
+    process.stderr.write(`dockscope: configuration error: ${(error as Error).message}\n`);
+    return 2;
+  });
+  process.exit(code);
 }
 
 const log = createLogger(config.logLevel);

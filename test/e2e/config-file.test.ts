@@ -85,4 +85,32 @@ clients:
       await run.exited;
     }
   });
+
+  it('dockscope check prints the effective configuration; explain prints the decision and its rule', async () => {
+    await writeFile(file(), `${config(`${p}-a`)}    allow: [read-only, "POST /containers/{id}/restart"]\n`);
+    const check = startMain(['check', '--config', file()], dir);
+    expect(await check.exited).toBe(0);
+    expect(check.output()).toContain(`configuration: ${file()} is valid`);
+    expect(check.output()).toContain(`lan: 127.0.0.1:${port}`);
+    expect(check.output()).toContain('POST /containers/{id}/restart');
+    const refused = startMain(
+      ['explain', '--config', file(), '--client', 'everyone', 'POST', '/v1.41/containers/x/start'],
+      dir,
+    );
+    expect(await refused.exited).toBe(0);
+    expect(refused.output()).toBe(
+      'POST /v1.41/containers/x/start: refused (403) for client "everyone" by allow: no entry matches\n',
+    );
+    const allowed = startMain(
+      ['explain', '--config', file(), '--client', 'everyone', 'POST', '/containers/x/restart?t=5'],
+      dir,
+    );
+    expect(await allowed.exited).toBe(0);
+    expect(allowed.output()).toMatch(
+      /^POST \/containers\/x\/restart\?t=5: route container, passes the allow\/deny lists/,
+    );
+    const bad = startMain(['check', '--config', join(dir, 'missing.yml')], dir);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain('missing.yml: cannot be read (ENOENT)');
+  });
 });

@@ -1,0 +1,128 @@
+import type { Config } from './config/config.ts';
+import { compileClients } from './policy/clients.ts';
+import { ContainerDirectory } from './policy/directory.ts';
+import { classify } from './routes/classify.ts';
+import { parseTarget, TargetError } from './routes/target.ts';
+import { compileTemplates } from './routes/templates.ts';
+import { timingOf } from './routes/timing.ts';
+import { createLogger } from './server/logger.ts';
+import { Upstream } from './upstream/client.ts';
+
+/**
+ * `dockscope check`: validates the configuration (the file, or the environment) as a start would, and
+ * prints the effective listeners, clients and rules. `dockscope explain --client NAME METHOD PATH`:
+ * the decision dockscope takes for one request of that client before any container is looked up, and
+ * the rule that makes it. Both print to stdout and exit 0, or print the error and exit 2.
+ */
+export async function runCommand(command: string, args: readonly string[], config: Config): Promise<number> {
+  const directory = new ContainerDirectory(
+    new Upstream(config.upstream),
+    config.cacheTtlMs,
+    createLogger('silent'),
+  );
+  // Compiles everything a start compiles (token files, host names, templates): a failure is the start's.
+  const clients = await compileClients(config.clients, directory);
+  if (command === 'check') {
+    const out = [
+      `configuration: ${config.source} is valid`,
+      `upstream: ${config.upstream.display}`,
+      'listeners:',
+    ];
+    for (const l of config.listeners) {
+      const where =
+        'socketPath' in l.address ? `unix://${l.address.socketPath}` : `${l.address.host}:${l.address.port}`;
+      const extra = [
+        l.socket
+          ? `owner ${l.socket.owner ?? '-'} group ${l.socket.group ?? '-'} mode ${l.socket.mode.toString(8).padStart(4, '0')}`
+          : '',
+        l.tls ? (l.tls.clientCa ? 'TLS, client certificates required' : 'TLS') : '',
+      ].filter((x) => x !== '');
+      out.push(`  ${l.name}: ${where}${extra.length ? ` (${extra.join('; ')})` : ''}`);
+    }
+    out.push('clients (tried in this order):');
+    for (const c of config.clients) {
+      const match =
+        Object.keys(c.match).length === 0 ? 'every request' : JSON.stringify(redactToken(c.match));
+      out.push(`  ${c.name}: matches ${match}`);
+      out.push(
+        `    containers: ${c.containers === 'all' ? 'all' : JSON.stringify(c.containers)}; scrubEnvs: ${c.scrubEnvs}`,
+      );
+      if (c.deny)
+        out.push(
+          `    deny: ${compileTemplates(c.deny)
+            .map((t) => t.text)
+            .join(', ')}`,
+        );
+      out.push(
+        `    allow: ${
+          c.allow
+            ? compileTemplates(c.allow)
+                .map((t) => t.text)
+                .join(', ')
+            : 'every route dockscope knows'
+        }`,
+      );
+    }
+    process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  }
+  // explain --client NAME METHOD PATH (with --config FILE anywhere)
+  const words: string[] = [];
+  let name: string | undefined;
+  for (let j = 0; j < args.length; j++) {
+    const a = args[j] ?? '';
+    if (a === '--config' || a === '--client') {
+      if (a === '--client') name = args[j + 1];
+      j++;
+    } else if (!a.startsWith('--config=')) words.push(a);
+  }
+  const rest = words;
+  const [method, path] = rest;
+  if (!name || !method || !path) {
+    process.stderr.write('usage: dockscope explain --client NAME METHOD PATH\n');
+    return 2;
+  }
+  if (!clients.names.includes(name)) {
+    process.stderr.write(`dockscope: no client is named "${name}" (clients: ${clients.names.join(', ')})\n`);
+    return 2;
+  }
+  const profile = clients.identifyByName(name);
+  let target: ReturnType<typeof parseTarget>;
+  try {
+    target = parseTarget(path);
+  } catch (error) {
+    if (error instanceof TargetError) {
+      process.stdout.write(`${method} ${path}: refused (400): ${error.message}\n`);
+      return 0;
+    }
+    throw error;
+  }
+  const route = classify(method, target);
+  if (!route) {
+    process.stdout.write(`${method} ${path}: refused (403): no Engine API route dockscope knows\n`);
+    return 0;
+  }
+  const refused = profile.routes.check(method, target.path);
+  if (refused) {
+    process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${refused.refusedBy}\n`);
+    return 0;
+  }
+  if (route.kind === 'refused') {
+    process.stdout.write(`${method} ${path}: refused (403): ${route.reason}\n`);
+    return 0;
+  }
+  const timing = timingOf(method, route, target, config.upstreamTimeoutMs);
+  process.stdout.write(
+    `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}"; ` +
+      'container references are then judged on what the daemon says of them ' +
+      `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
+      `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s\n`,
+  );
+  return 0;
+}
+
+function redactToken(match: Config['clients'][number]['match']) {
+  return match.token
+    ? { ...match, token: match.token.file ? { file: match.token.file } : { env: match.token.env } }
+    : match;
+}
