@@ -85,6 +85,9 @@ export const errors = {
   },
   overCapacity: (what: string) =>
     withReason(new DockerApiError(429, `dockscope: ${what}`, 'refused'), 'over-capacity'),
+  /** The upstream broke off an answer dockscope reads before it could be relayed. */
+  upstreamTruncated: (display: string, status: number) =>
+    errors.upstreamStatus(display, status, 'sending an incomplete body', 'upstream-truncated'),
   upstreamStatus: (
     display: string,
     status: number,

@@ -43,14 +43,6 @@ export async function readWhole(
             'too-large',
           ),
         )
-      : failed(
-          res,
-          errors.upstreamStatus(
-            ctx.upstreamDisplay,
-            status,
-            'sending an incomplete body',
-            'upstream-truncated',
-          ),
-        );
+      : failed(res, errors.upstreamTruncated(ctx.upstreamDisplay, status));
   }
 }

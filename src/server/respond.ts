@@ -43,15 +43,7 @@ export async function relay(
     if (filtered.startsWith) {
       const first = await firstByte(upstreamRes);
       if (first.error) {
-        return failed(
-          res,
-          errors.upstreamStatus(
-            ctx.upstreamDisplay,
-            status,
-            'sending an incomplete body',
-            'upstream-truncated',
-          ),
-        );
+        return failed(res, errors.upstreamTruncated(ctx.upstreamDisplay, status));
       }
       if (first.byte !== filtered.startsWith.byte) {
         upstreamRes.destroy();
