@@ -38,6 +38,8 @@ interface CompiledClient {
 
 export interface Clients {
   readonly names: readonly string[];
+  /** Whether any client is recognised by a token: then no `Authorization` header goes upstream. */
+  readonly usesTokens: boolean;
   /** A client's profile by its name (the benchmark and tests; `explain`). */
   identifyByName(name: string): Profile;
   /** The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client). */
@@ -175,6 +177,7 @@ export async function compileClients(
   }
   return {
     names: configs.map((c) => c.name),
+    usesTokens: compiled.some((c) => c.profile.usesToken),
     identifyByName: (name) => {
       const found = compiled.find((c) => c.profile.client === name);
       if (!found) throw new Error(`no client named ${name}`);

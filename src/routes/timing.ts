@@ -34,7 +34,15 @@ const SLOW_PATHS = [
   /^\/swarm\/(init|join|leave)$/,
 ];
 
+/** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): about 24.8 days. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export function timingOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
+  const t = laneOf(method, route, target, baseMs);
+  return t.headerTimeoutMs > MAX_TIMER_MS ? { lane: t.lane, headerTimeoutMs: MAX_TIMER_MS } : t;
+}
+
+function laneOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
   const short: Timing = { lane: 'short', headerTimeoutMs: baseMs };
   const stream: Timing = { lane: 'stream', headerTimeoutMs: baseMs };
   const slow: Timing = { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR };

@@ -137,6 +137,11 @@ export function createApp(deps: AppDeps): express.Express {
     // Express, the stream treatments and the access log each watch 'close': more than Node's default of 10.
     res.setMaxListeners(32);
     const done = await connections.turn(req.socket);
+    // A client that left while its request waited its turn: nothing is decided or forwarded for it.
+    if (req.socket.destroyed || res.destroyed) {
+      done();
+      return;
+    }
     res.on('close', () => {
       done();
       if (!res.writableFinished) state.reason ??= 'client-gone';
@@ -163,7 +168,8 @@ export function createApp(deps: AppDeps): express.Express {
       state.profile = profile;
       bindings.client = profile.client;
       // A token identifies the client to dockscope; it never goes upstream.
-      if (profile.usesToken) delete req.headers.authorization;
+      // Tokens identify clients to dockscope; none goes upstream, whichever client matched.
+      if (clients.usesTokens) delete req.headers.authorization;
       const chosen = profile;
       const readBody = async () => {
         const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {
@@ -187,6 +193,8 @@ export function createApp(deps: AppDeps): express.Express {
       state.forward = prepared.forward;
       state.timing = timingOf(req.method, prepared.route, prepared.target, upstream.timeoutMs);
       state.decision = isFiltered(prepared.forward) ? 'filtered' : 'allowed';
+      // Gone while it was decided: no stream slot, no upstream request (its close has already run).
+      if (res.destroyed || req.socket.destroyed) return;
       if (state.timing.lane === 'stream') {
         const release = streams.take(clientKey(req.socket));
         if (!release) {

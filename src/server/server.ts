@@ -60,6 +60,9 @@ export async function startDockscope(
     get names() {
       return current.names;
     },
+    get usesTokens() {
+      return current.usesTokens;
+    },
     identify: (caller) => current.identify(caller),
     identifyByName: (name) => current.identifyByName(name),
   };
@@ -83,13 +86,19 @@ export async function startDockscope(
   };
   // A total cap on client connections, over every listener: one more gets a Docker-style 503 at once.
   let open = 0;
-  const onConnection = (listener: ListenerConfig) => (socket: Socket) => {
-    nameListener(socket, listener.name);
+  const onConnection = (listener: ListenerConfig, tls: boolean) => (socket: Socket) => {
+    // A TLS socket is named once the handshake is done (the request's socket is the TLS one).
+    if (!tls) nameListener(socket, listener.name);
     open++;
     socket.once('close', () => {
       open--;
     });
     if (open > config.maxConnections) {
+      if (tls) {
+        socket.destroy();
+        log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
+        return;
+      }
       const body = errorBody(
         `dockscope: ${config.maxConnections} client connections are open (MAX_CONNECTIONS); try again later`,
       );
@@ -136,10 +145,11 @@ export async function startDockscope(
     for (const listener of config.listeners) {
       const tls = await tlsOptions(listener);
       const server = tls
-        ? https.createServer({ ...serverOptions, ...tls }, app)
+        ? https.createServer({ ...serverOptions, ...tls, handshakeTimeout: 10_000 }, app)
         : http.createServer(serverOptions, app);
-      // TLS sockets are counted and named where TLS is done; plain ones as they connect.
-      server.on(tls ? 'secureConnection' : 'connection', onConnection(listener));
+      // Counted as they connect (a handshake in progress holds a descriptor too).
+      server.on('connection', onConnection(listener, tls !== null));
+      if (tls) server.on('secureConnection', (socket: Socket) => nameListener(socket, listener.name));
       server.on('upgrade', onUpgrade);
       server.on('clientError', onClientError);
       servers.push(server);

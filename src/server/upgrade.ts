@@ -64,7 +64,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         throw errors.badRequest('an upgrade request must not be chunked');
       const profile = clients.identify(caller);
       bindings.client = profile.client;
-      if (profile.usesToken) delete req.headers.authorization;
+      if (clients.usesTokens) delete req.headers.authorization;
       const method = req.method ?? '';
       const prepared = await prepare(
         method,
@@ -84,6 +84,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
         throw errors.badRequest('invalid Content-Length on an upgrade request');
       }
+      // Gone while it was decided: no slot is taken (its close has already run).
+      if (socket.destroyed) return;
       const release = streams.take(clientKey(req.socket));
       if (!release) {
         throw errors.overCapacity(

@@ -105,7 +105,7 @@ export class Upstream {
     } = {},
   ): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const ms = options.timeoutMs ?? this.timeoutMs;
+      const ms = Math.min(options.timeoutMs ?? this.timeoutMs, 2_147_483_647);
       const req = http.request(this.options(method, path, options.headers, options.agent ?? this.agent));
       const timer = setTimeout(() => req.destroy(new UpstreamTimeoutError(ms)), ms);
       const body = options.body;

@@ -265,4 +265,65 @@ describe('every upstream failure the client can still be told about is a Docker-
     ).toBe(true);
     socket.destroy();
   });
+
+  it('clients that leave before their stream is forwarded give their slot back (pipelined, or gone during the look-up)', async () => {
+    const capped = await startTestDockscope(
+      { PROXY_URL: upstream.url, CONTAINER_NAMES: 'web', MAX_STREAMS_PER_CLIENT: '2' },
+      { watchEvents: false },
+    );
+    try {
+      for (let i = 0; i < 4; i++) {
+        const s = net.connect(capped.port, '127.0.0.1');
+        await new Promise((resolve) => s.once('connect', resolve));
+        s.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\nGET /events?x=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+        s.write(`GET /containers/${ID}/logs?follow=1 HTTP/1.1\r\nHost: x\r\n\r\n`);
+        s.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(
+        'a stream to be accepted',
+        async () => (await headStatus(`${capped.url}/events`)) === 200,
+      );
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
+describe('tokens never reach the upstream', () => {
+  it('not when a request with a wrong token falls through to a client without one, nor with the right one', async () => {
+    const seen: (string | undefined)[] = [];
+    const up = await startRawUpstream((req) => {
+      seen.push(req.header('authorization'));
+      return httpAnswer(200, 'OK', { 'Content-Type': 'text/plain' });
+    });
+    const { loadConfig } = await import('../../src/config/config.ts');
+    const { startDockscope } = await import('../../src/server/server.ts');
+    const { pino } = await import('pino');
+    const text = `upstream: ${up.url}
+listeners:
+  - { name: lan, address: "127.0.0.1:0" }
+clients:
+  - { name: ci, match: { token: { env: DS_TEST_TOKEN } }, containers: all }
+  - { name: rest, containers: { names: [nothing] } }
+`;
+    process.env.DS_TEST_TOKEN = 'right-token';
+    const ds = await startDockscope(loadConfig({}, { path: 'inline.yml', text }), pino({ level: 'silent' }), {
+      watchEvents: false,
+    });
+    try {
+      const url = `http://${ds.address}`;
+      for (const token of ['wrong-guess', 'right-token']) {
+        const res = await rawRequest({ url }, 'GET', '/_ping', undefined, {
+          Authorization: `Bearer ${token}`,
+        });
+        expect(res.status).toBe(200);
+      }
+      expect(seen).toEqual([undefined, undefined]);
+    } finally {
+      await ds.close();
+      await up.close();
+      delete process.env.DS_TEST_TOKEN;
+    }
+  });
 });
