@@ -9,6 +9,9 @@ import { startDockscope } from './server/server.ts';
 
 // Wiring only: configuration, logger, server, signals.
 dotenv.config({ quiet: true });
+// A SIGHUP before dockscope listens must not end it (its default): the reload handler replaces this.
+const startupHup = () => {};
+process.on('SIGHUP', startupHup);
 
 /** `--config PATH` (or `--config=PATH`), else DOCKSCOPE_CONFIG. */
 function configPath(): string | undefined {
@@ -112,6 +115,7 @@ const reload = (why: string) => {
     }
   });
 };
+process.off('SIGHUP', startupHup);
 process.on('SIGHUP', () => reload('SIGHUP'));
 if (path !== undefined) {
   // Editors replace files as often as they write them: watch the directory, and let changes settle.

@@ -54,7 +54,9 @@ function plainAddress(address: string): string {
 async function addressList(entries: readonly string[], what: string): Promise<BlockList> {
   const list = new BlockList();
   for (const entry of entries) {
-    const [base = '', bits] = entry.split('/');
+    const parts = entry.split('/');
+    if (parts.length > 2) throw new Error(`${what}: "${entry}" is not an address or a CIDR`);
+    const [base = '', bits] = parts;
     const family = isIP(base);
     if (family !== 0) {
       const type = family === 4 ? 'ipv4' : 'ipv6';

@@ -90,6 +90,7 @@ describe('client identification', () => {
 
   it.each<[ClientConfig['match'], RegExp]>([
     [{ from: ['10.0.0.0/33'] }, /is not a CIDR/],
+    [{ from: ['10.0.0.0/8/x'] }, /is not an address or a CIDR/],
     [{ from: ['no-such-host.invalid'] }, /does not resolve/],
     [{ token: { env: 'UNSET_TOKEN' } }, /the token is empty/],
     [{ token: { file: '/nonexistent/token' } }, /cannot read/],
