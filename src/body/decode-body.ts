@@ -1,4 +1,4 @@
-import { errors } from '../server/errors.ts';
+import { errors } from '../errors.ts';
 import { CONTAINER_CREATE, TOP_LEVEL_HOST_CONFIG } from './daemon-types.ts';
 import type { DecodedObject, Schema } from './go-decode.ts';
 import { BodyError, decodeAs, fieldFor } from './go-decode.ts';

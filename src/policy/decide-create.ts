@@ -2,7 +2,7 @@ import { CONTAINER_CREATE } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
-import { errors } from '../server/errors.ts';
+import { errors } from '../errors.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { DecideInput, Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';

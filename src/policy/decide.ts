@@ -8,9 +8,9 @@ import {
 import { decodeBody } from '../body/decode-body.ts';
 import type { Schema } from '../body/go-decode.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
+import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
-import { errors } from '../server/errors.ts';
 import { isObject } from './container-facts.ts';
 import { decideCreate } from './decide-create.ts';
 import type { MissingRef } from './missing.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errors } from '../server/errors.ts';
+import { errors } from '../errors.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';

@@ -1,4 +1,4 @@
-import { errors } from '../server/errors.ts';
+import { errors } from '../errors.ts';
 import type { Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';
 import type { ContainerResolver } from './resolver.ts';

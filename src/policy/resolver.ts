@@ -1,4 +1,4 @@
-import { DockerApiError } from '../server/errors.ts';
+import { DockerApiError } from '../errors.ts';
 import type { ContainerFacts } from './container-facts.ts';
 import { asLabels, FULL_ID, isObject } from './container-facts.ts';
 import type { ContainerDirectory, Identity } from './directory.ts';

@@ -1,23 +1,12 @@
 import type { ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
+import type { FailureReason } from '../errors.ts';
 import type { Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import type { Route } from '../routes/route.ts';
 import type { Timing } from '../routes/timing.ts';
 
-/**
- * Why a request did not end as a normal answer, for the access log: the upstream did not answer in
- * time, cut its answer short, or answered what is not the API's; the client went away; a body or a
- * count was over a cap.
- */
-export type FailureReason =
-  | 'upstream-timeout'
-  | 'upstream-truncated'
-  | 'upstream-malformed'
-  | 'upstream-unreachable'
-  | 'client-gone'
-  | 'too-large'
-  | 'over-capacity';
+export type { FailureReason } from '../errors.ts';
 
 /** What one request carries from the decision to the response, and into its access record. */
 export interface RequestState {

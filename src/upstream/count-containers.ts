@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { errors } from '../errors.ts';
 import type { Visibility } from '../policy/matcher.ts';
-import { errors } from '../server/errors.ts';
 import { isVisibleSummary, SUMMARY_FIELDS } from '../transforms/container-list.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { tally } from '../transforms/info.ts';

@@ -1,0 +1,144 @@
+/**
+ * Why a request did not end as a normal answer, for the access log: the upstream did not answer in
+ * time, cut its answer short, or answered what is not the API's; the client went away; a body or a
+ * count was over a cap.
+ */
+export type FailureReason =
+  | 'upstream-timeout'
+  | 'upstream-truncated'
+  | 'upstream-malformed'
+  | 'upstream-unreachable'
+  | 'client-gone'
+  | 'too-large'
+  | 'over-capacity';
+
+/**
+ * The one error catalogue. Every client-visible error is Docker-shaped (`{"message": "..."}`) and uses
+ * the status the daemon itself would use; messages never contain more of the client's input than the
+ * daemon's own message would.
+ */
+/** How a refused or failed request is labelled in the access log. */
+export type Decision = 'hidden' | 'refused' | 'invalid' | 'upstream-error' | 'internal-error';
+
+export class DockerApiError extends Error {
+  override readonly name = 'DockerApiError';
+  readonly status: number;
+  /** How the request is labelled in the access log. */
+  readonly decision: Decision;
+  /**
+   * Sent with the daemon's own headers and framing (borrowed from its answer about a container that
+   * cannot exist), because it stands for an answer the daemon itself gives about a missing container.
+   */
+  daemonShaped = false;
+  /** Why the request failed, when it is one of the failures the access log names. */
+  reason?: FailureReason;
+  constructor(status: number, message: string, decision: Decision = 'refused', options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.decision = decision;
+  }
+}
+
+export const errors = {
+  /** The daemon's words for a missing container, in the daemon's shape (see `daemonShaped`). */
+  noSuchContainerAsDaemon: (status: number, ref: string) => {
+    const error = new DockerApiError(status, `No such container: ${ref}`, 'hidden');
+    error.daemonShaped = true;
+    return error;
+  },
+  unauthorized: () =>
+    new DockerApiError(
+      401,
+      'dockscope: this client needs a valid token (send "Authorization: Bearer <token>", e.g. through HttpHeaders in the Docker CLI\'s config.json)',
+      'refused',
+    ),
+  noClient: () =>
+    new DockerApiError(403, 'dockscope: this connection matches no configured client', 'refused'),
+  routeRefused: (client: string, method: string, path: string, rule: string) =>
+    new DockerApiError(
+      403,
+      `dockscope: ${method} ${path} is not allowed for client "${client}" (${rule})`,
+      'refused',
+    ),
+  badRequest: (why: string) => new DockerApiError(400, `dockscope: ${why}`, 'invalid'),
+  refused: (why: string) => new DockerApiError(403, `dockscope: ${why}`, 'refused'),
+  unknownRoute: (method: string, path: string) =>
+    new DockerApiError(
+      403,
+      `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
+      'refused',
+    ),
+  payloadTooLarge: (limit: number) =>
+    withReason(
+      new DockerApiError(413, `dockscope: request body is larger than ${limit} bytes`, 'invalid'),
+      'too-large',
+    ),
+  upstream: (display: string, cause: unknown): DockerApiError => {
+    if (cause instanceof Error && cause.name === 'UpstreamTimeoutError') {
+      const ms = (cause as { ms?: number }).ms ?? 0;
+      return withReason(
+        new DockerApiError(
+          504,
+          `dockscope: upstream ${display} did not answer within ${ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`}`,
+          'upstream-error',
+          { cause },
+        ),
+        'upstream-timeout',
+      );
+    }
+    const code = describe(cause);
+    return withReason(
+      new DockerApiError(502, `dockscope: upstream ${display} failed: ${code}`, 'upstream-error', { cause }),
+      code === 'ECONNRESET' || code === 'socket hang up' ? 'upstream-truncated' : 'upstream-unreachable',
+    );
+  },
+  overCapacity: (what: string) =>
+    withReason(new DockerApiError(429, `dockscope: ${what}`, 'refused'), 'over-capacity'),
+  /** The upstream broke off an answer dockscope reads before it could be relayed. */
+  upstreamTruncated: (display: string, status: number) =>
+    errors.upstreamStatus(display, status, 'sending an incomplete body', 'upstream-truncated'),
+  upstreamStatus: (
+    display: string,
+    status: number,
+    what: string,
+    reason: FailureReason = 'upstream-malformed',
+  ) =>
+    withReason(
+      new DockerApiError(
+        502,
+        `dockscope: upstream ${display} answered ${status} while ${what}`,
+        'upstream-error',
+      ),
+      reason,
+    ),
+} as const;
+
+function withReason(error: DockerApiError, reason: FailureReason): DockerApiError {
+  error.reason = reason;
+  return error;
+}
+
+/** Errno codes and our own messages only: never an echo of upstream bodies. */
+function describe(cause: unknown): string {
+  if (cause && typeof cause === 'object') {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const message = (cause as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'unknown error';
+}
+
+export function errorBody(message: string): string {
+  return JSON.stringify({ message });
+}
+
+/**
+ * Every failure the client is told about. Upstream failures are wrapped where they happen (they name
+ * the upstream); anything else is a fault of dockscope's own: a 500 that echoes nothing of it, since
+ * its text may hold what the client must not see. The caller logs the error itself.
+ */
+export function asApiError(error: unknown): DockerApiError {
+  if (error instanceof DockerApiError) return error;
+  return new DockerApiError(500, 'dockscope: internal error', 'internal-error', { cause: error });
+}
