@@ -3,6 +3,7 @@ import type { NextFunction } from 'express';
 import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { Lane } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
+import { UpstreamTimeoutError } from '../upstream/client.ts';
 import { errors, sendError } from './errors.ts';
 import type { RequestState } from './request-state.ts';
 
@@ -92,10 +93,7 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
     if (state.settled) return;
     state.settled = true;
     state.proxyReq?.destroy();
-    const apiError = errors.upstream(
-      upstream.display,
-      Object.assign(new Error('timeout'), { name: 'UpstreamTimeoutError', ms }),
-    );
+    const apiError = errors.upstream(upstream.display, new UpstreamTimeoutError(ms));
     state.decision = apiError.decision;
     state.reason = apiError.reason;
     sendError(res, apiError);
