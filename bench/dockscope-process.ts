@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,11 @@ export interface DockscopeOptions {
   readonly logLevel?: string;
   /** More environment (caps, timeouts), applied last. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Runs with a configuration file instead of the scoping variables: the YAML for the port dockscope
+   * is to listen on (its first listener must use it).
+   */
+  readonly config?: (port: number) => Promise<string> | string;
 }
 
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
@@ -95,14 +100,22 @@ export async function startDockscopeProcess(opts: DockscopeOptions): Promise<Doc
     const port = await getFreePort();
     const url = `http://127.0.0.1:${port}`;
     const log = await open(logPath, 'a');
+    let scoping: Record<string, string> = {
+      LISTEN: `127.0.0.1:${port}`,
+      CONTAINER_NAMES: NAME_RULE,
+      CONTAINER_LABELS: '',
+    };
+    if (opts.config) {
+      const file = join(opts.dir, `${opts.name}.yml`);
+      await writeFile(file, await opts.config(port));
+      scoping = { DOCKSCOPE_CONFIG: file };
+    }
     const child = spawn(process.execPath, [...opts.nodeArgs, MAIN], {
       cwd: opts.dir,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         PROXY_URL: opts.proxyUrl,
-        LISTEN: `127.0.0.1:${port}`,
-        CONTAINER_NAMES: NAME_RULE,
-        CONTAINER_LABELS: '',
+        ...scoping,
         LOG_LEVEL: opts.logLevel ?? 'warn',
         ...opts.env,
       },

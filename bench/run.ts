@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startDaemon } from '../test/harness/daemon.ts';
+import { getFreePort } from '../test/harness/free-port.ts';
 import { importBusyboxImage } from '../test/harness/image.ts';
 import { logTail } from '../test/harness/process.ts';
 import { startSocketProxy } from '../test/harness/socket-proxy.ts';
@@ -14,7 +15,7 @@ import { countUpstream, pair, phase, phases, profile, type Setup, type Shape } f
 import { Cleanup } from './cleanup.ts';
 import { describeExits, startDockscopeProcess, startFlags } from './dockscope-process.ts';
 import { withFaultsSection } from './faults.ts';
-import { type BenchContainer, createContainers, Engine } from './fixtures.ts';
+import { type BenchContainer, createContainers, Engine, NAME_RULE } from './fixtures.ts';
 import { memoryOf, stopAllLoad } from './load.ts';
 import { type Check, markdownReport, type Pair, printable } from './report.ts';
 import { checkList, LIST_PATH, rssRounds } from './scenarios.ts';
@@ -96,6 +97,33 @@ async function bench(cleanup: Cleanup): Promise<void> {
   pairs.push(await pair(s, 'GET /containers/{id}/json', inspect, SMALL));
   pairs.push(await pair(s, 'GET /_ping (1 connection)', '/_ping', LIGHT));
   pairs.push(await pair(s, 'GET /containers/{id}/json (1 connection)', inspect, LIGHT));
+  // Three configured clients (token on another listener, a source address that does not match, then
+  // the listener that does): the measured requests are identified only after two clients failed.
+  const ds3 = await phase('start dockscope with three configured clients', () =>
+    startDockscopeProcess({
+      proxyUrl: proxy.url,
+      dir: work,
+      name: 'dockscope-3-clients',
+      nodeArgs: flags,
+      env: { BENCH_TOKEN: 'bench-token' },
+      config: async (port) => `listeners:
+  - { name: lan, address: "127.0.0.1:${port}" }
+  - { name: api, address: "127.0.0.1:${await getFreePort()}" }
+clients:
+  - { name: scripts, match: { listener: api, token: { env: BENCH_TOKEN } }, containers: { names: [${NAME_RULE}] } }
+  - { name: dashboard, match: { from: [10.0.0.0/8] }, containers: { names: [${NAME_RULE}] } }
+  - { name: local, match: { listener: lan }, containers: { names: [${NAME_RULE}] } }
+`,
+    }),
+  );
+  cleanup.add('dockscope (3 clients)', () => ds3.stop());
+  // The environment-only dockscope is the base here; the three-client one is the side measured.
+  const vsEnv: Setup = { ...s, proxy: { ...proxy, url: ds.url }, ds: ds3 };
+  const clientPairs = [
+    await pair(vsEnv, 'GET /_ping, three clients vs environment', '/_ping', SMALL),
+    await pair(vsEnv, 'GET /containers/{id}/json, three clients vs environment', inspect, SMALL),
+  ];
+  await ds3.stop();
   if (CPU_PROF)
     profiles.push(await phase('CPU profile, /_ping', () => profile(s, '/_ping', '/_ping', SMALL)));
   const counted = await phase(`upstream requests per request (K=${K}, warm cache)`, () =>
@@ -148,8 +176,17 @@ async function bench(cleanup: Cleanup): Promise<void> {
   );
   const main = await memoryOf(ds.pid);
 
+  const clientChecks: Check[] = clientPairs.map((p) => {
+    const ratio = p.dockscope.rps / p.upstream.rps;
+    return {
+      target: `${p.name}: requests per second at least 0.95x the environment-only configuration`,
+      measured: `${p.dockscope.rps.toFixed(0)} vs ${p.upstream.rps.toFixed(0)} req/s (${ratio.toFixed(2)}x), p50 ${p.dockscope.p50.toFixed(2)} vs ${p.upstream.p50.toFixed(2)} ms`,
+      pass: ratio >= 0.95,
+    };
+  });
   const checks = [
     ...listChecks,
+    ...clientChecks,
     ...evaluate(pairs, counted, {
       n,
       mainHwm: main.hwm,
