@@ -165,14 +165,17 @@ export class ContainerDirectory {
     this.#execs.set(execId, containerId);
   }
 
-  /** The container an image was committed from (`Container`, up to API 1.44), or '' for none. */
-  async imageSourceId(image: string): Promise<string> {
+  /**
+   * The container an image was committed from (`Container`, up to API 1.44): '' for none, null when
+   * the image cannot be read (no such image, or an answer that is not an image).
+   */
+  async imageSourceId(image: string): Promise<string | null> {
     const res = await this.upstream
       .getJson(`/images/${encodeURIComponent(image)}/json`)
       .catch((error: unknown) => {
         throw errors.upstream(this.upstream.display, error);
       });
-    const source = res.status === 200 && isObject(res.body) ? res.body.Container : undefined;
-    return typeof source === 'string' ? source : '';
+    if (res.status !== 200 || !isObject(res.body)) return null;
+    return typeof res.body.Container === 'string' ? res.body.Container : '';
   }
 }

@@ -126,6 +126,6 @@ export class ContainerResolver {
    */
   async imageSource(image: string): Promise<ContainerFacts | null> {
     const source = await this.directory.imageSourceId(image);
-    return source === '' ? null : this.resolveOrNull(source);
+    return source === null || source === '' ? null : this.resolveOrNull(source);
   }
 }

@@ -19,7 +19,6 @@ import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
-import { MAX_BUFFERED_BYTES, parseJson, readBody } from '../upstream/client.ts';
 
 export interface RespondContext {
   readonly resolver: ContainerResolver;
@@ -145,7 +144,13 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   imageHistory: {
     via: 'rewrite',
     applies: OK,
-    rewrite: (body, ctx) => filterImageHistory(body, (id) => imageSource(ctx, id), visibleId(ctx)),
+    rewrite: (body, ctx) =>
+      filterImageHistory(
+        body,
+        // An image that cannot be read, or a failed look-up, is null: its layer fails closed.
+        (id) => ctx.resolver.directory.imageSourceId(id).catch(() => null),
+        visibleId(ctx),
+      ),
   },
   info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
   conflict: {
@@ -159,18 +164,6 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
   },
 };
-
-/** The container an image was committed from ('' for none), or null when the image cannot be read. */
-async function imageSource(ctx: RespondContext, imageId: string): Promise<string | null> {
-  try {
-    const res = await ctx.open('GET', `/images/${encodeURIComponent(imageId)}/json`);
-    const body = parseJson(await readBody(res, MAX_BUFFERED_BYTES));
-    if (res.statusCode !== 200 || !isObject(body)) return null;
-    return typeof body.Container === 'string' ? body.Container : '';
-  } catch {
-    return null;
-  }
-}
 
 export function visibleId(ctx: RespondContext) {
   return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
