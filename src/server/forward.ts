@@ -83,10 +83,12 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
         },
       },
     });
+  // Slow calls and streams share the long connections (Upstream.agentFor): one proxy serves both.
+  const long = proxyFor('stream');
   const proxies: Record<Lane, ReturnType<typeof proxyFor>> = {
     short: proxyFor('short'),
-    slow: proxyFor('slow'),
-    stream: proxyFor('stream'),
+    slow: long,
+    stream: long,
   };
 
   const timeout = (state: RequestState, res: ServerResponse, ms: number) => {
