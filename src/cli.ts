@@ -1,5 +1,6 @@
 import type { Config } from './config/config.ts';
 import { compileClients } from './policy/clients.ts';
+import type { CreateRules } from './policy/create-rules.ts';
 import { ContainerDirectory } from './policy/directory.ts';
 import { classify } from './routes/classify.ts';
 import { parseTarget, TargetError } from './routes/target.ts';
@@ -46,6 +47,9 @@ export async function runCommand(command: string, args: readonly string[], confi
       out.push(`  ${c.name}: matches ${match}`);
       out.push(
         `    containers: ${c.containers === 'all' ? 'all' : JSON.stringify(c.containers)}; scrubEnvs: ${c.scrubEnvs}`,
+      );
+      out.push(
+        `    create: ${c.create === null ? 'unrestricted (no create rules)' : describeCreate(c.create)}`,
       );
       if (c.deny)
         out.push(
@@ -125,4 +129,23 @@ function redactToken(match: Config['clients'][number]['match']) {
   return match.token
     ? { ...match, token: match.token.file ? { file: match.token.file } : { env: match.token.env } }
     : match;
+}
+
+/** The create rules, saying only what they allow (everything else is refused). */
+function describeCreate(rules: CreateRules): string {
+  const allowed: string[] = [];
+  if (rules.privileged) allowed.push('privileged');
+  if (rules.hostNamespaces.length) allowed.push(`host namespaces ${rules.hostNamespaces.join(', ')}`);
+  if (rules.hostPaths.length)
+    allowed.push(
+      `host paths ${rules.hostPaths.map((p) => (p.readOnly ? `${p.path} (read-only)` : p.path)).join(', ')}`,
+    );
+  if (rules.devices) allowed.push('devices');
+  if (rules.capAdd.length) allowed.push(`capabilities ${rules.capAdd.join(', ')}`);
+  if (rules.securityOpt.length) allowed.push(`security options ${rules.securityOpt.join(', ')}`);
+  if (rules.sysctls.length) allowed.push(`sysctls ${rules.sysctls.join(', ')}`);
+  if (rules.volumeDrivers.length) allowed.push(`volume drivers ${rules.volumeDrivers.join(', ')}`);
+  if (rules.swarm) allowed.push('swarm');
+  if (rules.plugins) allowed.push('plugins');
+  return `rules in force; allowed beyond a plain container: ${allowed.length ? allowed.join('; ') : 'nothing'}`;
 }

@@ -1,5 +1,5 @@
 import type { Schema } from './go-decode.ts';
-import { any, arrayOf, mapOf, string, struct } from './go-decode.ts';
+import { any, arrayOf, bool, mapOf, string, strSlice, struct } from './go-decode.ts';
 
 /**
  * The daemon's request-body types (moby api/types, API 1.24 to 1.51), as far as dockscope reads them.
@@ -10,41 +10,44 @@ import { any, arrayOf, mapOf, string, struct } from './go-decode.ts';
 const stringList = arrayOf(string);
 
 /** container.Resources: embedded in HostConfig and UpdateConfig, so its fields sit at their level. */
-const RESOURCES: Readonly<Record<string, Schema>> = Object.fromEntries(
-  [
-    'CpuShares',
-    'Memory',
-    'NanoCpus',
-    'CgroupParent',
-    'BlkioWeight',
-    'BlkioWeightDevice',
-    'BlkioDeviceReadBps',
-    'BlkioDeviceWriteBps',
-    'BlkioDeviceReadIOps',
-    'BlkioDeviceWriteIOps',
-    'CpuPeriod',
-    'CpuQuota',
-    'CpuRealtimePeriod',
-    'CpuRealtimeRuntime',
-    'CpusetCpus',
-    'CpusetMems',
-    'Devices',
-    'DeviceCgroupRules',
-    'DeviceRequests',
-    'KernelMemory',
-    'KernelMemoryTCP',
-    'MemoryReservation',
-    'MemorySwap',
-    'MemorySwappiness',
-    'OomKillDisable',
-    'PidsLimit',
-    'Ulimits',
-    'CpuCount',
-    'CpuPercent',
-    'IOMaximumIOps',
-    'IOMaximumBandwidth',
-  ].map((name) => [name, any]),
-);
+const RESOURCES: Readonly<Record<string, Schema>> = {
+  ...Object.fromEntries(
+    [
+      'CpuShares',
+      'Memory',
+      'NanoCpus',
+      'CgroupParent',
+      'BlkioWeight',
+      'BlkioWeightDevice',
+      'BlkioDeviceReadBps',
+      'BlkioDeviceWriteBps',
+      'BlkioDeviceReadIOps',
+      'BlkioDeviceWriteIOps',
+      'CpuPeriod',
+      'CpuQuota',
+      'CpuRealtimePeriod',
+      'CpuRealtimeRuntime',
+      'CpusetCpus',
+      'CpusetMems',
+      'KernelMemory',
+      'KernelMemoryTCP',
+      'MemoryReservation',
+      'MemorySwap',
+      'MemorySwappiness',
+      'OomKillDisable',
+      'PidsLimit',
+      'Ulimits',
+      'CpuCount',
+      'CpuPercent',
+      'IOMaximumIOps',
+      'IOMaximumBandwidth',
+    ].map((name) => [name, any]),
+  ),
+  // Judged by the create rules (devices): only whether any is asked for.
+  Devices: arrayOf(any),
+  DeviceCgroupRules: arrayOf(string),
+  DeviceRequests: arrayOf(any),
+};
 
 const anyFields = (...names: string[]): Record<string, Schema> =>
   Object.fromEntries(names.map((name) => [name, any]));
@@ -70,43 +73,61 @@ export const ENDPOINT_SETTINGS = struct('EndpointSettings', {
   Links: stringList,
 });
 
+/** mount.Mount: `--mount` entries. What may reach the host (bind sources, volume drivers) is typed. */
+export const MOUNT = struct('Mount', {
+  ...anyFields('Target', 'Consistency', 'ImageOptions', 'TmpfsOptions', 'ClusterOptions'),
+  Type: string,
+  Source: string,
+  ReadOnly: bool,
+  BindOptions: struct('BindOptions', {
+    ...anyFields('Propagation', 'NonRecursive', 'CreateMountpoint', 'ReadOnlyForceRecursive'),
+    ReadOnlyNonRecursive: bool,
+  }),
+  VolumeOptions: struct('VolumeOptions', {
+    ...anyFields('NoCopy', 'Subpath'),
+    Labels: mapOf(string),
+    DriverConfig: struct('Driver', { Name: string, Options: mapOf(string) }),
+  }),
+});
+
 export const HOST_CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
   ...anyFields(
-    'Binds',
     'ContainerIDFile',
     'LogConfig',
     'PortBindings',
     'RestartPolicy',
     'AutoRemove',
-    'VolumeDriver',
     'ConsoleSize',
     'Annotations',
-    'CapAdd',
     'CapDrop',
-    'CgroupnsMode',
     'Dns',
     'DnsOptions',
     'DnsSearch',
     'ExtraHosts',
     'GroupAdd',
     'OomScoreAdj',
-    'Privileged',
     'PublishAllPorts',
     'ReadonlyRootfs',
-    'SecurityOpt',
     'StorageOpt',
     'Tmpfs',
-    'UTSMode',
-    'UsernsMode',
     'ShmSize',
-    'Sysctls',
     'Runtime',
     'Isolation',
-    'Mounts',
-    'MaskedPaths',
-    'ReadonlyPaths',
     'Init',
   ),
+  // What the create rules judge (policy/create-rules.ts).
+  Privileged: bool,
+  Binds: stringList,
+  Mounts: arrayOf(MOUNT),
+  VolumeDriver: string,
+  CapAdd: strSlice,
+  SecurityOpt: stringList,
+  MaskedPaths: stringList,
+  ReadonlyPaths: stringList,
+  Sysctls: mapOf(string),
+  UTSMode: string,
+  UsernsMode: string,
+  CgroupnsMode: string,
   ...RESOURCES,
   // Modes that may name another container (`container:<ref>`), and the lists that always do.
   NetworkMode: string,
@@ -176,7 +197,6 @@ export const CONTAINER_UPDATE = struct('the container update body', {
 export const EXEC_CREATE = struct('the exec create body', {
   ...anyFields(
     'User',
-    'Privileged',
     'Tty',
     'ConsoleSize',
     'AttachStdin',
@@ -188,6 +208,36 @@ export const EXEC_CREATE = struct('the exec create body', {
     'WorkingDir',
     'Cmd',
   ),
+  Privileged: bool,
+});
+
+/** `POST /volumes/create`: volume.CreateOptions (VolumeCreateBody up to API 1.41). */
+export const VOLUME_CREATE = struct('the volume create body', {
+  Name: string,
+  Driver: string,
+  DriverOpts: mapOf(string),
+  Labels: mapOf(string),
+  ClusterVolumeSpec: any,
+});
+
+/** `POST /networks/create`: NetworkCreateRequest. */
+export const NETWORK_CREATE = struct('the network create body', {
+  ...anyFields(
+    'CheckDuplicate',
+    'Scope',
+    'EnableIPv4',
+    'EnableIPv6',
+    'IPAM',
+    'Internal',
+    'Attachable',
+    'Ingress',
+    'ConfigOnly',
+    'ConfigFrom',
+    'Options',
+  ),
+  Name: string,
+  Driver: string,
+  Labels: mapOf(string),
 });
 
 /** `POST /networks/{id}/connect`: NetworkConnect. */

@@ -18,6 +18,8 @@ export type Schema =
   | { readonly kind: 'array'; readonly item: Schema }
   | { readonly kind: 'string' }
   | { readonly kind: 'bool' }
+  /** strslice.StrSlice (`CapAdd`, `Cmd`): a list of strings, or one string meaning a list of one. */
+  | { readonly kind: 'strSlice' }
   /** Not judged: passed on as sent (exact duplicate keys inside are still refused). */
   | { readonly kind: 'any' };
 
@@ -42,6 +44,7 @@ export class BodyError extends Error {
 export const any: Schema = { kind: 'any' };
 export const string: Schema = { kind: 'string' };
 export const bool: Schema = { kind: 'bool' };
+export const strSlice: Schema = { kind: 'strSlice' };
 export const arrayOf = (item: Schema): Schema => ({ kind: 'array', item });
 export const mapOf = (value: Schema): Schema => ({ kind: 'map', value });
 export type StructSchema = Extract<Schema, { kind: 'struct' }>;
@@ -100,6 +103,12 @@ function decode(node: JsonNode, schema: Schema, path: string): Decoded {
     case 'bool':
       if (node.type !== 'boolean') throw new BodyError(`${path} must be true or false`);
       return node.value;
+    case 'strSlice': {
+      if (node.type === 'null') return null;
+      if (node.type === 'string') return [node.value];
+      if (node.type !== 'array') throw new BodyError(`${path} must be a string or an array of strings`);
+      return node.items.map((item, i) => decode(item, string, `${path}[${i}]`));
+    }
     case 'array': {
       if (node.type === 'null') return null;
       if (node.type !== 'array') throw new BodyError(`${path} must be an array`);

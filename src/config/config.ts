@@ -1,3 +1,5 @@
+import type { CreateRules } from '../policy/create-rules.ts';
+import { NO_WAY_OUT } from '../policy/create-rules.ts';
 import type { VisibilityRules } from '../policy/matcher.ts';
 import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
@@ -60,6 +62,11 @@ export interface ClientConfig {
   /** Which containers it sees: rules as CONTAINER_NAMES / CONTAINER_LABELS, or every one. */
   readonly containers: VisibilityRules | 'all';
   readonly scrubEnvs: boolean;
+  /**
+   * What its creates may ask for beyond the container itself (policy/create-rules.ts); null: no create
+   * rules (the default only for a client that sees every container).
+   */
+  readonly create: CreateRules | null;
   /** Route templates and permission groups (routes/templates.ts); absent: every route dockscope knows. */
   readonly allow?: readonly string[];
   readonly deny?: readonly string[];
@@ -157,6 +164,9 @@ function loadFromEnv(env: Env): Config {
         match: {},
         containers: hasRules(rules) ? rules : 'all',
         scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+        // With visibility rules, no create may leave the scope (privileged, host namespaces, host paths,
+        // ...); CREATE_RULES=off is for set-ups whose socket proxy already refuses creates.
+        create: parseSwitch('CREATE_RULES', env.CREATE_RULES, hasRules(rules)) ? NO_WAY_OUT : null,
       },
     ],
     source: 'environment',
@@ -208,6 +218,15 @@ export function parseBoolean(variable: string, value: string | undefined, fallba
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(variable, `"${value}" is not a boolean (true or false)`, 'true');
+}
+
+/** `on` or `off` (and the boolean spellings). */
+function parseSwitch(variable: string, value: string | undefined, fallback: boolean): boolean {
+  const v = nonEmpty(value)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(variable, `"${value}" is neither on nor off`, 'off');
 }
 
 function parseLogLevel(value: string | undefined): LogLevel {

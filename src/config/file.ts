@@ -1,5 +1,8 @@
+import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { CreateRules } from '../policy/create-rules.ts';
+import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
 import { compileText, parseLabelRules } from '../policy/matcher.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { ClientConfig, ClientMatch, ListenerConfig } from './config.ts';
@@ -75,12 +78,40 @@ const containersSchema = z.union([
     ),
 ]);
 
+const names = z.array(z.string().min(1)).default([]);
+
+const createSchema = z.union([
+  z.literal('unrestricted'),
+  z
+    .object({
+      privileged: z.boolean().default(false),
+      hostNamespaces: z.array(z.enum(HOST_NAMESPACES)).default([]),
+      hostPaths: z
+        .array(
+          z.union([
+            z.string().min(1),
+            z.object({ path: z.string().min(1), readOnly: z.boolean().default(false) }).strict(),
+          ]),
+        )
+        .default([]),
+      devices: z.boolean().default(false),
+      capAdd: names,
+      securityOpt: names,
+      sysctls: names,
+      volumeDrivers: names,
+      swarm: z.boolean().default(false),
+      plugins: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
 const clientSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
     match: matchSchema.default({}),
     containers: containersSchema,
     scrubEnvs: z.boolean().default(false),
+    create: createSchema.optional(),
     allow: z.array(z.string().min(1)).optional(),
     deny: z.array(z.string().min(1)).optional(),
   })
@@ -143,7 +174,7 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
 
   const parsed = fileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = innermost(parsed.error.issues[0]);
     fail(issue?.path ?? [], describeIssue(issue));
   }
   const data = (parsed as { data: FileSettings }).data;
@@ -216,11 +247,30 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       fail(at(c.allow ? 'allow' : 'deny'), (error as Error).message);
     }
     const match: ClientMatch = c.match;
+    let create: CreateRules | null;
+    if (c.create === 'unrestricted') create = null;
+    else if (c.create === undefined) create = containers === 'all' ? null : NO_WAY_OUT;
+    else {
+      const hostPaths = c.create.hostPaths.map((entry, j) => {
+        const rule = typeof entry === 'string' ? { path: entry, readOnly: false } : entry;
+        const clean =
+          rule.path === '/' || (posix.normalize(rule.path) === rule.path && !rule.path.endsWith('/'));
+        if (!rule.path.startsWith('/') || !clean)
+          fail(at('create', 'hostPaths', j), `"${rule.path}" is not an absolute, clean path such as /srv/ci`);
+        return rule;
+      });
+      for (const [j, cap] of c.create.capAdd.entries()) {
+        if (!/^[A-Za-z_]+$/.test(cap))
+          fail(at('create', 'capAdd', j), `"${cap}" is not a capability name such as NET_ADMIN`);
+      }
+      create = { ...c.create, hostPaths, capAdd: c.create.capAdd.map(normalizeCapability) };
+    }
     return {
       name: c.name,
       match,
       containers,
       scrubEnvs: c.scrubEnvs,
+      create,
       ...(c.allow ? { allow: c.allow } : {}),
       ...(c.deny ? { deny: c.deny } : {}),
     };
@@ -230,10 +280,28 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
   return { settings, listeners, clients };
 }
 
+/**
+ * A value that is an object but matches no alternative of a union (`create: {...}` beside `create:
+ * unrestricted`): what is wrong inside the object says more than "expected one of".
+ */
+function innermost(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== 'invalid_union') return issue;
+  for (const branch of issue.errors) {
+    const [inner] = branch;
+    if (inner && (inner.path.length > 0 || inner.code === 'unrecognized_keys')) {
+      return innermost({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+    }
+  }
+  return issue;
+}
+
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'is not valid';
   if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
-  if (issue.code === 'invalid_union') return 'expected "all", or an object with "names" and/or "labels"';
+  if (issue.code === 'invalid_union') {
+    if (issue.path.includes('create')) return 'expected "unrestricted", or an object of create rules';
+    if (issue.path.includes('containers')) return 'expected "all", or an object with "names" and/or "labels"';
+  }
   return issue.message;
 }

@@ -6,6 +6,7 @@ import type { ClientConfig, ClientMatch } from '../config/config.ts';
 import { errors } from '../errors.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
+import type { CreateRules } from './create-rules.ts';
 import type { ContainerDirectory } from './directory.ts';
 import { buildVisibility } from './matcher.ts';
 import { ContainerResolver } from './resolver.ts';
@@ -15,6 +16,8 @@ export interface Profile {
   readonly client: string;
   readonly resolver: ContainerResolver;
   readonly scrubEnvs: boolean;
+  /** Its create rules; null when none are in force. */
+  readonly create: CreateRules | null;
   readonly routes: RouteRules;
   /** Whether its match uses a token (then `Authorization` never goes upstream). */
   readonly usesToken: boolean;
@@ -171,6 +174,7 @@ export async function compileClients(
         client: config.name,
         resolver: new ContainerResolver(directory, buildVisibility(config.containers)),
         scrubEnvs: config.scrubEnvs,
+        create: config.create,
         routes: compileRouteRules(config.allow, config.deny),
         usesToken: match.usesToken,
       },

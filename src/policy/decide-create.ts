@@ -4,7 +4,9 @@ import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import { asLabels, isObject } from './container-facts.ts';
-import type { DecideInput, Forward } from './decide.ts';
+import type { Deferred } from './create-rules.ts';
+import { checkContainerCreate, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
+import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
@@ -22,8 +24,11 @@ const CONTAINER_MODE = 'container:';
  * links), so that a hidden container and a missing one answer alike. The new container itself must be
  * visible, or the client could create what it cannot manage.
  */
-export async function decideCreate(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
+export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+  const { resolver } = ctx;
   const body = decodeBody(await input.readBody(), CONTAINER_CREATE);
+  // The create rules first: what they refuse is refused whatever the containers it names.
+  if (ctx.create) await checkDeferred(checkContainerCreate(ctx.create, body), ctx);
   const name = input.target.query.get('name') ?? '';
   if (!resolver.isVisible({ name, labels: asLabels(body.Labels) })) {
     throw errors.refused(
@@ -82,6 +87,30 @@ export async function decideCreate(input: DecideInput, resolver: ContainerResolv
   const canonical = serializeDecoded(body);
   if (missing.length > 0) return asMissing(input.raw, missing, canonical);
   return { path: input.raw, response: 'conflict', body: canonical };
+}
+
+/**
+ * What the rules could not judge from the body: a named volume may hold a hidden container's data (it
+ * is allowed when no container this client cannot see uses it), and a user-defined network could be
+ * the host's network under its id.
+ */
+async function checkDeferred(deferred: Deferred, ctx: DecideContext): Promise<void> {
+  const { resolver } = ctx;
+  for (const { field, name } of deferred.volumes) {
+    const users = await resolver.directory.volumeUsers(name);
+    if (users.some((user) => !resolver.isVisible(user))) {
+      throw createRuleRefusal(
+        'volumes',
+        field,
+        `the volume ${JSON.stringify(name)} is used by a container this client may not see`,
+      );
+    }
+  }
+  for (const { field, name } of deferred.networks) {
+    if ((await resolver.directory.networkDriver(name)) === 'host' && ctx.create) {
+      checkHostNamespace(ctx.create, 'network', field);
+    }
+  }
 }
 
 function asObject(value: Decoded | undefined): DecodedObject | null {

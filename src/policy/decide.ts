@@ -3,7 +3,9 @@ import {
   EXEC_CREATE,
   LIST_FILTERS,
   NETWORK_CONNECT,
+  NETWORK_CREATE,
   NETWORK_DISCONNECT,
+  VOLUME_CREATE,
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Schema } from '../body/go-decode.ts';
@@ -12,6 +14,8 @@ import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { isObject } from './container-facts.ts';
+import type { CreateRules } from './create-rules.ts';
+import { checkDevices, checkHostNamespace, checkVolumeCreate, createRuleRefusal } from './create-rules.ts';
 import { decideCreate } from './decide-create.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -67,14 +71,17 @@ export interface DecideInput {
   readonly readBody: () => Promise<string>;
 }
 
+/** What a request is decided with: the client's view of the containers and its create rules. */
 export interface DecideContext {
   readonly resolver: ContainerResolver;
+  /** null: no create rules (a client that sees every container, or rules turned off). */
+  readonly create: CreateRules | null;
 }
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
 export async function decide(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { route, raw } = input;
-  const { resolver } = ctx;
+  const { resolver, create } = ctx;
   switch (route.kind) {
     case 'plain':
       // Removing a volume, image or network that is in use answers with the ids of the users.
@@ -93,7 +100,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'imageHistory':
       return { path: raw, response: route.kind };
     case 'container':
-      return decideContainer(input, route, resolver);
+      return decideContainer(input, route, ctx);
     case 'containerLink':
       return decideLinkRemoval(input, route, resolver);
     case 'exec': {
@@ -106,7 +113,27 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       );
     }
     case 'containerCreate':
-      return decideCreate(input, resolver);
+      return decideCreate(input, ctx);
+    case 'volumeCreate': {
+      const body = decodeBody(await input.readBody(), VOLUME_CREATE);
+      if (create) checkVolumeCreate(create, body);
+      return { path: raw, response: 'raw', body: serializeDecoded(body) };
+    }
+    case 'networkCreate': {
+      const body = decodeBody(await input.readBody(), NETWORK_CREATE);
+      return { path: raw, response: 'raw', body: serializeDecoded(body) };
+    }
+    case 'hostAccess':
+      if (create && !create[route.rule]) {
+        throw createRuleRefusal(
+          route.rule,
+          `${input.method} ${input.target.path}`,
+          route.rule === 'swarm'
+            ? 'swarm services run containers that no create rule judges'
+            : 'plugins run with the privileges of the daemon',
+        );
+      }
+      return { path: raw, response: 'raw' };
     case 'commit': {
       const typed = input.target.query.get('container') ?? '';
       const facts = await resolver.resolve(typed);
@@ -123,6 +150,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const mode = input.target.query.get('networkmode') ?? '';
       if (mode.startsWith('container:'))
         throw errors.refused("building in another container's network is refused");
+      if (create && mode.toLowerCase() === 'host')
+        checkHostNamespace(create, 'network', 'the networkmode query');
       return { path: raw, response: 'raw' };
     }
     case 'networkConnect':
@@ -150,10 +179,6 @@ export function prefix(target: RequestTarget): string {
 
 function withQuery(path: string, target: RequestTarget): string {
   return target.rawQuery ? `${path}?${target.rawQuery}` : path;
-}
-
-function decodeIf(schema: Schema | undefined, text: string): string | undefined {
-  return schema ? serializeDecoded(decodeBody(text, schema)) : undefined;
 }
 
 /**
@@ -213,8 +238,9 @@ const CONTAINER_BODIES: Readonly<Record<string, Schema>> = { exec: EXEC_CREATE, 
 async function decideContainer(
   input: DecideInput,
   route: Extract<Route, { kind: 'container' }>,
-  resolver: ContainerResolver,
+  ctx: DecideContext,
 ): Promise<Forward> {
+  const { resolver, create } = ctx;
   const action = route.rest[0];
   const rest = route.rest.map(encodeURIComponent).join('/');
   const pathFor = (ref: string) =>
@@ -248,7 +274,18 @@ async function decideContainer(
       throw errors.refused(`ps_args ${JSON.stringify(psArgs)} is refused: allowed are ${ALLOWED_PS_ARGS}`);
   }
   const schema = input.method === 'POST' && action !== undefined ? CONTAINER_BODIES[action] : undefined;
-  const body = decodeIf(schema, schema ? await input.readBody() : '');
+  const decoded = schema ? decodeBody(await input.readBody(), schema) : undefined;
+  if (decoded && create) {
+    if (action === 'exec' && decoded.Privileged === true && !create.privileged) {
+      throw createRuleRefusal(
+        'privileged',
+        'Privileged',
+        'a privileged exec has every capability of the host',
+      );
+    }
+    if (action === 'update') checkDevices(create, decoded, '');
+  }
+  const body = decoded ? serializeDecoded(decoded) : undefined;
   const facts = await resolver.resolve(route.ref);
   if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing], body);
   const path = pathFor(facts.id);

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { errors } from '../errors.ts';
 import type { Upstream } from '../upstream/client.ts';
-import { identityFromInspect, isObject } from './container-facts.ts';
+import { asLabels, identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
+import { ownName } from './matcher.ts';
 
 /** A container as the daemon names it: what every client's visibility is computed from. */
 export type Identity = ContainerIdentity & { readonly id: string };
@@ -163,6 +164,40 @@ export class ContainerDirectory {
       if (oldest !== undefined) this.#execs.delete(oldest);
     }
     this.#execs.set(execId, containerId);
+  }
+
+  /** Every container (running or not) that mounts the named volume: who may see its data. */
+  async volumeUsers(volume: string): Promise<Identity[]> {
+    const filters = encodeURIComponent(JSON.stringify({ volume: { [volume]: true } }));
+    const res = await this.upstream
+      .getJson(`/containers/json?all=1&filters=${filters}`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'listing the users of a volume');
+    }
+    return res.body.filter(isObject).map((summary) => ({
+      id: typeof summary.Id === 'string' ? summary.Id : '',
+      name: ownName(
+        Array.isArray(summary.Names) ? summary.Names.filter((n): n is string => typeof n === 'string') : [],
+      ),
+      labels: asLabels(summary.Labels),
+    }));
+  }
+
+  /** A network's driver (`host`, `bridge`, ...), or null when the daemon has no such network. */
+  async networkDriver(network: string): Promise<string | null> {
+    const res = await this.upstream
+      .getJson(`/networks/${encodeURIComponent(network)}`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status === 404) return null;
+    if (res.status !== 200 || !isObject(res.body) || typeof res.body.Driver !== 'string') {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a network');
+    }
+    return res.body.Driver;
   }
 
   /**

@@ -19,6 +19,9 @@ const ANY = '(.+)';
 const plain =
   (family: string): Build =>
   () => ({ kind: 'plain', family });
+const hostAccess =
+  (rule: 'swarm' | 'plugins'): Build =>
+  () => ({ kind: 'hostAccess', rule, family: rule });
 const refused =
   (reason: string): Build =>
   () => ({ kind: 'refused', reason });
@@ -91,7 +94,8 @@ const RULES: readonly Rule[] = [
   rule('POST', '/build/(prune|cancel)', plain('build')),
 
   rule('GET', '/networks', () => ({ kind: 'networkList' })),
-  rule('POST', '/networks/(create|prune)', plain('networks')),
+  rule('POST', '/networks/create', () => ({ kind: 'networkCreate' })),
+  rule('POST', '/networks/prune', plain('networks')),
   rule('GET', `/networks/${SEG}`, (p) => ({ kind: 'networkInspect', id: p[0] ?? '' })),
   rule('POST', `/networks/${SEG}/(connect|disconnect)`, (p) => ({
     kind: 'networkConnect',
@@ -101,14 +105,18 @@ const RULES: readonly Rule[] = [
   rule('DELETE', `/networks/${SEG}`, plain('networks')),
 
   rule('GET', '/volumes', plain('volumes')),
-  rule('POST', '/volumes/(create|prune)', plain('volumes')),
-  rule('GET|PUT|DELETE', `/volumes/${ANY}`, plain('volumes')),
+  rule('POST', '/volumes/create', () => ({ kind: 'volumeCreate' })),
+  rule('POST', '/volumes/prune', plain('volumes')),
+  rule('GET|DELETE', `/volumes/${ANY}`, plain('volumes')),
+  // Updates a cluster volume (swarm).
+  rule('PUT', `/volumes/${ANY}`, hostAccess('swarm')),
 
   rule('GET', '/plugins', plain('plugins')),
   rule('GET', '/plugins/privileges', plain('plugins')),
-  rule('POST', '/plugins/(pull|create)', plain('plugins')),
+  rule('POST', '/plugins/(pull|create)', hostAccess('plugins')),
   rule('GET', `/plugins/${ANY}/json`, plain('plugins')),
-  rule('POST', `/plugins/${ANY}/(enable|disable|push|upgrade|set)`, plain('plugins')),
+  rule('POST', `/plugins/${ANY}/(enable|upgrade|set)`, hostAccess('plugins')),
+  rule('POST', `/plugins/${ANY}/(disable|push)`, plain('plugins')),
   rule('DELETE', `/plugins/${ANY}`, plain('plugins')),
 
   // Swarm: tasks and service logs name the containers behind them, so they are refused;
@@ -116,11 +124,15 @@ const RULES: readonly Rule[] = [
   rule('GET', '/tasks', refused('swarm tasks reveal the containers behind them')),
   rule('GET', `/tasks/${SEG}(?:/logs)?`, refused('swarm tasks reveal the containers behind them')),
   rule('GET', `/services/${SEG}/logs`, refused('service logs come from containers dockscope cannot scope')),
-  rule('GET|POST', '/swarm(?:/(?:init|join|leave|update|unlockkey|unlock))?', plain('swarm')),
+  // Making or joining a swarm lets its managers run services on this host.
+  rule('POST', '/swarm/(init|join)', hostAccess('swarm')),
+  rule('GET|POST', '/swarm(?:/(?:leave|update|unlockkey|unlock))?', plain('swarm')),
   rule('GET', '/(nodes|services|secrets|configs)', plain('swarm')),
-  rule('POST', '/(services|secrets|configs)/create', plain('swarm')),
+  rule('POST', '/services/create', hostAccess('swarm')),
+  rule('POST', '/(secrets|configs)/create', plain('swarm')),
   rule('GET|DELETE', `/(nodes|services|secrets|configs)/${SEG}`, plain('swarm')),
-  rule('POST', `/(nodes|services|secrets|configs)/${SEG}/update`, plain('swarm')),
+  rule('POST', `/services/${SEG}/update`, hostAccess('swarm')),
+  rule('POST', `/(nodes|secrets|configs)/${SEG}/update`, plain('swarm')),
 ];
 
 function containerRoute(params: Params): Route {

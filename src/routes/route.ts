@@ -29,6 +29,15 @@ export type Route =
   | { readonly kind: 'imageExport'; readonly name: string | null }
   | { readonly kind: 'imagePush'; readonly name: string }
   | { readonly kind: 'build' }
+  /** `POST /volumes/create`: a local volume may bind a host path or mount a device. */
+  | { readonly kind: 'volumeCreate' }
+  /** `POST /networks/create`. */
+  | { readonly kind: 'networkCreate' }
+  /**
+   * Routes through which a client gets the daemon's own host privileges: swarm services and joining a
+   * swarm (containers dockscope never sees), installing or configuring plugins. `family` as in plain.
+   */
+  | { readonly kind: 'hostAccess'; readonly rule: 'swarm' | 'plugins'; readonly family: string }
   /** Understood, and refused on purpose (it would act on or reveal hidden containers). */
   | { readonly kind: 'refused'; readonly reason: string };
 

@@ -74,6 +74,7 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
       return short;
     }
     case 'plain':
+    case 'hostAccess':
       if (method === 'DELETE' && route.family === 'images') return slow;
       return SLOW_PATHS.some((p) => p.test(target.path)) ? slow : short;
     default:

@@ -183,7 +183,7 @@ export function createApp(deps: AppDeps): express.Express {
         req.url,
         req.headers['content-type'],
         readBody,
-        { resolver: chosen.resolver },
+        chosen,
         (route, target) => {
           state.route = route;
           const refused = chosen.routes.check(req.method, target.path);

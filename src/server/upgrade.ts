@@ -71,7 +71,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         req.url ?? '',
         req.headers['content-type'],
         () => Promise.reject(errors.badRequest('unexpected body')),
-        { resolver: profile.resolver },
+        profile,
         (r, target) => {
           route = r;
           const refused = profile.routes.check(method, target.path);

@@ -93,6 +93,7 @@ clients:
     expect(check.output()).toContain(`configuration: ${file()} is valid`);
     expect(check.output()).toContain(`lan: 127.0.0.1:${port}`);
     expect(check.output()).toContain('POST /containers/{id}/restart');
+    expect(check.output()).toContain('create: rules in force; allowed beyond a plain container: nothing');
     const refused = startMain(
       ['explain', '--config', file(), '--client', 'everyone', 'POST', '/v1.41/containers/x/start'],
       dir,

@@ -9,6 +9,7 @@ import {
   parseDuration,
   parseListen,
 } from '../../../src/config/config.ts';
+import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 
 function configError(env: Env): ConfigError {
   try {
@@ -24,7 +25,7 @@ describe('loadConfig: defaults', () => {
   const defaults: Config = {
     upstream: { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' },
     listeners: [{ name: 'default', address: { host: '0.0.0.0', port: 2375 } }],
-    clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false }],
+    clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null }],
     source: 'environment',
     logLevel: 'info',
     cacheTtlMs: 2000,
@@ -120,19 +121,40 @@ describe('loadConfig: values', () => {
               labels: [{ key: 'homepage.group' }, { key: 'com.example.expose', value: 'true' }],
             },
             scrubEnvs: false,
+            create: NO_WAY_OUT,
           },
         ],
       },
     ],
     [
+      'CONTAINER_NAMES with CREATE_RULES=off',
+      { CONTAINER_NAMES: 'web', CREATE_RULES: 'off' },
+      {
+        clients: [
+          {
+            name: 'default',
+            match: {},
+            containers: { names: ['web'], labels: [] },
+            scrubEnvs: false,
+            create: null,
+          },
+        ],
+      },
+    ],
+    [
+      'CREATE_RULES=on without visibility rules',
+      { CREATE_RULES: 'on' },
+      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: NO_WAY_OUT }] },
+    ],
+    [
       'SCRUB_ENVS true',
       { SCRUB_ENVS: 'true' },
-      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: true }] },
+      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: true, create: null }] },
     ],
     [
       'SCRUB_ENVS 0',
       { SCRUB_ENVS: '0' },
-      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false }] },
+      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null }] },
     ],
     ['LOG_LEVEL debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
     ['LOG_LEVEL upper case', { LOG_LEVEL: 'WARN' }, { logLevel: 'warn' }],
@@ -155,6 +177,7 @@ describe('loadConfig: errors name the variable', () => {
     ['LISTEN', '0.0.0.0:70000', 'port 70000 is out of range 0-65535'],
     ['LISTEN', 'unix://relative.sock', '"unix://relative.sock" needs an absolute socket path'],
     ['SCRUB_ENVS', 'maybe', '"maybe" is not a boolean (true or false)'],
+    ['CREATE_RULES', 'maybe', '"maybe" is neither on nor off'],
     ['LOG_LEVEL', 'loud', '"loud" is not one of fatal, error, warn, info, debug, trace, silent'],
     ['CONTAINER_NAMES', 'a,,b', 'entry 2 of "a,,b" is empty'],
     ['CONTAINER_LABELS', 'a,,b', 'entry 2 of "a,,b" is empty'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.ts';
 import { ConfigFileError, parseConfigFile } from '../../../src/config/file.ts';
+import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 
 const FILE = '/etc/dockscope.yml';
 const parse = (text: string) => parseConfigFile(text, FILE);
@@ -120,8 +121,54 @@ describe('parseConfigFile: errors name the file, the line and the key', () => {
       'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: some }\n',
       `${FILE}:4: clients[0].containers: expected "all", or an object`,
     ],
+    [
+      'a host path that is not clean',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n    create:\n      hostPaths:\n        - /srv/ci/../etc\n',
+      `${FILE}:8: clients[0].create.hostPaths[0]: "/srv/ci/../etc" is not an absolute, clean path`,
+    ],
+    [
+      'a host namespace that does not exist',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n    create:\n      hostNamespaces: [mount]\n',
+      `${FILE}:7: clients[0].create.hostNamespaces[0]:`,
+    ],
+    [
+      'an unknown create rule',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n    create:\n      privilegd: true\n',
+      `${FILE}:7: clients[0].create: unknown key "privilegd"`,
+    ],
+    [
+      'create neither unrestricted nor rules',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: all, create: none }\n',
+      `clients[0].create: expected "unrestricted", or an object of create rules`,
+    ],
   ])('%s', (_label, text, expected) => {
     expect(error(text)).toContain(expected);
+  });
+});
+
+describe('parseConfigFile: create rules', () => {
+  const listeners = 'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n';
+  const clientOf = (entry: string) => parse(`${listeners}${entry}`).clients[0];
+  it('are in force by default for a client with restricted containers, and not for one that sees all', () => {
+    expect(clientOf('  - { name: c, containers: { names: [web] } }\n')?.create).toEqual(NO_WAY_OUT);
+    expect(clientOf('  - { name: c, containers: all }\n')?.create).toBeNull();
+    expect(
+      clientOf('  - { name: c, containers: { names: [web] }, create: unrestricted }\n')?.create,
+    ).toBeNull();
+  });
+  it('take what the entry allows, with capabilities normalised', () => {
+    const c = clientOf(
+      '  - name: c\n    containers: all\n    create:\n      hostNamespaces: [network]\n      hostPaths: [/srv/ci, { path: /etc/ssl, readOnly: true }]\n      capAdd: [net_admin]\n',
+    );
+    expect(c?.create).toEqual({
+      ...NO_WAY_OUT,
+      hostNamespaces: ['network'],
+      hostPaths: [
+        { path: '/srv/ci', readOnly: false },
+        { path: '/etc/ssl', readOnly: true },
+      ],
+      capAdd: ['CAP_NET_ADMIN'],
+    });
   });
 });
 

@@ -18,6 +18,7 @@ const client = (name: string, match: ClientConfig['match']): ClientConfig => ({
   name,
   match,
   containers: 'all',
+  create: null,
   scrubEnvs: false,
 });
 const caller = (c: Partial<Caller>): Caller => ({ listener: 'lan', address: '10.0.0.5', headers: {}, ...c });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { CreateRules } from '../../../src/policy/create-rules.ts';
+import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { sentinel } from '../../../src/policy/missing.ts';
@@ -19,11 +21,17 @@ const cast = () =>
     { e1: DB, e2: WEB },
   );
 
-async function run(method: string, raw: string, body = '', s = cast()): Promise<Forward> {
+async function run(
+  method: string,
+  raw: string,
+  body = '',
+  s = cast(),
+  create: CreateRules | null = null,
+): Promise<Forward> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
-  return decide({ method, target, route, raw, readBody: async () => body }, { resolver: s.resolver });
+  return decide({ method, target, route, raw, readBody: async () => body }, { resolver: s.resolver, create });
 }
 
 async function refusal(method: string, raw: string, body = ''): Promise<DockerApiError> {
@@ -186,6 +194,50 @@ describe('decide: exec, commit, list', () => {
       (await refusal('GET', `/containers/json?filters=${encodeURIComponent('{"before":{},"before":{}}')}`))
         .status,
     ).toBe(400);
+  });
+});
+
+describe('decide: create rules on the routes that are not a container create', () => {
+  const ruled = (method: string, raw: string, body = '') => run(method, raw, body, cast(), NO_WAY_OUT);
+  const refusedBy = async (method: string, raw: string, body = '') => {
+    try {
+      await ruled(method, raw, body);
+    } catch (error) {
+      return (error as DockerApiError).message;
+    }
+    throw new Error('not refused');
+  };
+  it.each<[string, string, string, string]>([
+    [
+      'POST',
+      '/containers/web/exec',
+      '{"Cmd":["sh"],"privileged":true}',
+      'create rule "privileged" refuses Privileged',
+    ],
+    [
+      'POST',
+      '/containers/web/update',
+      '{"Devices":[{"PathOnHost":"/dev/sda"}]}',
+      'create rule "devices" refuses Devices',
+    ],
+    [
+      'POST',
+      '/volumes/create',
+      '{"Name":"v","DriverOpts":{"o":"bind","device":"/"}}',
+      'create rule "hostPaths"',
+    ],
+    ['POST', '/plugins/pull?remote=x', '[]', 'create rule "plugins" refuses POST /plugins/pull'],
+    ['POST', '/v1.41/services/create', '{}', 'create rule "swarm" refuses POST /services/create'],
+    ['POST', '/build?networkmode=host', '', 'create rule "hostNamespaces" refuses the networkmode query'],
+  ])('%s %s is refused', async (method, raw, body, message) => {
+    expect(await refusedBy(method, raw, body)).toContain(message);
+  });
+  it('without rules they pass, and an unprivileged exec passes with them', async () => {
+    expect((await run('POST', '/plugins/pull?remote=x', '[]')).response).toBe('raw');
+    expect((await run('POST', '/containers/web/exec', '{"Privileged":true}')).body).toBe(
+      '{"Privileged":true}',
+    );
+    expect((await ruled('POST', '/containers/web/exec', '{"Cmd":["sh"]}')).body).toBe('{"Cmd":["sh"]}');
   });
 });
 

@@ -1,0 +1,356 @@
+import { posix } from 'node:path';
+import type { Decoded, DecodedObject } from '../body/go-decode.ts';
+import { DockerApiError } from '../errors.ts';
+
+/**
+ * Create rules: what a client may ask the daemon to give a container beyond the container itself.
+ * Each of these is a way out to the host (a privileged container, the host's namespaces, a host path,
+ * a device, a capability, unconfined security options, a host sysctl) or into another client's data
+ * (a named volume). With rules in force every way out is refused unless the client's rules allow it.
+ */
+export const HOST_NAMESPACES = ['network', 'pid', 'ipc', 'uts', 'userns', 'cgroupns'] as const;
+export type HostNamespace = (typeof HOST_NAMESPACES)[number];
+
+export interface HostPathRule {
+  /** An absolute, clean path: binds of it and of everything under it are allowed. */
+  readonly path: string;
+  /** Only read-only binds. */
+  readonly readOnly: boolean;
+}
+
+export interface CreateRules {
+  readonly privileged: boolean;
+  readonly hostNamespaces: readonly HostNamespace[];
+  readonly hostPaths: readonly HostPathRule[];
+  readonly devices: boolean;
+  /** Capabilities that may be added, as `CAP_NAME` (or `ALL`). */
+  readonly capAdd: readonly string[];
+  /** Security options allowed besides `no-new-privileges`, exactly as written. */
+  readonly securityOpt: readonly string[];
+  /** Sysctl keys that may be set; an entry ending in `*` allows every key it starts. */
+  readonly sysctls: readonly string[];
+  /** Volume drivers besides `local`. */
+  readonly volumeDrivers: readonly string[];
+  /** Swarm services, joining or making a swarm (services run containers dockscope never sees). */
+  readonly swarm: boolean;
+  /** Installing, upgrading, configuring or enabling plugins (plugins run with host privileges). */
+  readonly plugins: boolean;
+}
+
+/** Rules in force that allow no way out: the default whenever a client's containers are restricted. */
+export const NO_WAY_OUT: CreateRules = Object.freeze({
+  privileged: false,
+  hostNamespaces: [],
+  hostPaths: [],
+  devices: false,
+  capAdd: [],
+  securityOpt: [],
+  sysctls: [],
+  volumeDrivers: [],
+  swarm: false,
+  plugins: false,
+});
+
+export type CreateRuleName = keyof CreateRules | 'volumes' | 'mounts';
+
+/** The refusal: 403, naming the rule and the field so that the user knows what to change. */
+export function createRuleRefusal(rule: CreateRuleName, field: string, what: string): DockerApiError {
+  return new DockerApiError(403, `dockscope: create rule "${rule}" refuses ${field}: ${what}`, 'refused');
+}
+
+/** `sys_admin`, `CAP_SYS_ADMIN` and `SYS_ADMIN` are one capability to the daemon (oci.NormalizeLegacyCapabilities). */
+export function normalizeCapability(name: string): string {
+  const upper = name.trim().toUpperCase();
+  return upper === 'ALL' || upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+}
+
+/** A host path's rule, or null when no prefix covers it. */
+function hostPathRule(rules: CreateRules, path: string): HostPathRule | null {
+  let best: HostPathRule | null = null;
+  for (const rule of rules.hostPaths) {
+    const under = rule.path === '/' || path === rule.path || path.startsWith(`${rule.path}/`);
+    // The most specific prefix decides (a read-only subtree inside a writable one stays read-only).
+    if (under && (best === null || rule.path.length > best.path.length)) best = rule;
+  }
+  return best;
+}
+
+/** Checks a host path the daemon would mount; paths must be absolute and in clean form. */
+export function checkHostPath(rules: CreateRules, field: string, path: string, readOnly: boolean): void {
+  // A path the daemon would clean or resolve differently from the text ("/srv/../etc", "//etc") is
+  // not judged by its text: it is refused.
+  if (!path.startsWith('/') || posix.normalize(path) !== path || (path.length > 1 && path.endsWith('/'))) {
+    throw createRuleRefusal(
+      'hostPaths',
+      field,
+      `the host path ${JSON.stringify(path)} is not absolute and clean`,
+    );
+  }
+  const rule = hostPathRule(rules, path);
+  if (rule === null) {
+    throw createRuleRefusal(
+      'hostPaths',
+      field,
+      `the host path ${path} is not under a path this client may bind${rules.hostPaths.length === 0 ? ' (it may bind none)' : ''}`,
+    );
+  }
+  if (rule.readOnly && !readOnly) {
+    throw createRuleRefusal('hostPaths', field, `the host path ${path} may only be bound read-only`);
+  }
+}
+
+const isObject = (v: Decoded | undefined): v is DecodedObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === null;
+
+const strings = (v: Decoded | undefined): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/** A named volume a container would use: the caller checks the client may use it. */
+export interface NamedVolume {
+  readonly field: string;
+  readonly name: string;
+}
+
+/** What the checks could not decide alone: named volumes and networks to look up through the daemon. */
+export interface Deferred {
+  readonly volumes: NamedVolume[];
+  /** User-defined network names or ids a container would join (the host network may hide behind one). */
+  readonly networks: { readonly field: string; readonly name: string }[];
+}
+
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/**
+ * A `Binds` entry as the daemon's Linux parser reads it: `dst`, `src:dst` or `src:dst:mode`. A source
+ * starting with `/` is a host path, anything else a volume name.
+ */
+function checkBind(rules: CreateRules, field: string, entry: string, deferred: Deferred): void {
+  const parts = entry.split(':');
+  if (parts.length === 1) return; // an anonymous volume
+  if (parts.length > 3)
+    throw createRuleRefusal('hostPaths', field, `${JSON.stringify(entry)} is not src:dst[:mode]`);
+  const [source = '', , mode = ''] = parts;
+  if (source.startsWith('/')) {
+    checkHostPath(rules, field, source, mode.split(',').includes('ro'));
+    return;
+  }
+  if (!VOLUME_NAME.test(source)) {
+    throw createRuleRefusal(
+      'volumes',
+      field,
+      `${JSON.stringify(source)} is neither a host path nor a volume name`,
+    );
+  }
+  deferred.volumes.push({ field, name: source });
+}
+
+/**
+ * The local driver's options mount a file system: `o=bind` (or `type=none`) with `device` binds a host
+ * path; another `type` with a `device` mounts a block device or a network file system.
+ */
+export function checkLocalVolumeOptions(
+  rules: CreateRules,
+  field: string,
+  options: DecodedObject | null | undefined,
+): void {
+  if (!options) return;
+  const type = typeof options.type === 'string' ? options.type : '';
+  const o = typeof options.o === 'string' ? options.o.split(',').map((x) => x.trim()) : [];
+  const device = typeof options.device === 'string' ? options.device : undefined;
+  if (o.includes('bind') || o.includes('rbind') || type === 'none' || type === 'bind') {
+    checkHostPath(rules, `${field}.device`, device ?? '', o.includes('ro'));
+    return;
+  }
+  if (type === 'tmpfs') return;
+  if ((device !== undefined || type !== '') && !rules.devices) {
+    throw createRuleRefusal(
+      'devices',
+      field,
+      `a local volume of type ${JSON.stringify(type)} mounts a device or file system of the host`,
+    );
+  }
+}
+
+function checkVolumeDriver(rules: CreateRules, field: string, driver: Decoded | undefined): void {
+  if (typeof driver !== 'string' || driver === '' || driver === 'local') return;
+  if (!rules.volumeDrivers.includes(driver)) {
+    throw createRuleRefusal(
+      'volumeDrivers',
+      field,
+      `the volume driver ${JSON.stringify(driver)} is not allowed`,
+    );
+  }
+}
+
+function checkMount(rules: CreateRules, field: string, mount: Decoded, deferred: Deferred): void {
+  if (!isObject(mount)) return;
+  const type = mount.Type;
+  const source = typeof mount.Source === 'string' ? mount.Source : '';
+  switch (type) {
+    case 'bind': {
+      const bind = isObject(mount.BindOptions) ? mount.BindOptions : null;
+      // A read-only bind with ReadOnlyNonRecursive leaves the mounts below it writable.
+      const readOnly = mount.ReadOnly === true && bind?.ReadOnlyNonRecursive !== true;
+      checkHostPath(rules, `${field}.Source`, source, readOnly);
+      return;
+    }
+    case 'volume': {
+      const options = isObject(mount.VolumeOptions) ? mount.VolumeOptions : null;
+      const driver = isObject(options?.DriverConfig) ? options.DriverConfig : null;
+      checkVolumeDriver(rules, `${field}.VolumeOptions.DriverConfig.Name`, driver?.Name);
+      if (driver?.Name === undefined || driver.Name === '' || driver.Name === 'local') {
+        checkLocalVolumeOptions(
+          rules,
+          `${field}.VolumeOptions.DriverConfig.Options`,
+          isObject(driver?.Options) ? driver.Options : null,
+        );
+      }
+      if (source !== '') deferred.volumes.push({ field: `${field}.Source`, name: source });
+      return;
+    }
+    case 'tmpfs':
+    case 'image':
+      return;
+    default:
+      throw createRuleRefusal(
+        'mounts',
+        `${field}.Type`,
+        `the mount type ${JSON.stringify(type)} is not one dockscope judges`,
+      );
+  }
+}
+
+/** `no-new-privileges` in each spelling the daemon reads: only ever more confinement. */
+const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=](?:true|false))?$/;
+
+/** The namespace modes of HostConfig: `host` joins the host's. */
+const NAMESPACE_FIELDS: readonly [string, HostNamespace][] = [
+  ['NetworkMode', 'network'],
+  ['PidMode', 'pid'],
+  ['IpcMode', 'ipc'],
+  ['UTSMode', 'uts'],
+  ['UsernsMode', 'userns'],
+  ['CgroupnsMode', 'cgroupns'],
+];
+
+/** Network modes that are no user-defined network (`container:` modes are judged as references). */
+const BUILTIN_NETWORK_MODES = new Set(['', 'default', 'bridge', 'none', 'host']);
+
+export function checkHostNamespace(rules: CreateRules, ns: HostNamespace, field: string): void {
+  if (!rules.hostNamespaces.includes(ns)) {
+    throw createRuleRefusal('hostNamespaces', field, `it joins the host's ${ns} namespace`);
+  }
+}
+
+/** Device fields of HostConfig and of an update's resources. */
+export function checkDevices(rules: CreateRules, host: DecodedObject, at: string): void {
+  if (rules.devices) return;
+  for (const key of ['Devices', 'DeviceCgroupRules', 'DeviceRequests']) {
+    const value = host[key];
+    if (Array.isArray(value) && value.length > 0) {
+      throw createRuleRefusal('devices', `${at}${key}`, "it gives the container the host's devices");
+    }
+  }
+}
+
+/**
+ * Judges a decoded container create body. What needs the daemon (named volumes, user-defined
+ * networks) is returned for the caller to check.
+ */
+export function checkContainerCreate(rules: CreateRules, body: DecodedObject): Deferred {
+  const deferred: Deferred = { volumes: [], networks: [] };
+  const host = isObject(body.HostConfig) ? body.HostConfig : null;
+  const endpoints =
+    isObject(body.NetworkingConfig) && isObject(body.NetworkingConfig.EndpointsConfig)
+      ? body.NetworkingConfig.EndpointsConfig
+      : null;
+  for (const name of Object.keys(endpoints ?? {})) {
+    const field = `NetworkingConfig.EndpointsConfig[${JSON.stringify(name)}]`;
+    if (name.toLowerCase() === 'host') checkHostNamespace(rules, 'network', field);
+    else if (!BUILTIN_NETWORK_MODES.has(name.toLowerCase())) deferred.networks.push({ field, name });
+  }
+  if (!host) return deferred;
+  const H = 'HostConfig.';
+  if (host.Privileged === true && !rules.privileged) {
+    throw createRuleRefusal(
+      'privileged',
+      `${H}Privileged`,
+      'a privileged container has every device and capability of the host',
+    );
+  }
+  for (const [key, ns] of NAMESPACE_FIELDS) {
+    const mode = host[key];
+    if (typeof mode !== 'string') continue;
+    // The daemon compares with "host" exactly; any other case is no mode it knows, refused alike.
+    if (mode.toLowerCase() === 'host') checkHostNamespace(rules, ns, `${H}${key}`);
+    else if (
+      key === 'NetworkMode' &&
+      !mode.startsWith('container:') &&
+      !BUILTIN_NETWORK_MODES.has(mode.toLowerCase())
+    ) {
+      deferred.networks.push({ field: `${H}NetworkMode`, name: mode });
+    }
+  }
+  for (const [i, entry] of strings(host.Binds).entries())
+    checkBind(rules, `${H}Binds[${i}]`, entry, deferred);
+  if (Array.isArray(host.Mounts)) {
+    for (const [i, mount] of host.Mounts.entries()) checkMount(rules, `${H}Mounts[${i}]`, mount, deferred);
+  }
+  checkVolumeDriver(rules, `${H}VolumeDriver`, host.VolumeDriver);
+  checkDevices(rules, host, H);
+  const allowedCaps = new Set(rules.capAdd.map(normalizeCapability));
+  for (const cap of strings(host.CapAdd)) {
+    const normal = normalizeCapability(cap);
+    if (!allowedCaps.has(normal) && !allowedCaps.has('ALL')) {
+      throw createRuleRefusal(
+        'capAdd',
+        `${H}CapAdd`,
+        `the capability ${normal} is not one this client may add`,
+      );
+    }
+  }
+  for (const opt of strings(host.SecurityOpt)) {
+    if (NO_NEW_PRIVILEGES.test(opt) || rules.securityOpt.includes(opt)) continue;
+    throw createRuleRefusal(
+      'securityOpt',
+      `${H}SecurityOpt`,
+      `the security option ${JSON.stringify(opt.length > 64 ? `${opt.slice(0, 64)}...` : opt)} is not one this client may set`,
+    );
+  }
+  // `--security-opt systempaths=unconfined` arrives as empty MaskedPaths and ReadonlyPaths: the
+  // daemon then masks nothing in /proc and /sys.
+  for (const key of ['MaskedPaths', 'ReadonlyPaths']) {
+    if (host[key] !== undefined && !rules.securityOpt.includes('systempaths=unconfined')) {
+      throw createRuleRefusal(
+        'securityOpt',
+        `${H}${key}`,
+        'it changes which host paths are masked (systempaths)',
+      );
+    }
+  }
+  if (isObject(host.Sysctls)) {
+    for (const key of Object.keys(host.Sysctls)) {
+      const allowed = rules.sysctls.some((s) =>
+        s.endsWith('*') ? key.startsWith(s.slice(0, -1)) : key === s,
+      );
+      if (!allowed)
+        throw createRuleRefusal(
+          'sysctls',
+          `${H}Sysctls`,
+          `the sysctl ${JSON.stringify(key)} is not one this client may set`,
+        );
+    }
+  }
+  return deferred;
+}
+
+/** A decoded volume create body: its driver and, for the local driver, its mount options. */
+export function checkVolumeCreate(rules: CreateRules, body: DecodedObject): void {
+  if (body.ClusterVolumeSpec !== undefined && !rules.swarm) {
+    throw createRuleRefusal('swarm', 'ClusterVolumeSpec', 'cluster volumes are swarm objects');
+  }
+  checkVolumeDriver(rules, 'Driver', body.Driver);
+  if (body.Driver === undefined || body.Driver === '' || body.Driver === 'local') {
+    checkLocalVolumeOptions(rules, 'DriverOpts', isObject(body.DriverOpts) ? body.DriverOpts : null);
+  }
+}
