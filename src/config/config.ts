@@ -2,6 +2,7 @@ import type { CreateRules } from '../policy/create-rules.ts';
 import { NO_WAY_OUT } from '../policy/create-rules.ts';
 import type { VisibilityRules } from '../policy/matcher.ts';
 import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
+import type { Ownership } from '../policy/ownership.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
 import { parseConfigFile } from './file.ts';
@@ -67,6 +68,8 @@ export interface ClientConfig {
    * rules (the default only for a client that sees every container).
    */
   readonly create: CreateRules | null;
+  /** Ownership: the owner label set on everything it creates, and by which volumes and networks are scoped. */
+  readonly owner: Ownership | null;
   /** Route templates and permission groups (routes/templates.ts); absent: every route dockscope knows. */
   readonly allow?: readonly string[];
   readonly deny?: readonly string[];
@@ -167,6 +170,7 @@ function loadFromEnv(env: Env): Config {
         // With visibility rules, no create may leave the scope (privileged, host namespaces, host paths,
         // ...); CREATE_RULES=off is for set-ups whose socket proxy already refuses creates.
         create: parseSwitch('CREATE_RULES', env.CREATE_RULES, hasRules(rules)) ? NO_WAY_OUT : null,
+        owner: null,
       },
     ],
     source: 'environment',

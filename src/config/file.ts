@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { CreateRules } from '../policy/create-rules.ts';
 import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
 import { compileText, parseLabelRules } from '../policy/matcher.ts';
+import type { Ownership } from '../policy/ownership.ts';
+import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { ClientConfig, ClientMatch, ListenerConfig } from './config.ts';
 import { parseListen } from './config.ts';
@@ -65,16 +67,18 @@ const matchSchema = z
 
 const containersSchema = z.union([
   z.literal('all'),
+  z.literal('owned'),
   z
     .object({
       names: list.optional(),
       labels: list.optional(),
+      owned: z.boolean().optional(),
       match: z.enum(['substring', 'exact', 'glob', 'regex']).optional(),
     })
     .strict()
     .refine(
-      (c) => c.names !== undefined || c.labels !== undefined,
-      'give "names", "labels" or both (or write: all)',
+      (c) => c.names !== undefined || c.labels !== undefined || c.owned === true,
+      'give "names", "labels", "owned: true" (or write: all, or: owned)',
     ),
 ]);
 
@@ -111,6 +115,10 @@ const clientSchema = z
     match: matchSchema.default({}),
     containers: containersSchema,
     scrubEnvs: z.boolean().default(false),
+    owner: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'an owner name of letters, digits, ".", "_" or "-"')
+      .optional(),
     create: createSchema.optional(),
     allow: z.array(z.string().min(1)).optional(),
     deny: z.array(z.string().min(1)).optional(),
@@ -122,6 +130,10 @@ const fileSchema = z
     upstream: z.string().min(1).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     cacheTtl: z.string().min(1).optional(),
+    ownerLabel: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'a label key such as dockscope.owner')
+      .optional(),
     upstreamTimeout: z.string().min(1).optional(),
     maxConnections: z.number().int().positive().optional(),
     maxStreamsPerClient: z.number().int().positive().optional(),
@@ -220,9 +232,14 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       if (!listenerNames.has(name)) fail(at('match', 'listener'), `no listener is named "${name}"`);
     }
     let containers: ClientConfig['containers'] = 'all';
-    if (c.containers !== 'all') {
-      const mode = c.containers.match ?? 'substring';
-      const labels = (c.containers.labels ?? []).flatMap((entry, j) => {
+    const owner: Ownership | null =
+      c.owner === undefined ? null : { key: data.ownerLabel ?? DEFAULT_OWNER_LABEL, owner: c.owner };
+    const spec = c.containers === 'owned' ? { owned: true } : c.containers;
+    if (spec !== 'all') {
+      if (spec.owned && !owner)
+        fail(at('containers'), 'owned containers need an owner: give the client an "owner" value');
+      const mode = spec.match ?? 'substring';
+      const labels = (spec.labels ?? []).flatMap((entry, j) => {
         try {
           return parseLabelRules(entry);
         } catch (error) {
@@ -230,7 +247,7 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
         }
       });
       for (const [j, text] of [
-        ...(c.containers.names ?? []),
+        ...(spec.names ?? []),
         ...labels.flatMap((l) => [l.key, l.value ?? '']),
       ].entries()) {
         try {
@@ -239,7 +256,12 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
           fail(at('containers'), `entry ${j + 1} is not a valid ${mode}: ${(error as Error).message}`);
         }
       }
-      containers = { names: c.containers.names ?? [], labels, match: mode };
+      containers = {
+        names: spec.names ?? [],
+        labels,
+        match: mode,
+        ...(spec.owned && owner ? { owned: owner } : {}),
+      };
     }
     try {
       compileRouteRules(c.allow, c.deny);
@@ -271,6 +293,7 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       containers,
       scrubEnvs: c.scrubEnvs,
       create,
+      owner,
       ...(c.allow ? { allow: c.allow } : {}),
       ...(c.deny ? { deny: c.deny } : {}),
     };
@@ -301,7 +324,8 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   if (issue.code === 'invalid_union') {
     if (issue.path.includes('create')) return 'expected "unrestricted", or an object of create rules';
-    if (issue.path.includes('containers')) return 'expected "all", or an object with "names" and/or "labels"';
+    if (issue.path.includes('containers'))
+      return 'expected "all", "owned", or an object with "names", "labels" and/or "owned"';
   }
   return issue.message;
 }

@@ -9,6 +9,7 @@ import { compileRouteRules } from '../routes/templates.ts';
 import type { CreateRules } from './create-rules.ts';
 import type { ContainerDirectory } from './directory.ts';
 import { buildVisibility } from './matcher.ts';
+import type { Ownership } from './ownership.ts';
 import { ContainerResolver } from './resolver.ts';
 
 /** What a client is allowed and shown: compiled once from its configuration. */
@@ -18,6 +19,8 @@ export interface Profile {
   readonly scrubEnvs: boolean;
   /** Its create rules; null when none are in force. */
   readonly create: CreateRules | null;
+  /** Its owner label, when it has ownership. */
+  readonly owner: Ownership | null;
   readonly routes: RouteRules;
   /** Whether its match uses a token (then `Authorization` never goes upstream). */
   readonly usesToken: boolean;
@@ -175,6 +178,7 @@ export async function compileClients(
         resolver: new ContainerResolver(directory, buildVisibility(config.containers)),
         scrubEnvs: config.scrubEnvs,
         create: config.create,
+        owner: config.owner,
         routes: compileRouteRules(config.allow, config.deny),
         usesToken: match.usesToken,
       },

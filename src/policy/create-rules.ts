@@ -109,13 +109,23 @@ const strings = (v: Decoded | undefined): string[] =>
 export interface NamedVolume {
   readonly field: string;
   readonly name: string;
+  /** How the daemon would create it if it does not exist (driver, its options, labels). */
+  readonly driver?: string;
+  readonly options?: DecodedObject;
+  readonly labels?: DecodedObject;
 }
 
-/** What the checks could not decide alone: named volumes and networks to look up through the daemon. */
+/** A user-defined network a container would join: by its mode, or by an endpoint's key. */
+export interface NamedNetwork {
+  readonly field: string;
+  readonly name: string;
+  readonly where: 'mode' | 'endpoint';
+}
+
+/** What a create names that only the daemon can judge: named volumes and user-defined networks. */
 export interface Deferred {
   readonly volumes: NamedVolume[];
-  /** User-defined network names or ids a container would join (the host network may hide behind one). */
-  readonly networks: { readonly field: string; readonly name: string }[];
+  readonly networks: NamedNetwork[];
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -124,7 +134,7 @@ const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
  * A `Binds` entry as the daemon's Linux parser reads it: `dst`, `src:dst` or `src:dst:mode`. A source
  * starting with `/` is a host path, anything else a volume name.
  */
-function checkBind(rules: CreateRules, field: string, entry: string, deferred: Deferred): void {
+function checkBind(rules: CreateRules, field: string, entry: string): void {
   const parts = entry.split(':');
   if (parts.length === 1) return; // an anonymous volume
   if (parts.length > 3)
@@ -141,7 +151,6 @@ function checkBind(rules: CreateRules, field: string, entry: string, deferred: D
       `${JSON.stringify(source)} is neither a host path nor a volume name`,
     );
   }
-  deferred.volumes.push({ field, name: source });
 }
 
 /**
@@ -182,7 +191,7 @@ function checkVolumeDriver(rules: CreateRules, field: string, driver: Decoded | 
   }
 }
 
-function checkMount(rules: CreateRules, field: string, mount: Decoded, deferred: Deferred): void {
+function checkMount(rules: CreateRules, field: string, mount: Decoded): void {
   if (!isObject(mount)) return;
   const type = mount.Type;
   const source = typeof mount.Source === 'string' ? mount.Source : '';
@@ -205,7 +214,6 @@ function checkMount(rules: CreateRules, field: string, mount: Decoded, deferred:
           isObject(driver?.Options) ? driver.Options : null,
         );
       }
-      if (source !== '') deferred.volumes.push({ field: `${field}.Source`, name: source });
       return;
     }
     case 'tmpfs':
@@ -253,23 +261,80 @@ export function checkDevices(rules: CreateRules, host: DecodedObject, at: string
   }
 }
 
+function endpointsOf(body: DecodedObject): DecodedObject | null {
+  return isObject(body.NetworkingConfig) && isObject(body.NetworkingConfig.EndpointsConfig)
+    ? body.NetworkingConfig.EndpointsConfig
+    : null;
+}
+
 /**
- * Judges a decoded container create body. What needs the daemon (named volumes, user-defined
- * networks) is returned for the caller to check.
+ * The named volumes and user-defined networks a create body names, read as the rules read them: for
+ * the look-ups only the daemon can answer (who uses a volume, whose a network is).
  */
-export function checkContainerCreate(rules: CreateRules, body: DecodedObject): Deferred {
+export function namedObjects(body: DecodedObject): Deferred {
   const deferred: Deferred = { volumes: [], networks: [] };
+  for (const name of Object.keys(endpointsOf(body) ?? {})) {
+    if (!BUILTIN_NETWORK_MODES.has(name.toLowerCase())) {
+      deferred.networks.push({
+        field: `NetworkingConfig.EndpointsConfig[${JSON.stringify(name)}]`,
+        name,
+        where: 'endpoint',
+      });
+    }
+  }
   const host = isObject(body.HostConfig) ? body.HostConfig : null;
-  const endpoints =
-    isObject(body.NetworkingConfig) && isObject(body.NetworkingConfig.EndpointsConfig)
-      ? body.NetworkingConfig.EndpointsConfig
-      : null;
-  for (const name of Object.keys(endpoints ?? {})) {
+  if (!host) return deferred;
+  const H = 'HostConfig.';
+  const mode = host.NetworkMode;
+  if (
+    typeof mode === 'string' &&
+    !mode.startsWith('container:') &&
+    !BUILTIN_NETWORK_MODES.has(mode.toLowerCase())
+  ) {
+    deferred.networks.push({ field: `${H}NetworkMode`, name: mode, where: 'mode' });
+  }
+  const volumeDriver =
+    typeof host.VolumeDriver === 'string' && host.VolumeDriver !== '' ? host.VolumeDriver : undefined;
+  for (const [i, entry] of strings(host.Binds).entries()) {
+    const parts = entry.split(':');
+    const source = parts[0] ?? '';
+    if (parts.length >= 2 && !source.startsWith('/') && VOLUME_NAME.test(source)) {
+      deferred.volumes.push({
+        field: `${H}Binds[${i}]`,
+        name: source,
+        ...(volumeDriver ? { driver: volumeDriver } : {}),
+      });
+    }
+  }
+  for (const [i, mount] of (Array.isArray(host.Mounts) ? host.Mounts : []).entries()) {
+    if (
+      !isObject(mount) ||
+      mount.Type !== 'volume' ||
+      typeof mount.Source !== 'string' ||
+      mount.Source === ''
+    )
+      continue;
+    const options = isObject(mount.VolumeOptions) ? mount.VolumeOptions : null;
+    const driver = isObject(options?.DriverConfig) ? options.DriverConfig : null;
+    deferred.volumes.push({
+      field: `${H}Mounts[${i}].Source`,
+      name: mount.Source,
+      ...(typeof driver?.Name === 'string' && driver.Name !== '' ? { driver: driver.Name } : {}),
+      ...(isObject(driver?.Options) ? { options: driver.Options } : {}),
+      ...(isObject(options?.Labels) ? { labels: options.Labels } : {}),
+    });
+  }
+  return deferred;
+}
+
+/** Judges a decoded container create body (named volumes and networks: see `namedObjects`). */
+export function checkContainerCreate(rules: CreateRules, body: DecodedObject): void {
+  for (const name of Object.keys(endpointsOf(body) ?? {})) {
     const field = `NetworkingConfig.EndpointsConfig[${JSON.stringify(name)}]`;
     if (name.toLowerCase() === 'host') checkHostNamespace(rules, 'network', field);
-    else if (!BUILTIN_NETWORK_MODES.has(name.toLowerCase())) deferred.networks.push({ field, name });
   }
-  if (!host) return deferred;
+  const host = isObject(body.HostConfig) ? body.HostConfig : null;
+  if (!host) return;
   const H = 'HostConfig.';
   if (host.Privileged === true && !rules.privileged) {
     throw createRuleRefusal(
@@ -283,18 +348,10 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): D
     if (typeof mode !== 'string') continue;
     // The daemon compares with "host" exactly; any other case is no mode it knows, refused alike.
     if (mode.toLowerCase() === 'host') checkHostNamespace(rules, ns, `${H}${key}`);
-    else if (
-      key === 'NetworkMode' &&
-      !mode.startsWith('container:') &&
-      !BUILTIN_NETWORK_MODES.has(mode.toLowerCase())
-    ) {
-      deferred.networks.push({ field: `${H}NetworkMode`, name: mode });
-    }
   }
-  for (const [i, entry] of strings(host.Binds).entries())
-    checkBind(rules, `${H}Binds[${i}]`, entry, deferred);
+  for (const [i, entry] of strings(host.Binds).entries()) checkBind(rules, `${H}Binds[${i}]`, entry);
   if (Array.isArray(host.Mounts)) {
-    for (const [i, mount] of host.Mounts.entries()) checkMount(rules, `${H}Mounts[${i}]`, mount, deferred);
+    for (const [i, mount] of host.Mounts.entries()) checkMount(rules, `${H}Mounts[${i}]`, mount);
   }
   checkVolumeDriver(rules, `${H}VolumeDriver`, host.VolumeDriver);
   checkDevices(rules, host, H);
@@ -341,7 +398,6 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): D
         );
     }
   }
-  return deferred;
 }
 
 /** A decoded volume create body: its driver and, for the local driver, its mount options. */

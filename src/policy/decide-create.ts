@@ -5,10 +5,11 @@ import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
-import { checkContainerCreate, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
+import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import { isOwned, withOwnerLabel } from './ownership.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
 
@@ -28,14 +29,15 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   const { resolver } = ctx;
   const body = decodeBody(await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
-  if (ctx.create) await checkDeferred(checkContainerCreate(ctx.create, body), ctx);
+  if (ctx.create) checkContainerCreate(ctx.create, body);
+  if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
+  const missing: MissingRef[] = [];
   const name = input.target.query.get('name') ?? '';
   if (!resolver.isVisible({ name, labels: asLabels(body.Labels) })) {
     throw errors.refused(
       'the new container would not be visible to this client: give it a name or label that CONTAINER_NAMES or CONTAINER_LABELS allows',
     );
   }
-  const missing: MissingRef[] = [];
   /** The full id of a visible container, or a sentinel that makes the daemon answer as for a missing one. */
   const pin = async (ref: string): Promise<string> => {
     const facts = await resolver.resolve(ref);
@@ -84,31 +86,78 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
     const links = asObject(endpoint)?.Links;
     if (Array.isArray(links)) for (const link of links) await requireLinkTarget(link, resolver);
   }
+  // Last, because it may create a volume: only for a create that will go on as it is.
+  if (ctx.create || ctx.owner) await checkNamed(namedObjects(body), body, ctx, missing);
   const canonical = serializeDecoded(body);
   if (missing.length > 0) return asMissing(input.raw, missing, canonical);
   return { path: input.raw, response: 'conflict', body: canonical };
 }
 
 /**
- * What the rules could not judge from the body: a named volume may hold a hidden container's data (it
- * is allowed when no container this client cannot see uses it), and a user-defined network could be
- * the host's network under its id.
+ * What only the daemon can tell about a create: whose a named volume is, and whose (and what) a
+ * user-defined network is.
+ *
+ * A named volume of an owner's create must be its own; one that does not exist yet is made first with
+ * the owner label (the daemon would make it without). Without an owner, a named volume is allowed when
+ * no container this client cannot see uses it: it may hold a hidden container's data. Either refusal
+ * shows that the volume exists, which the daemon's own create would not (it would mount it).
+ *
+ * A network of another owner is a missing network: it goes on as a sentinel, and the daemon answers as
+ * it does for a network that does not exist. A network whose driver is `host` is the host's network.
  */
-async function checkDeferred(deferred: Deferred, ctx: DecideContext): Promise<void> {
-  const { resolver } = ctx;
-  for (const { field, name } of deferred.volumes) {
-    const users = await resolver.directory.volumeUsers(name);
-    if (users.some((user) => !resolver.isVisible(user))) {
-      throw createRuleRefusal(
-        'volumes',
-        field,
-        `the volume ${JSON.stringify(name)} is used by a container this client may not see`,
-      );
+async function checkNamed(
+  named: Deferred,
+  body: DecodedObject,
+  ctx: DecideContext,
+  missing: MissingRef[],
+): Promise<void> {
+  const { resolver, owner, create } = ctx;
+  for (const volume of named.volumes) {
+    if (owner) {
+      const labels = await resolver.directory.volumeLabels(volume.name);
+      if (labels === null) {
+        // A create answered as for a missing container fails: it must not leave a volume behind.
+        if (missing.length > 0) continue;
+        await resolver.directory.createVolume(
+          serializeDecoded({
+            Name: volume.name,
+            ...(volume.driver ? { Driver: volume.driver } : {}),
+            ...(volume.options ? { DriverOpts: volume.options } : {}),
+            Labels: withOwnerLabel(volume.labels, owner, `${volume.field} labels`),
+          }),
+        );
+      } else if (!isOwned(labels, owner)) {
+        throw createRuleRefusal(
+          'volumes',
+          volume.field,
+          `the volume ${JSON.stringify(volume.name)} is not one this client owns`,
+        );
+      }
+    } else {
+      const users = await resolver.directory.volumeUsers(volume.name);
+      if (users.some((user) => !resolver.isVisible(user))) {
+        throw createRuleRefusal(
+          'volumes',
+          volume.field,
+          `the volume ${JSON.stringify(volume.name)} is used by a container this client may not see`,
+        );
+      }
     }
   }
-  for (const { field, name } of deferred.networks) {
-    if ((await resolver.directory.networkDriver(name)) === 'host' && ctx.create) {
-      checkHostNamespace(ctx.create, 'network', field);
+  const host = asObject(body.HostConfig);
+  const endpoints = asObject(asObject(body.NetworkingConfig)?.EndpointsConfig);
+  for (const network of named.networks) {
+    const facts = await resolver.directory.network(network.name);
+    if (facts === null) continue; // the daemon answers for a network that does not exist
+    if (create && facts.driver === 'host') checkHostNamespace(create, 'network', network.field);
+    if (!owner || isOwned(facts.labels, owner)) continue;
+    const m = missingRef(network.name, missing.length);
+    missing.push(m);
+    if (network.where === 'mode' && host) host.NetworkMode = m.sentinel;
+    if (network.where === 'endpoint' && endpoints) {
+      const endpoint = endpoints[network.name];
+      delete endpoints[network.name];
+      if (endpoint !== undefined) endpoints[m.sentinel] = endpoint;
     }
   }
 }

@@ -17,8 +17,11 @@ import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
 import { checkDevices, checkHostNamespace, checkVolumeCreate, createRuleRefusal } from './create-rules.ts';
 import { decideCreate } from './decide-create.ts';
+import { decidePrune, decideVolume, ownedBuild, ownedList, ownedNetwork } from './decide-owned.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import type { Ownership } from './ownership.ts';
+import { withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
@@ -76,12 +79,14 @@ export interface DecideContext {
   readonly resolver: ContainerResolver;
   /** null: no create rules (a client that sees every container, or rules turned off). */
   readonly create: CreateRules | null;
+  /** null: no ownership (nothing is labelled; volumes and networks are not scoped). */
+  readonly owner: Ownership | null;
 }
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
 export async function decide(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { route, raw } = input;
-  const { resolver, create } = ctx;
+  const { resolver, create, owner } = ctx;
   switch (route.kind) {
     case 'plain':
       // Removing a volume, image or network that is in use answers with the ids of the users.
@@ -90,12 +95,32 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       throw errors.refused(route.reason);
     case 'containerList':
       return decideList(input, resolver);
+    case 'networkList':
+      return owner ? ownedList(input, owner, 'networkList') : { path: raw, response: 'networkList' };
+    case 'volumeList':
+      return owner ? ownedList(input, owner, 'raw') : { path: raw, response: 'raw' };
+    case 'networkInspect': {
+      if (!owner) return { path: raw, response: 'networkInspect' };
+      const network = await ownedNetwork(input, route.id, owner, ctx);
+      return network.missing
+        ? asMissing(network.path(''), [network.missing])
+        : { path: network.path(''), response: 'networkInspect' };
+    }
+    case 'networkDelete': {
+      if (!owner) return { path: raw, response: 'errorIds' };
+      const network = await ownedNetwork(input, route.id, owner, ctx);
+      return network.missing
+        ? asMissing(network.path(''), [network.missing])
+        : { path: network.path(''), response: 'errorIds' };
+    }
+    case 'volume':
+      return decideVolume(input, route.name, ctx);
+    case 'prune':
+      return decidePrune(input, route.of, ctx);
     // Forwarded as they are; the response is filtered by the transform of the same name.
     case 'events':
     case 'info':
     case 'systemDf':
-    case 'networkList':
-    case 'networkInspect':
     case 'imageInspect':
     case 'imageHistory':
       return { path: raw, response: route.kind };
@@ -117,10 +142,12 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'volumeCreate': {
       const body = decodeBody(await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
+      if (owner) body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
       return { path: raw, response: 'raw', body: serializeDecoded(body) };
     }
     case 'networkCreate': {
       const body = decodeBody(await input.readBody(), NETWORK_CREATE);
+      if (owner) body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
       return { path: raw, response: 'raw', body: serializeDecoded(body) };
     }
     case 'hostAccess':
@@ -152,10 +179,10 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
         throw errors.refused("building in another container's network is refused");
       if (create && mode.toLowerCase() === 'host')
         checkHostNamespace(create, 'network', 'the networkmode query');
-      return { path: raw, response: 'raw' };
+      return { path: owner ? ownedBuild(input, owner) : raw, response: 'raw' };
     }
     case 'networkConnect':
-      return decideNetworkConnect(input, route.action, resolver);
+      return decideNetworkConnect(input, route, ctx);
     case 'imageExport':
     case 'imagePush': {
       // The tarball and the pushed config hold what image inspect blanks: the source container's id,
@@ -326,9 +353,11 @@ async function decideLinkRemoval(
 /** Network connect and disconnect name a container in the body; connect may add links to others. */
 async function decideNetworkConnect(
   input: DecideInput,
-  action: 'connect' | 'disconnect',
-  resolver: ContainerResolver,
+  route: Extract<Route, { kind: 'networkConnect' }>,
+  ctx: DecideContext,
 ): Promise<Forward> {
+  const { action } = route;
+  const { resolver, owner } = ctx;
   const body = decodeBody(
     await input.readBody(),
     action === 'connect' ? NETWORK_CONNECT : NETWORK_DISCONNECT,
@@ -340,9 +369,15 @@ async function decideNetworkConnect(
   if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
     for (const link of endpoint.Links) await requireLinkTarget(link, resolver);
   }
+  // With an owner, another's network is a missing one (the daemon reports a missing container first).
+  const network = owner ? await ownedNetwork(input, route.id, owner, ctx) : null;
+  const path = network ? network.path(`/${action}`) : input.raw;
+  const refs: MissingRef[] = network?.missing ? [network.missing] : [];
   const facts = await resolver.resolve(typed);
-  if (facts?.visible)
-    return { path: input.raw, response: 'raw', body: serializeDecoded({ ...body, Container: facts.id }) };
-  const missing = missingRef(typed);
-  return asMissing(input.raw, [missing], serializeDecoded({ ...body, Container: missing.sentinel }));
+  if (facts?.visible) {
+    const canonical = serializeDecoded({ ...body, Container: facts.id });
+    return refs.length ? asMissing(path, refs, canonical) : { path, response: 'raw', body: canonical };
+  }
+  const missing = missingRef(typed, refs.length);
+  return asMissing(path, [...refs, missing], serializeDecoded({ ...body, Container: missing.sentinel }));
 }

@@ -5,6 +5,13 @@ import { asLabels, identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import { ownName } from './matcher.ts';
 
+export interface NetworkFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** A container as the daemon names it: what every client's visibility is computed from. */
 export type Identity = ContainerIdentity & { readonly id: string };
 
@@ -186,18 +193,55 @@ export class ContainerDirectory {
     }));
   }
 
-  /** A network's driver (`host`, `bridge`, ...), or null when the daemon has no such network. */
-  async networkDriver(network: string): Promise<string | null> {
+  /** A network as the daemon finds it by name, id or id prefix; null when it has none. */
+  async network(ref: string): Promise<NetworkFacts | null> {
+    if (!ref.isWellFormed()) return null;
     const res = await this.upstream
-      .getJson(`/networks/${encodeURIComponent(network)}`)
+      .getJson(`/networks/${encodeURIComponent(ref)}`)
       .catch((error: unknown) => {
         throw errors.upstream(this.upstream.display, error);
       });
     if (res.status === 404) return null;
-    if (res.status !== 200 || !isObject(res.body) || typeof res.body.Driver !== 'string') {
+    const body = res.body;
+    if (
+      res.status !== 200 ||
+      !isObject(body) ||
+      typeof body.Id !== 'string' ||
+      typeof body.Driver !== 'string'
+    ) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a network');
     }
-    return res.body.Driver;
+    return {
+      id: body.Id,
+      name: typeof body.Name === 'string' ? body.Name : '',
+      driver: body.Driver,
+      labels: asLabels(body.Labels),
+    };
+  }
+
+  /** A volume's labels, or null when the daemon has no volume of that name. */
+  async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    if (!name.isWellFormed()) return null;
+    const res = await this.upstream
+      .getJson(`/volumes/${encodeURIComponent(name)}`)
+      .catch((error: unknown) => {
+        throw errors.upstream(this.upstream.display, error);
+      });
+    if (res.status === 404) return null;
+    if (res.status !== 200 || !isObject(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a volume');
+    }
+    return asLabels(res.body.Labels);
+  }
+
+  /** Creates a volume (a named volume a create would otherwise make without its owner label). */
+  async createVolume(body: string): Promise<void> {
+    const res = await this.upstream.postJson('/volumes/create', body).catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+    if (res.status !== 201) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'creating a volume');
+    }
   }
 
   /**

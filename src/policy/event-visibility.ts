@@ -1,5 +1,7 @@
 import { isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
+import type { Ownership } from './ownership.ts';
+import { isOwned } from './ownership.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 const MAX_REMEMBERED = 10_000;
@@ -41,12 +43,16 @@ export type EventDecision = boolean | { readonly replace: unknown };
  */
 export class EventVisibility {
   readonly #seen = new Map<string, boolean>();
+  /** Volumes and networks judged by their owner label, by `type:id`, for the life of the stream. */
+  readonly #objects = new Map<string, boolean>();
   dropped = 0;
 
   private readonly resolver: ContainerResolver;
+  private readonly owner: Ownership | null;
 
-  constructor(resolver: ContainerResolver) {
+  constructor(resolver: ContainerResolver, owner: Ownership | null = null) {
     this.resolver = resolver;
+    this.owner = owner;
   }
 
   async decide(event: unknown): Promise<EventDecision> {
@@ -57,10 +63,15 @@ export class EventVisibility {
 
   async #decide(event: unknown): Promise<EventDecision> {
     if (!isObject(event)) return false;
-    if (this.resolver.seesAll) return true;
     const type = event.Type ?? event.type;
     const actor = isObject(event.Actor) ? event.Actor : {};
     const attributes = isObject(actor.Attributes) ? actor.Attributes : {};
+    // With ownership, another client's volumes and networks do not exist for this one.
+    if (this.owner && (type === 'volume' || type === 'network')) {
+      const id = typeof actor.ID === 'string' ? actor.ID : '';
+      if (!(await this.#owned(type, id, this.owner))) return false;
+    }
+    if (this.resolver.seesAll) return true;
     if (type === 'container') {
       const id = typeof actor.ID === 'string' ? actor.ID : typeof event.id === 'string' ? event.id : '';
       const action = String(event.Action ?? event.status ?? '');
@@ -76,6 +87,29 @@ export class EventVisibility {
       };
     }
     return true;
+  }
+
+  /**
+   * Whether a volume (by name) or network (by id) carries this client's owner label. One that is gone
+   * (a destroy event, a replay) keeps the decision this stream made while it existed, else is hidden.
+   */
+  async #owned(type: 'volume' | 'network', id: string, owner: Ownership): Promise<boolean> {
+    if (!id) return false;
+    const key = `${type}:${id}`;
+    const known = this.#objects.get(key);
+    if (known !== undefined) return known;
+    const directory = this.resolver.directory;
+    const labels =
+      type === 'volume'
+        ? await directory.volumeLabels(id).catch(() => null)
+        : ((await directory.network(id).catch(() => null))?.labels ?? null);
+    const owned = labels !== null && isOwned(labels, owner);
+    if (this.#objects.size >= MAX_REMEMBERED) {
+      const oldest = this.#objects.keys().next().value;
+      if (oldest !== undefined) this.#objects.delete(oldest);
+    }
+    this.#objects.set(key, owned);
+    return owned;
   }
 
   #forget(id: string): void {

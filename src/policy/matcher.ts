@@ -18,6 +18,11 @@ export interface VisibilityRules {
    * anchored only where the pattern anchors itself).
    */
   readonly match?: MatchMode;
+  /**
+   * `containers: owned`: also every container whose owner label has this value (see ownership.ts).
+   * A container is visible when it is owned or matches a name or label rule.
+   */
+  readonly owned?: { readonly key: string; readonly owner: string };
 }
 
 export type MatchMode = 'substring' | 'exact' | 'glob' | 'regex';
@@ -55,6 +60,8 @@ export interface ContainerIdentity {
 export type Visibility = ((container: ContainerIdentity) => boolean) & {
   /** Set on the predicate of an empty rule set: every container is visible. */
   readonly seesAll?: boolean;
+  /** Set when every container the client owns is visible (`containers: owned`). */
+  readonly includesOwned?: boolean;
 };
 
 export function parseNameRules(value: string): string[] {
@@ -85,7 +92,7 @@ function splitList(value: string): string[] {
 }
 
 export function hasRules(rules: VisibilityRules): boolean {
-  return rules.names.length > 0 || rules.labels.length > 0;
+  return rules.names.length > 0 || rules.labels.length > 0 || rules.owned !== undefined;
 }
 
 /** Compiles the rules once into the predicate used on every request. */
@@ -97,7 +104,9 @@ export function buildVisibility(rules: VisibilityRules | 'all'): Visibility {
     key: compileText(rule.key, mode),
     value: rule.value === undefined ? null : compileText(rule.value, mode),
   }));
-  return (container) => {
+  const owned = rules.owned;
+  const visibility: Visibility = (container) => {
+    if (owned && container.labels?.[owned.key] === owned.owner) return true;
     const name = stripSlash(container.name);
     for (const wanted of names) if (wanted(name)) return true;
     const own = container.labels;
@@ -110,6 +119,7 @@ export function buildVisibility(rules: VisibilityRules | 'all'): Visibility {
     }
     return false;
   };
+  return owned ? Object.assign(visibility, { includesOwned: true }) : visibility;
 }
 
 export function stripSlash(name: string): string {

@@ -29,6 +29,11 @@ export class ContainerResolver {
     return this.visibility.seesAll === true;
   }
 
+  /** Whether every container this client owns is visible to it (`containers: owned`). */
+  get includesOwned(): boolean {
+    return this.visibility.includesOwned === true;
+  }
+
   /** Upstream look-ups so far (shared by every client), for the benchmark and tests. */
   get lookups(): number {
     return this.directory.lookups;

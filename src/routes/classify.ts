@@ -58,7 +58,7 @@ const RULES: readonly Rule[] = [
 
   rule('GET', '/containers/json', () => ({ kind: 'containerList' })),
   rule('POST', '/containers/create', () => ({ kind: 'containerCreate' })),
-  rule('POST', '/containers/prune', refused('pruning would remove containers this client cannot see')),
+  rule('POST', '/containers/prune', () => ({ kind: 'prune', of: 'containers' })),
   rule('GET', `/containers/${SEG}/(${CONTAINER_ACTIONS_GET})`, containerRoute),
   rule('HEAD|PUT', `/containers/${SEG}/(archive)`, containerRoute),
   rule('POST', `/containers/${SEG}/(${CONTAINER_ACTIONS_POST})`, containerRoute),
@@ -95,19 +95,19 @@ const RULES: readonly Rule[] = [
 
   rule('GET', '/networks', () => ({ kind: 'networkList' })),
   rule('POST', '/networks/create', () => ({ kind: 'networkCreate' })),
-  rule('POST', '/networks/prune', plain('networks')),
+  rule('POST', '/networks/prune', () => ({ kind: 'prune', of: 'networks' })),
   rule('GET', `/networks/${SEG}`, (p) => ({ kind: 'networkInspect', id: p[0] ?? '' })),
   rule('POST', `/networks/${SEG}/(connect|disconnect)`, (p) => ({
     kind: 'networkConnect',
     id: p[0] ?? '',
     action: p[1] === 'connect' ? 'connect' : 'disconnect',
   })),
-  rule('DELETE', `/networks/${SEG}`, plain('networks')),
+  rule('DELETE', `/networks/${SEG}`, (p) => ({ kind: 'networkDelete', id: p[0] ?? '' })),
 
-  rule('GET', '/volumes', plain('volumes')),
+  rule('GET', '/volumes', () => ({ kind: 'volumeList' })),
   rule('POST', '/volumes/create', () => ({ kind: 'volumeCreate' })),
-  rule('POST', '/volumes/prune', plain('volumes')),
-  rule('GET|DELETE', `/volumes/${ANY}`, plain('volumes')),
+  rule('POST', '/volumes/prune', () => ({ kind: 'prune', of: 'volumes' })),
+  rule('GET|DELETE', `/volumes/${ANY}`, (p) => ({ kind: 'volume', name: p[0] ?? '' })),
   // Updates a cluster volume (swarm).
   rule('PUT', `/volumes/${ANY}`, hostAccess('swarm')),
 

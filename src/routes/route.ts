@@ -33,6 +33,14 @@ export type Route =
   | { readonly kind: 'volumeCreate' }
   /** `POST /networks/create`. */
   | { readonly kind: 'networkCreate' }
+  /** `DELETE /networks/{id}`: scoped by owner when the client has one. */
+  | { readonly kind: 'networkDelete'; readonly id: string }
+  /** `GET /volumes`. */
+  | { readonly kind: 'volumeList' }
+  /** `GET` or `DELETE /volumes/{name}`: scoped by owner when the client has one. */
+  | { readonly kind: 'volume'; readonly name: string }
+  /** `POST /containers/prune`, `/volumes/prune`, `/networks/prune`. */
+  | { readonly kind: 'prune'; readonly of: 'containers' | 'volumes' | 'networks' }
   /**
    * Routes through which a client gets the daemon's own host privileges: swarm services and joining a
    * swarm (containers dockscope never sees), installing or configuring plugins. `family` as in plain.

@@ -53,6 +53,7 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
     case 'exec':
       return route.action === 'start' ? stream : short;
     case 'systemDf':
+    case 'prune':
     case 'commit':
     case 'build':
     case 'imageExport':

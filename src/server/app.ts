@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
       ctx = {
         resolver,
         scrubEnvs: profile.scrubEnvs,
+        owner: profile.owner,
         upstreamDisplay: upstream.display,
         countVisible: () =>
           countVisibleContainers(upstream, (c) => resolver.isVisible(c)).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { isObject } from '../policy/container-facts.ts';
 import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
+import type { Ownership } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
 import {
@@ -23,6 +24,8 @@ import { filterSystemDf } from '../transforms/system-df.ts';
 export interface RespondContext {
   readonly resolver: ContainerResolver;
   readonly scrubEnvs: boolean;
+  /** With ownership, volume and network events are the client's own only. */
+  readonly owner: Ownership | null;
   readonly upstreamDisplay: string;
   readonly countVisible: () => Promise<ContainerCounts>;
   /** Asks the upstream directly (for the daemon's answer about a container that cannot exist). */
@@ -82,7 +85,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   events: {
     via: 'stream',
     make: (ctx) => {
-      const events = new EventVisibility(ctx.resolver);
+      const events = new EventVisibility(ctx.resolver, ctx.owner);
       return {
         stream: new NdjsonFilter((event) => events.decide(event)),
         dropped: () => events.dropped,

@@ -136,6 +136,17 @@ export class Upstream {
     });
   }
 
+  /** POSTs a JSON body and parses the answer (null when it is not JSON). */
+  async postJson(path: string, body: string, maxBytes = MAX_BUFFERED_BYTES): Promise<JsonResponse> {
+    const res = await this.open('POST', path, {
+      agent: this.controlAgent,
+      body,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const text = await readBody(res, maxBytes);
+    return { status: res.statusCode ?? 0, body: parseJson(text) };
+  }
+
   /** GETs a path and parses the JSON body (null when it is not JSON). */
   async getJson(path: string, maxBytes = MAX_BUFFERED_BYTES): Promise<JsonResponse> {
     const res = await this.open('GET', path, { agent: this.controlAgent });

@@ -25,7 +25,7 @@ describe('loadConfig: defaults', () => {
   const defaults: Config = {
     upstream: { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' },
     listeners: [{ name: 'default', address: { host: '0.0.0.0', port: 2375 } }],
-    clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null }],
+    clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null, owner: null }],
     source: 'environment',
     logLevel: 'info',
     cacheTtlMs: 2000,
@@ -122,6 +122,7 @@ describe('loadConfig: values', () => {
             },
             scrubEnvs: false,
             create: NO_WAY_OUT,
+            owner: null,
           },
         ],
       },
@@ -137,6 +138,7 @@ describe('loadConfig: values', () => {
             containers: { names: ['web'], labels: [] },
             scrubEnvs: false,
             create: null,
+            owner: null,
           },
         ],
       },
@@ -144,17 +146,36 @@ describe('loadConfig: values', () => {
     [
       'CREATE_RULES=on without visibility rules',
       { CREATE_RULES: 'on' },
-      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: NO_WAY_OUT }] },
+      {
+        clients: [
+          {
+            name: 'default',
+            match: {},
+            containers: 'all',
+            scrubEnvs: false,
+            create: NO_WAY_OUT,
+            owner: null,
+          },
+        ],
+      },
     ],
     [
       'SCRUB_ENVS true',
       { SCRUB_ENVS: 'true' },
-      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: true, create: null }] },
+      {
+        clients: [
+          { name: 'default', match: {}, containers: 'all', scrubEnvs: true, create: null, owner: null },
+        ],
+      },
     ],
     [
       'SCRUB_ENVS 0',
       { SCRUB_ENVS: '0' },
-      { clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null }] },
+      {
+        clients: [
+          { name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null, owner: null },
+        ],
+      },
     ],
     ['LOG_LEVEL debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
     ['LOG_LEVEL upper case', { LOG_LEVEL: 'WARN' }, { logLevel: 'warn' }],

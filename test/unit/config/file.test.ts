@@ -119,7 +119,7 @@ describe('parseConfigFile: errors name the file, the line and the key', () => {
     [
       'containers neither all nor rules',
       'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: some }\n',
-      `${FILE}:4: clients[0].containers: expected "all", or an object`,
+      `${FILE}:4: clients[0].containers: expected "all", "owned", or an object`,
     ],
     [
       'a host path that is not clean',
@@ -143,6 +143,38 @@ describe('parseConfigFile: errors name the file, the line and the key', () => {
     ],
   ])('%s', (_label, text, expected) => {
     expect(error(text)).toContain(expected);
+  });
+});
+
+describe('parseConfigFile: ownership', () => {
+  const listeners = 'listeners:\n  - { name: a, address: "127.0.0.1:1" }\n';
+  it('containers: owned sees what the owner label says, under the configured key', () => {
+    const { clients } = parse(
+      `${listeners}ownerLabel: example.owner\nclients:\n  - { name: c, owner: ci-a, containers: owned }\n`,
+    );
+    expect(clients[0]?.owner).toEqual({ key: 'example.owner', owner: 'ci-a' });
+    expect(clients[0]?.containers).toEqual({
+      names: [],
+      labels: [],
+      match: 'substring',
+      owned: { key: 'example.owner', owner: 'ci-a' },
+    });
+    // Restricted containers: create rules are in force.
+    expect(clients[0]?.create).toEqual(NO_WAY_OUT);
+  });
+  it('owned with names: either makes a container visible', () => {
+    const { clients } = parse(
+      `${listeners}clients:\n  - { name: c, owner: ci-a, containers: { owned: true, names: [cache] } }\n`,
+    );
+    expect(clients[0]?.containers).toMatchObject({
+      names: ['cache'],
+      owned: { key: 'dockscope.owner', owner: 'ci-a' },
+    });
+  });
+  it('owned without an owner is an error naming the line', () => {
+    expect(error(`${listeners}clients:\n  - { name: c, containers: owned }\n`)).toBe(
+      `${FILE}:4: clients[0].containers: owned containers need an owner: give the client an "owner" value`,
+    );
   });
 });
 

@@ -19,6 +19,7 @@ const client = (name: string, match: ClientConfig['match']): ClientConfig => ({
   match,
   containers: 'all',
   create: null,
+  owner: null,
   scrubEnvs: false,
 });
 const caller = (c: Partial<Caller>): Caller => ({ listener: 'lan', address: '10.0.0.5', headers: {}, ...c });

@@ -31,7 +31,10 @@ async function run(
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
-  return decide({ method, target, route, raw, readBody: async () => body }, { resolver: s.resolver, create });
+  return decide(
+    { method, target, route, raw, readBody: async () => body },
+    { resolver: s.resolver, create, owner: null },
+  );
 }
 
 async function refusal(method: string, raw: string, body = ''): Promise<DockerApiError> {
@@ -238,6 +241,18 @@ describe('decide: create rules on the routes that are not a container create', (
       '{"Privileged":true}',
     );
     expect((await ruled('POST', '/containers/web/exec', '{"Cmd":["sh"]}')).body).toBe('{"Cmd":["sh"]}');
+  });
+});
+
+describe('decide: routes whose answer is filtered keep their treatment', () => {
+  it.each([
+    ['/events', 'events'],
+    ['/info', 'info'],
+    ['/system/df', 'systemDf'],
+    ['/networks', 'networkList'],
+    ['/images/busybox/json', 'imageInspect'],
+  ])('GET %s', async (path, response) => {
+    expect((await run('GET', path)).response).toBe(response);
   });
 });
 

@@ -30,6 +30,7 @@ const s = stubResolver([
 const ctx: RespondContext = {
   resolver: s.resolver,
   scrubEnvs: false,
+  owner: null,
   upstreamDisplay: 'stub',
   countVisible: async () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
   open,

@@ -1,0 +1,62 @@
+import type { Decoded, DecodedObject } from '../body/go-decode.ts';
+import { newObject } from '../body/go-decode.ts';
+import { DockerApiError } from '../errors.ts';
+
+/**
+ * Ownership: every container, volume, network and built image a client creates carries the owner
+ * label with the client's owner value, set by dockscope; a client cannot set it itself. Containers
+ * are then visible by it (`containers: owned`), and volumes and networks are scoped by it.
+ */
+export interface Ownership {
+  /** The label key, `dockscope.owner` unless configured otherwise. */
+  readonly key: string;
+  readonly owner: string;
+}
+
+export const DEFAULT_OWNER_LABEL = 'dockscope.owner';
+
+export function isOwned(labels: Readonly<Record<string, unknown>> | null | undefined, o: Ownership): boolean {
+  return labels?.[o.key] === o.owner;
+}
+
+const isObject = (v: Decoded | undefined): v is DecodedObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === null;
+
+/**
+ * The labels a create is forwarded with: the client's, with the owner label set. A client that gives
+ * the label another value is refused (the same value is what dockscope would set: tools that copy a
+ * container's labels send it).
+ */
+export function withOwnerLabel(labels: Decoded | undefined, o: Ownership, field: string): DecodedObject {
+  const out = newObject();
+  if (isObject(labels)) Object.assign(out, labels);
+  const given = out[o.key];
+  if (given !== undefined && given !== o.owner) {
+    throw new DockerApiError(
+      403,
+      `dockscope: ${field} sets the label ${o.key}, which dockscope sets to this client's owner (${o.owner})`,
+      'refused',
+    );
+  }
+  out[o.key] = o.owner;
+  return out;
+}
+
+/**
+ * A `filters` query with `label=<key>=<owner>` added, for lists and prunes the daemon scopes itself
+ * (its label filters must all hold). Both forms of filters.Args are kept: `{"label":{"a=b":true}}`
+ * and the legacy `{"label":["a=b"]}`. The caller has checked the JSON has no duplicate keys.
+ */
+export function addOwnerFilter(raw: string | null, o: Ownership): string {
+  const filters = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) {
+    throw new DockerApiError(400, 'dockscope: filters must be a JSON object', 'invalid');
+  }
+  const wanted = `${o.key}=${o.owner}`;
+  const label = filters.label;
+  if (Array.isArray(label)) filters.label = [...label, wanted];
+  else if (label !== undefined && (typeof label !== 'object' || label === null)) {
+    throw new DockerApiError(400, 'dockscope: the label filter must be an object or a list', 'invalid');
+  } else filters.label = { ...(label as Record<string, unknown> | undefined), [wanted]: true };
+  return JSON.stringify(filters);
+}
