@@ -145,6 +145,11 @@ function describeCreate(rules: CreateRules): string {
   if (rules.securityOpt.length) allowed.push(`security options ${rules.securityOpt.join(', ')}`);
   if (rules.sysctls.length) allowed.push(`sysctls ${rules.sysctls.join(', ')}`);
   if (rules.volumeDrivers.length) allowed.push(`volume drivers ${rules.volumeDrivers.join(', ')}`);
+  if (rules.networkDrivers.length) allowed.push(`network drivers ${rules.networkDrivers.join(', ')}`);
+  if (rules.logDrivers.length) allowed.push(`logging drivers ${rules.logDrivers.join(', ')}`);
+  if (rules.runtimes.length) allowed.push(`runtimes ${rules.runtimes.join(', ')}`);
+  if (rules.annotations) allowed.push('annotations');
+  if (rules.fetch) allowed.push('fetch');
   if (rules.swarm) allowed.push('swarm');
   if (rules.plugins) allowed.push('plugins');
   return `rules in force; allowed beyond a plain container: ${allowed.length ? allowed.join('; ') : 'nothing'}`;

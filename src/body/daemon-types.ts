@@ -93,12 +93,10 @@ export const MOUNT = struct('Mount', {
 export const HOST_CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
   ...anyFields(
     'ContainerIDFile',
-    'LogConfig',
     'PortBindings',
     'RestartPolicy',
     'AutoRemove',
     'ConsoleSize',
-    'Annotations',
     'CapDrop',
     'Dns',
     'DnsOptions',
@@ -111,11 +109,13 @@ export const HOST_CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
     'StorageOpt',
     'Tmpfs',
     'ShmSize',
-    'Runtime',
     'Isolation',
     'Init',
   ),
   // What the create rules judge (policy/create-rules.ts).
+  LogConfig: struct('LogConfig', { Type: string, Config: mapOf(string) }),
+  Runtime: string,
+  Annotations: mapOf(string),
   Privileged: bool,
   Binds: stringList,
   Mounts: arrayOf(MOUNT),
@@ -227,17 +227,24 @@ export const NETWORK_CREATE = struct('the network create body', {
     'Scope',
     'EnableIPv4',
     'EnableIPv6',
-    'IPAM',
     'Internal',
     'Attachable',
     'Ingress',
     'ConfigOnly',
     'ConfigFrom',
-    'Options',
   ),
   Name: string,
   Driver: string,
+  IPAM: struct('IPAM', { Driver: string, ...anyFields('Config', 'Options') }),
+  Options: mapOf(string),
   Labels: mapOf(string),
+});
+
+/** `POST /containers/{id}/checkpoints`: CheckpointCreateOptions. */
+export const CHECKPOINT_CREATE = struct('the checkpoint create body', {
+  CheckpointID: any,
+  CheckpointDir: string,
+  Exit: any,
 });
 
 /** `POST /networks/{id}/connect`: NetworkConnect. */

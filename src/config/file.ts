@@ -103,6 +103,11 @@ const createSchema = z.union([
       securityOpt: names,
       sysctls: names,
       volumeDrivers: names,
+      networkDrivers: names,
+      logDrivers: names,
+      runtimes: names,
+      annotations: z.boolean().default(false),
+      fetch: z.boolean().default(false),
       swarm: z.boolean().default(false),
       plugins: z.boolean().default(false),
     })

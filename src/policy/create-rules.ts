@@ -31,6 +31,19 @@ export interface CreateRules {
   readonly sysctls: readonly string[];
   /** Volume drivers besides `local`. */
   readonly volumeDrivers: readonly string[];
+  /**
+   * Network and IPAM drivers besides `bridge` and `default`. The daemon loads a driver it does not
+   * know as a plugin, even from a path (`../../x`), so driver names are never free.
+   */
+  readonly networkDrivers: readonly string[];
+  /** Logging drivers besides `json-file`, `local` and `none` (others send output over the host's network). */
+  readonly logDrivers: readonly string[];
+  /** OCI runtimes besides the default (`runc`). */
+  readonly runtimes: readonly string[];
+  /** OCI annotations on containers (`HostConfig.Annotations`: the runtime reads some of them). */
+  readonly annotations: boolean;
+  /** Letting the daemon fetch a URL from the host's network: `/build?remote=`, `/images/create?fromSrc=`. */
+  readonly fetch: boolean;
   /** Swarm services, joining or making a swarm (services run containers dockscope never sees). */
   readonly swarm: boolean;
   /** Installing, upgrading, configuring or enabling plugins (plugins run with host privileges). */
@@ -47,6 +60,11 @@ export const NO_WAY_OUT: CreateRules = Object.freeze({
   securityOpt: [],
   sysctls: [],
   volumeDrivers: [],
+  networkDrivers: [],
+  logDrivers: [],
+  runtimes: [],
+  annotations: false,
+  fetch: false,
   swarm: false,
   plugins: false,
 });
@@ -228,8 +246,48 @@ function checkMount(rules: CreateRules, field: string, mount: Decoded): void {
   }
 }
 
-/** `no-new-privileges` in each spelling the daemon reads: only ever more confinement. */
-const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=](?:true|false))?$/;
+/**
+ * `no-new-privileges` in each spelling the daemon reads that turns it on: only ever more confinement
+ * (`=false` would undo a daemon-wide `no-new-privileges`).
+ */
+const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=]true)?$/;
+
+const LOG_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
+const NETWORK_DRIVERS = new Set(['', 'bridge']);
+const IPAM_DRIVERS = new Set(['', 'default']);
+/** Network options that attach a network to an existing interface or bridge of the host. */
+const HOST_INTERFACE_OPTIONS = ['com.docker.network.bridge.name', 'parent'];
+
+/** A decoded network create body: its drivers and the options that reach host interfaces. */
+export function checkNetworkCreate(rules: CreateRules, body: DecodedObject): void {
+  const driver = typeof body.Driver === 'string' ? body.Driver : '';
+  if (!NETWORK_DRIVERS.has(driver) && !rules.networkDrivers.includes(driver)) {
+    throw createRuleRefusal(
+      'networkDrivers',
+      'Driver',
+      `the network driver ${JSON.stringify(driver)} is not allowed`,
+    );
+  }
+  const ipam = isObject(body.IPAM) ? body.IPAM : null;
+  const ipamDriver = typeof ipam?.Driver === 'string' ? ipam.Driver : '';
+  if (!IPAM_DRIVERS.has(ipamDriver) && !rules.networkDrivers.includes(ipamDriver)) {
+    throw createRuleRefusal(
+      'networkDrivers',
+      'IPAM.Driver',
+      `the IPAM driver ${JSON.stringify(ipamDriver)} is not allowed`,
+    );
+  }
+  const options = isObject(body.Options) ? body.Options : null;
+  for (const key of HOST_INTERFACE_OPTIONS) {
+    if (options?.[key] !== undefined && !rules.networkDrivers.includes(driver)) {
+      throw createRuleRefusal(
+        'networkDrivers',
+        `Options[${JSON.stringify(key)}]`,
+        'it attaches the network to an existing interface of the host',
+      );
+    }
+  }
+}
 
 /** The namespace modes of HostConfig: `host` joins the host's. */
 const NAMESPACE_FIELDS: readonly [string, HostNamespace][] = [
@@ -355,6 +413,26 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
   }
   checkVolumeDriver(rules, `${H}VolumeDriver`, host.VolumeDriver);
   checkDevices(rules, host, H);
+  const log = isObject(host.LogConfig) ? host.LogConfig : null;
+  const logDriver = typeof log?.Type === 'string' ? log.Type : '';
+  if (!LOG_DRIVERS.has(logDriver) && !rules.logDrivers.includes(logDriver)) {
+    throw createRuleRefusal(
+      'logDrivers',
+      `${H}LogConfig.Type`,
+      `the logging driver ${JSON.stringify(logDriver)} is not allowed`,
+    );
+  }
+  const runtime = typeof host.Runtime === 'string' ? host.Runtime : '';
+  if (runtime !== '' && runtime !== 'runc' && !rules.runtimes.includes(runtime)) {
+    throw createRuleRefusal(
+      'runtimes',
+      `${H}Runtime`,
+      `the runtime ${JSON.stringify(runtime)} is not allowed`,
+    );
+  }
+  if (isObject(host.Annotations) && Object.keys(host.Annotations).length > 0 && !rules.annotations) {
+    throw createRuleRefusal('annotations', `${H}Annotations`, 'OCI annotations reach the runtime');
+  }
   const allowedCaps = new Set(rules.capAdd.map(normalizeCapability));
   for (const cap of strings(host.CapAdd)) {
     const normal = normalizeCapability(cap);

@@ -1,7 +1,7 @@
 import { CONTAINER_CREATE } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
-import { serializeDecoded } from '../body/go-decode.ts';
+import { newObject, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
@@ -29,7 +29,15 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   const { resolver } = ctx;
   const body = decodeBody(await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
-  if (ctx.create) checkContainerCreate(ctx.create, body);
+  if (ctx.create) {
+    checkContainerCreate(ctx.create, body);
+    // On cgroup v1 hosts the daemon's default cgroup namespace is the host's: ask for a private one.
+    if (!ctx.create.hostNamespaces.includes('cgroupns')) {
+      const host = asObject(body.HostConfig) ?? newObject();
+      if (host.CgroupnsMode === undefined || host.CgroupnsMode === '') host.CgroupnsMode = 'private';
+      body.HostConfig = host;
+    }
+  }
   if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
   const missing: MissingRef[] = [];
   const name = input.target.query.get('name') ?? '';

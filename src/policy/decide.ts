@@ -1,4 +1,5 @@
 import {
+  CHECKPOINT_CREATE,
   CONTAINER_UPDATE,
   EXEC_CREATE,
   LIST_FILTERS,
@@ -8,14 +9,21 @@ import {
   VOLUME_CREATE,
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
-import type { Schema } from '../body/go-decode.ts';
+import type { DecodedObject, Schema } from '../body/go-decode.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import { checkDevices, checkHostNamespace, checkVolumeCreate, createRuleRefusal } from './create-rules.ts';
+import {
+  checkDevices,
+  checkHostNamespace,
+  checkHostPath,
+  checkNetworkCreate,
+  checkVolumeCreate,
+  createRuleRefusal,
+} from './create-rules.ts';
 import { decideCreate } from './decide-create.ts';
 import { decidePrune, decideVolume, ownedBuild, ownedList, ownedNetwork } from './decide-owned.ts';
 import type { MissingRef } from './missing.ts';
@@ -147,6 +155,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     }
     case 'networkCreate': {
       const body = decodeBody(await input.readBody(), NETWORK_CREATE);
+      if (create) checkNetworkCreate(create, body);
       if (owner) body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
       return { path: raw, response: 'raw', body: serializeDecoded(body) };
     }
@@ -179,7 +188,25 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
         throw errors.refused("building in another container's network is refused");
       if (create && mode.toLowerCase() === 'host')
         checkHostNamespace(create, 'network', 'the networkmode query');
+      if (create && !create.fetch && input.target.query.get('remote')) {
+        throw createRuleRefusal(
+          'fetch',
+          'the remote query',
+          "the daemon would fetch it from the host's network",
+        );
+      }
       return { path: owner ? ownedBuild(input, owner) : raw, response: 'raw' };
+    }
+    case 'imageCreate': {
+      const source = input.target.query.get('fromSrc') ?? '';
+      if (create && !create.fetch && source !== '' && source !== '-') {
+        throw createRuleRefusal(
+          'fetch',
+          'the fromSrc query',
+          "the daemon would fetch it from the host's network",
+        );
+      }
+      return { path: raw, response: 'raw' };
     }
     case 'networkConnect':
       return decideNetworkConnect(input, route, ctx);
@@ -260,7 +287,25 @@ function listForward(input: DecideInput): Forward {
 }
 
 /** Bodies of container routes that dockscope decodes and forwards canonically. */
-const CONTAINER_BODIES: Readonly<Record<string, Schema>> = { exec: EXEC_CREATE, update: CONTAINER_UPDATE };
+const CONTAINER_BODIES: Readonly<Record<string, Schema>> = {
+  exec: EXEC_CREATE,
+  update: CONTAINER_UPDATE,
+  checkpoints: CHECKPOINT_CREATE,
+};
+
+/**
+ * Checkpoints are written to, read from and removed under a directory of the host the client names
+ * (`dir`, `checkpoint-dir`, `CheckpointDir`): with create rules, a host path like any other.
+ */
+function checkCheckpointDirs(create: CreateRules, input: DecideInput, body: DecodedObject | undefined): void {
+  for (const key of ['dir', 'checkpoint-dir']) {
+    const dir = input.target.query.get(key);
+    if (dir !== null && dir !== '') checkHostPath(create, `the ${key} query`, dir, false);
+  }
+  if (typeof body?.CheckpointDir === 'string' && body.CheckpointDir !== '') {
+    checkHostPath(create, 'CheckpointDir', body.CheckpointDir, false);
+  }
+}
 
 async function decideContainer(
   input: DecideInput,
@@ -301,7 +346,12 @@ async function decideContainer(
       throw errors.refused(`ps_args ${JSON.stringify(psArgs)} is refused: allowed are ${ALLOWED_PS_ARGS}`);
   }
   const schema = input.method === 'POST' && action !== undefined ? CONTAINER_BODIES[action] : undefined;
-  const decoded = schema ? decodeBody(await input.readBody(), schema) : undefined;
+  const text = schema ? await input.readBody() : '';
+  // An empty checkpoint body is the daemon's to answer (without experimental features it refuses the
+  // route before reading one).
+  const decoded =
+    schema && !(action === 'checkpoints' && text.trim() === '') ? decodeBody(text, schema) : undefined;
+  if (create && (action === 'checkpoints' || action === 'start')) checkCheckpointDirs(create, input, decoded);
   if (decoded && create) {
     if (action === 'exec' && decoded.Privileged === true && !create.privileged) {
       throw createRuleRefusal(

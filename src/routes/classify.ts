@@ -81,7 +81,8 @@ const RULES: readonly Rule[] = [
   rule('GET', '/images/json', plain('images')),
   rule('GET', '/images/search', plain('images')),
   rule('GET', '/images/get', () => ({ kind: 'imageExport', name: null })),
-  rule('POST', '/images/(create|load|prune)', plain('images')),
+  rule('POST', '/images/create', () => ({ kind: 'imageCreate' })),
+  rule('POST', '/images/(load|prune)', plain('images')),
   rule('GET', `/images/${ANY}/json`, () => ({ kind: 'imageInspect' })),
   rule('GET', `/images/${ANY}/history`, () => ({ kind: 'imageHistory' })),
   rule('GET', `/images/${ANY}/get`, (p) => ({ kind: 'imageExport', name: p[0] ?? '' })),
@@ -124,15 +125,18 @@ const RULES: readonly Rule[] = [
   rule('GET', '/tasks', refused('swarm tasks reveal the containers behind them')),
   rule('GET', `/tasks/${SEG}(?:/logs)?`, refused('swarm tasks reveal the containers behind them')),
   rule('GET', `/services/${SEG}/logs`, refused('service logs come from containers dockscope cannot scope')),
-  // Making or joining a swarm lets its managers run services on this host.
-  rule('POST', '/swarm/(init|join)', hostAccess('swarm')),
-  rule('GET|POST', '/swarm(?:/(?:leave|update|unlockkey|unlock))?', plain('swarm')),
+  // Making or joining a swarm lets its managers run services on this host; the swarm's join tokens
+  // (GET /swarm) and unlock key let a client join its own node as a manager.
+  rule('GET', '/swarm', hostAccess('swarm')),
+  rule('POST', '/swarm/(init|join|leave|update|unlock)', hostAccess('swarm')),
+  rule('GET', '/swarm/unlockkey', hostAccess('swarm')),
   rule('GET', '/(nodes|services|secrets|configs)', plain('swarm')),
   rule('POST', '/services/create', hostAccess('swarm')),
   rule('POST', '/(secrets|configs)/create', plain('swarm')),
   rule('GET|DELETE', `/(nodes|services|secrets|configs)/${SEG}`, plain('swarm')),
   rule('POST', `/services/${SEG}/update`, hostAccess('swarm')),
-  rule('POST', `/(nodes|secrets|configs)/${SEG}/update`, plain('swarm')),
+  rule('POST', `/nodes/${SEG}/update`, hostAccess('swarm')),
+  rule('POST', `/(secrets|configs)/${SEG}/update`, plain('swarm')),
 ];
 
 function containerRoute(params: Params): Route {

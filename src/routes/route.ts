@@ -29,6 +29,8 @@ export type Route =
   | { readonly kind: 'imageExport'; readonly name: string | null }
   | { readonly kind: 'imagePush'; readonly name: string }
   | { readonly kind: 'build' }
+  /** `POST /images/create`: a pull, or an import (`fromSrc` may be a URL the daemon fetches). */
+  | { readonly kind: 'imageCreate' }
   /** `POST /volumes/create`: a local volume may bind a host path or mount a device. */
   | { readonly kind: 'volumeCreate' }
   /** `POST /networks/create`. */

@@ -54,6 +54,7 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
       return route.action === 'start' ? stream : short;
     case 'systemDf':
     case 'prune':
+    case 'imageCreate':
     case 'commit':
     case 'build':
     case 'imageExport':

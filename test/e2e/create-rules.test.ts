@@ -1,4 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -9,7 +13,7 @@ import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
-import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
+import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
 import { json, rawRequest } from './support/http.ts';
 
 const dockerHost = inject('dockerHost');
@@ -412,6 +416,176 @@ clients:
     expect((json(res) as { message: string }).message).toContain(
       'create rule "hostNamespaces" refuses the networkmode query',
     );
+  });
+
+  describe('the daemon reaching out from the host: plugins by path, logging drivers, fetched URLs', () => {
+    let server: Server;
+    let tcp: NetServer;
+    const hits: string[] = [];
+    const logged: string[] = [];
+    let port = 0;
+    let tcpPort = 0;
+    beforeAll(async () => {
+      // Answers as a network driver plugin would, and records what the daemon asks.
+      server = createServer((req, res) => {
+        hits.push(`${req.method} ${req.url}`);
+        req.resume();
+        res.setHeader('content-type', 'application/vnd.docker.plugins.v1+json');
+        if (req.url === '/Plugin.Activate') res.end('{"Implements":["NetworkDriver"]}');
+        else if (req.url === '/NetworkDriver.GetCapabilities') res.end('{"Scope":"local"}');
+        else res.end('{}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
+      tcp = createNetServer((socket) => socket.on('data', (d) => logged.push(d.toString())));
+      await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+      tcpPort = (tcp.address() as AddressInfo).port;
+      await mkdir(join(dir, 'plug'), { recursive: true });
+      await writeFile(join(dir, 'plug', 'x.spec'), `http://127.0.0.1:${port}`);
+    });
+    afterAll(async () => {
+      await dockerCli(dockerHost, ['network', 'rm', `${p}-plugnet`]);
+      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => tcp.close(resolve));
+    });
+    // The daemon joins a driver name to its plugin directory: "../../.." climbs out of it.
+    const driverPath = () => `../../..${join(dir, 'plug')}/x`;
+
+    it('a network driver named by a path: the daemon loads it as a plugin; dockscope refuses it', async () => {
+      const body = (name: string) => JSON.stringify({ Name: name, Driver: driverPath() });
+      const direct = await rawRequest(daemon, 'POST', '/networks/create', body(`${p}-plugnet`));
+      expect(direct.status, direct.body).toBe(201);
+      expect(hits).toContain('POST /Plugin.Activate');
+      expect(hits).toContain('POST /NetworkDriver.CreateNetwork');
+      const before = hits.length;
+      const res = await rawRequest({ url: scoped.url }, 'POST', '/networks/create', body(`${p}-plugnet2`));
+      expect(res.status).toBe(403);
+      expect((json(res) as { message: string }).message).toMatch(
+        /^dockscope: create rule "networkDrivers" refuses Driver: /,
+      );
+      const ipam = await rawRequest(
+        { url: scoped.url },
+        'POST',
+        '/networks/create',
+        JSON.stringify({ Name: `${p}-n3`, ipam: { driver: driverPath() } }),
+      );
+      expect((json(ipam) as { message: string }).message).toMatch(
+        /create rule "networkDrivers" refuses IPAM.Driver/,
+      );
+      const cli = await dockerCli(scoped.host, [
+        'network',
+        'create',
+        '-d',
+        'macvlan',
+        '-o',
+        'parent=eth0',
+        `${p}-n4`,
+      ]);
+      expect(cli.stderr).toContain('create rule "networkDrivers" refuses Driver');
+      expect(hits.length).toBe(before);
+    });
+
+    it("a syslog logging driver sends the container's output over the host's network; dockscope refuses it", async () => {
+      const args = ['--log-driver', 'syslog', '--log-opt', `syslog-address=tcp://127.0.0.1:${tcpPort}`];
+      await dockerOk(dockerHost, [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        ...args,
+        image,
+        'echo',
+        `${p}-logged-out`,
+      ]);
+      await waitFor('the syslog line', async () => logged.join('').includes(`${p}-logged-out`));
+      const res = await dockerCli(scoped.host, [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--name',
+        next(),
+        ...args,
+        image,
+        'echo',
+        'x',
+      ]);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain(
+        'create rule "logDrivers" refuses HostConfig.LogConfig.Type: the logging driver "syslog"',
+      );
+      const plugin = await rawRequest(
+        { url: scoped.url },
+        'POST',
+        `/containers/create?name=${next()}`,
+        JSON.stringify({ Image: image, HostConfig: { logconfig: { type: driverPath() } } }),
+      );
+      expect((json(plugin) as { message: string }).message).toContain('create rule "logDrivers"');
+    });
+
+    it("/build?remote= and /images/create?fromSrc= make the daemon fetch from the host's network; dockscope refuses both", async () => {
+      const url = `http://127.0.0.1:${port}/fetched`;
+      await rawRequest(daemon, 'POST', `/build?remote=${encodeURIComponent(url)}`, '');
+      await rawRequest(
+        daemon,
+        'POST',
+        `/images/create?fromSrc=${encodeURIComponent(url)}&repo=${p}-imported`,
+        '',
+      );
+      expect(hits.filter((h) => h === 'GET /fetched').length).toBe(2);
+      const before = hits.length;
+      const build = await rawRequest(
+        { url: scoped.url },
+        'POST',
+        `/build?remote=${encodeURIComponent(url)}`,
+        '',
+      );
+      expect(build.status).toBe(403);
+      expect((json(build) as { message: string }).message).toContain(
+        'create rule "fetch" refuses the remote query',
+      );
+      const imported = await rawRequest(
+        { url: scoped.url },
+        'POST',
+        `/images/create?fromSrc=${encodeURIComponent(url)}&repo=${p}-imported`,
+        '',
+      );
+      expect(imported.status).toBe(403);
+      expect((json(imported) as { message: string }).message).toContain(
+        'create rule "fetch" refuses the fromSrc query',
+      );
+      expect(hits.length).toBe(before);
+    });
+  });
+
+  it("a create gets a private cgroup namespace (the daemon's default on cgroup v1 hosts is the host's)", async () => {
+    const direct = next();
+    await dockerOk(dockerHost, ['create', '--network', 'none', '--name', direct, image, 'true']);
+    const info = json(await rawRequest(daemon, 'GET', '/info')) as { CgroupVersion?: string };
+    const stored = (await inspectOnDaemon(direct)).HostConfig.CgroupnsMode;
+    expect(stored).toBe(info.CgroupVersion === '1' ? 'host' : 'private');
+    const through = next();
+    await dockerOk(scoped.host, ['create', '--network', 'none', '--name', through, image, 'true']);
+    expect((await inspectOnDaemon(through)).HostConfig.CgroupnsMode).toBe('private');
+    // Asked for explicitly, the host's is refused.
+    const res = await dockerCli(scoped.host, [
+      'create',
+      '--network',
+      'none',
+      '--name',
+      next(),
+      '--cgroupns',
+      'host',
+      image,
+      'true',
+    ]);
+    expect(res.stderr).toContain('create rule "hostNamespaces" refuses HostConfig.CgroupnsMode');
+  });
+
+  it('the swarm join tokens (GET /swarm) are refused', async () => {
+    const res = await rawRequest({ url: scoped.url }, 'GET', '/swarm');
+    expect(res.status).toBe(403);
+    expect((json(res) as { message: string }).message).toContain('create rule "swarm" refuses GET /swarm');
   });
 
   it('CREATE_RULES=off lets a privileged create through (for a socket proxy that refuses creates itself)', async () => {

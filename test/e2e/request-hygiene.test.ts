@@ -79,7 +79,8 @@ describe('the forwarded request is exactly the decided one, however the client f
     );
     expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
     const [create] = got();
-    const canonical = '{"Image":"busybox","HostConfig":{"NetworkMode":"none"}}';
+    // Canonical, and with the private cgroup namespace the create rules ask for.
+    const canonical = '{"Image":"busybox","HostConfig":{"NetworkMode":"none","CgroupnsMode":"private"}}';
     expect(create?.target).toBe('/v1.41/containers/create?name=vis-1');
     expect(create?.rawBody).toBe(canonical);
     expect(create?.header('content-length')).toBe(String(canonical.length));
@@ -98,8 +99,9 @@ describe('the forwarded request is exactly the decided one, however the client f
       1,
     );
     const [create] = got();
-    expect(create?.rawBody).toBe('{"Image":"a"}');
-    expect(create?.header('content-length')).toBe('13');
+    const canonical = '{"Image":"a","HostConfig":{"CgroupnsMode":"private"}}';
+    expect(create?.rawBody).toBe(canonical);
+    expect(create?.header('content-length')).toBe(String(canonical.length));
     expect(create?.header('transfer-encoding')).toBeUndefined();
   });
 

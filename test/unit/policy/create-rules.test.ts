@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_CREATE, VOLUME_CREATE } from '../../../src/body/daemon-types.ts';
+import { CONTAINER_CREATE, NETWORK_CREATE, VOLUME_CREATE } from '../../../src/body/daemon-types.ts';
 import { decodeBody } from '../../../src/body/decode-body.ts';
 import { DockerApiError } from '../../../src/errors.ts';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import {
   checkContainerCreate,
+  checkNetworkCreate,
   checkVolumeCreate,
   NO_WAY_OUT,
   namedObjects,
@@ -124,6 +125,31 @@ describe('create rules: every way out is refused with the rule and the field nam
       'HostConfig.MaskedPaths',
     ],
     ['a sysctl', { Sysctls: { 'kernel.shmmax': '1' } }, 'sysctls', 'HostConfig.Sysctls'],
+    [
+      'no-new-privileges=false',
+      { SecurityOpt: ['no-new-privileges=false'] },
+      'securityOpt',
+      'HostConfig.SecurityOpt',
+    ],
+    [
+      'a syslog driver',
+      { LogConfig: { Type: 'syslog', Config: { 'syslog-address': 'tcp://10.0.0.1:514' } } },
+      'logDrivers',
+      'HostConfig.LogConfig.Type',
+    ],
+    [
+      'a logging driver by path',
+      { logconfig: { type: '../../../tmp/x' } },
+      'logDrivers',
+      'HostConfig.LogConfig.Type',
+    ],
+    ['another runtime', { Runtime: 'nvidia' }, 'runtimes', 'HostConfig.Runtime'],
+    [
+      'OCI annotations',
+      { Annotations: { 'org.systemd.property.x': 'y' } },
+      'annotations',
+      'HostConfig.Annotations',
+    ],
   ])('%s', (_label, hostConfig, rule, field) => {
     const error = refusal(NO_WAY_OUT, create(hostConfig));
     expect(error.status).toBe(403);
@@ -221,6 +247,56 @@ describe('create rules: what a client is allowed', () => {
       { field: 'HostConfig.Mounts[0].Source', name: 'cache' },
     ]);
     expect(deferred.networks.map((n) => n.name).sort()).toEqual(['ci-net', 'other']);
+  });
+});
+
+describe('create rules: network create', () => {
+  const network = (body: unknown) => decodeBody(JSON.stringify(body), NETWORK_CREATE);
+  it.each<[string, unknown, RegExp]>([
+    [
+      'a driver named by a path (loaded as a plugin)',
+      { Name: 'n', Driver: '../../../tmp/x' },
+      /"networkDrivers" refuses Driver/,
+    ],
+    [
+      'macvlan',
+      { Name: 'n', Driver: 'macvlan', Options: { parent: 'eth0' } },
+      /"networkDrivers" refuses Driver/,
+    ],
+    [
+      'an IPAM driver by path',
+      { Name: 'n', IPAM: { Driver: '../x' } },
+      /"networkDrivers" refuses IPAM.Driver/,
+    ],
+    [
+      "another network's bridge",
+      { Name: 'n', Options: { 'com.docker.network.bridge.name': 'docker0' } },
+      /"networkDrivers" refuses Options/,
+    ],
+  ])('refused: %s', (_l, body, message) => {
+    expect(() => checkNetworkCreate(NO_WAY_OUT, network(body))).toThrow(message);
+  });
+  it.each<[string, unknown]>([
+    ['a plain network', { Name: 'n' }],
+    [
+      'a bridge network, internal, with its subnet',
+      {
+        Name: 'n',
+        Driver: 'bridge',
+        Internal: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: '10.9.0.0/24' }] },
+      },
+    ],
+  ])('allowed: %s', (_l, body) => {
+    expect(() => checkNetworkCreate(NO_WAY_OUT, network(body))).not.toThrow();
+  });
+  it('a listed driver is allowed, with its options', () => {
+    expect(() =>
+      checkNetworkCreate(
+        { ...NO_WAY_OUT, networkDrivers: ['macvlan'] },
+        network({ Driver: 'macvlan', Options: { parent: 'eth1' } }),
+      ),
+    ).not.toThrow();
   });
 });
 

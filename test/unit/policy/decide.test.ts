@@ -232,6 +232,30 @@ describe('decide: create rules on the routes that are not a container create', (
     ['POST', '/plugins/pull?remote=x', '[]', 'create rule "plugins" refuses POST /plugins/pull'],
     ['POST', '/v1.41/services/create', '{}', 'create rule "swarm" refuses POST /services/create'],
     ['POST', '/build?networkmode=host', '', 'create rule "hostNamespaces" refuses the networkmode query'],
+    ['POST', '/build?remote=http://169.254.169.254/', '', 'create rule "fetch" refuses the remote query'],
+    ['POST', '/images/create?fromSrc=http://10.0.0.1/x', '', 'create rule "fetch" refuses the fromSrc query'],
+    ['GET', '/swarm', '', 'create rule "swarm" refuses GET /swarm'],
+    ['POST', '/nodes/n1/update', '{}', 'create rule "swarm"'],
+    ['DELETE', '/containers/web/checkpoints/c1?dir=/', '', 'create rule "hostPaths" refuses the dir query'],
+    ['GET', '/containers/web/checkpoints?dir=/etc', '', 'create rule "hostPaths" refuses the dir query'],
+    [
+      'POST',
+      '/containers/web/checkpoints',
+      '{"CheckpointID":"c","checkpointdir":"/var"}',
+      'create rule "hostPaths" refuses CheckpointDir',
+    ],
+    [
+      'POST',
+      '/containers/web/start?checkpoint=c&checkpoint-dir=/srv',
+      '',
+      'create rule "hostPaths" refuses the checkpoint-dir query',
+    ],
+    [
+      'POST',
+      '/networks/create',
+      '{"Name":"n","Driver":"../../x"}',
+      'create rule "networkDrivers" refuses Driver',
+    ],
   ])('%s %s is refused', async (method, raw, body, message) => {
     expect(await refusedBy(method, raw, body)).toContain(message);
   });

@@ -24,7 +24,7 @@ describe('classify: routes with a fixed meaning', () => {
     ['POST', '/build/cancel', { kind: 'plain', family: 'build' }],
     ['GET', '/images/json', { kind: 'plain', family: 'images' }],
     ['GET', '/images/search', { kind: 'plain', family: 'images' }],
-    ['POST', '/images/create', { kind: 'plain', family: 'images' }],
+    ['POST', '/images/create', { kind: 'imageCreate' }],
     ['GET', '/images/library/busybox:latest/json', { kind: 'imageInspect' }],
     ['GET', '/images/registry:5000/team/app:1/history', { kind: 'imageHistory' }],
     ['POST', '/images/busybox/tag', { kind: 'plain', family: 'images' }],
@@ -46,10 +46,12 @@ describe('classify: routes with a fixed meaning', () => {
     ['DELETE', '/volumes/data', { kind: 'volume', name: 'data' }],
     ['GET', '/plugins', { kind: 'plain', family: 'plugins' }],
     ['GET', '/plugins/vieux/sshfs:latest/json', { kind: 'plain', family: 'plugins' }],
-    ['GET', '/swarm', { kind: 'plain', family: 'swarm' }],
+    ['GET', '/swarm', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    ['GET', '/swarm/unlockkey', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    ['POST', '/swarm/update', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/init', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/join', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
-    ['POST', '/swarm/leave', { kind: 'plain', family: 'swarm' }],
+    ['POST', '/swarm/leave', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/services/create', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/plugins/pull', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
     ['POST', '/plugins/create', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
@@ -68,7 +70,8 @@ describe('classify: routes with a fixed meaning', () => {
     ['GET', '/nodes', { kind: 'plain', family: 'swarm' }],
     ['GET', '/services/s1', { kind: 'plain', family: 'swarm' }],
     ['POST', '/services/s1/update', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
-    ['POST', '/nodes/n1/update', { kind: 'plain', family: 'swarm' }],
+    ['POST', '/nodes/n1/update', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    ['POST', '/secrets/s1/update', { kind: 'plain', family: 'swarm' }],
   ])('%s %s', (method, raw, expected) => {
     expect(route(method, raw)).toEqual(expected);
   });
