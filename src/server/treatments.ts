@@ -5,6 +5,7 @@ import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
+import { isOwned } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
 import {
@@ -20,6 +21,13 @@ import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
+
+/** With ownership, the predicate that keeps only the client's own volumes in answers that list them. */
+function ownedVolumes(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
+  const owner = ctx.owner;
+  if (!owner) return undefined;
+  return (labels) => isObject(labels) && isOwned(labels, owner);
+}
 
 export interface RespondContext {
   readonly resolver: ContainerResolver;
@@ -128,6 +136,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
             ref !== null && !(await isVisibleId(ref)) ? scopedHostConfig(summary, () => false) : null;
           if (host) summary.HostConfig = host;
         },
+        ownedVolumes(ctx),
       );
     },
   },

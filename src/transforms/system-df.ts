@@ -10,8 +10,13 @@ export async function filterSystemDf(
   df: unknown,
   isVisible: (summary: unknown) => boolean,
   scope: (summary: Record<string, unknown>) => Promise<void> = async () => {},
+  /** With ownership: whether a volume (by its labels) is the client's; others are left out. */
+  volumeVisible?: (labels: unknown) => boolean,
 ): Promise<unknown> {
   if (!isObject(df) || !Array.isArray(df.Containers)) return df;
+  if (volumeVisible && Array.isArray(df.Volumes)) {
+    df.Volumes = df.Volumes.filter((v) => isObject(v) && volumeVisible(v.Labels));
+  }
   const kept = df.Containers.filter(isVisible);
   df.Containers = kept;
   const byImage = new Map<string, number>();

@@ -25,6 +25,7 @@ describe('ownership: two CI clients cannot see or touch each other', () => {
   let ds: Dockscope;
   let host: string;
   const cliDirs: Record<'a' | 'b', string> = { a: '', b: '' };
+  const tokens: Record<'a' | 'b', string> = { a: '', b: '' };
   const daemon = { socketPath: dockerSocket };
   let since = '';
   const as = (who: 'a' | 'b', args: string[]) => dockerCli(host, ['--config', cliDirs[who], ...args]);
@@ -44,6 +45,7 @@ describe('ownership: two CI clients cannot see or touch each other', () => {
     dir = await mkdtemp(join(tmpdir(), 'ds-owner-'));
     for (const who of ['a', 'b'] as const) {
       const token = `tok-${who}-${p}-${Math.random().toString(36).slice(2)}`;
+      tokens[who] = token;
       await writeFile(join(dir, `token-${who}`), `${token}\n`);
       cliDirs[who] = join(dir, `cli-${who}`);
       await mkdir(cliDirs[who]);
@@ -146,6 +148,26 @@ clients:
       );
       expect(ours(await asOk(who, ['network', 'ls', '--format', '{{.Name}}']))).toEqual([`${p}-${who}-net`]);
     }
+  });
+
+  it('docker system df lists only its own volumes', async () => {
+    const res = await rawRequest({ url: `http://${ds.addresses.ci}` }, 'GET', '/system/df', undefined, {
+      authorization: `Bearer ${tokens.a}`,
+    });
+    const df = json(res) as { Volumes: { Name: string }[]; Containers: { Names: string[] }[] };
+    expect(
+      df.Volumes.map((v) => v.Name)
+        .filter((n) => n.startsWith(p))
+        .sort(),
+    ).toEqual([`${p}-a-auto-vol`, `${p}-a-vol`]);
+    expect(
+      df.Containers.map((c) => c.Names[0])
+        .filter((n) => n?.includes(p))
+        .sort(),
+    ).toEqual([`/${p}-a-run`, `/${p}-a-stopped`]);
+    // The daemon itself lists all of them.
+    const all = json(await rawRequest(daemon, 'GET', '/system/df')) as { Volumes: { Name: string }[] };
+    expect(all.Volumes.map((v) => v.Name)).toContain(`${p}-b-vol`);
   });
 
   // What a's CLI says about b's object, and what it says about one that does not exist (same length).

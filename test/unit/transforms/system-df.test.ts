@@ -80,4 +80,21 @@ describe('filterSystemDf', () => {
     });
     expect(seen).toEqual([a, b]);
   });
+
+  it("with ownership, keeps only the client's own volumes", async () => {
+    const out = (await filterSystemDf(
+      {
+        Containers: [],
+        Volumes: [
+          { Name: 'mine', Labels: { 'dockscope.owner': 'ci-a' } },
+          { Name: 'theirs', Labels: { 'dockscope.owner': 'ci-b' } },
+          { Name: 'nobody', Labels: null },
+        ],
+      },
+      () => true,
+      async () => {},
+      (labels) => (labels as Record<string, string> | null)?.['dockscope.owner'] === 'ci-a',
+    )) as { Volumes: { Name: string }[] };
+    expect(out.Volumes.map((v) => v.Name)).toEqual(['mine']);
+  });
 });
