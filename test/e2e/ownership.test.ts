@@ -288,6 +288,29 @@ clients:
     expect(net.code).not.toBe(0);
   });
 
+  it('an image built through /build carries the owner label, whatever its Dockerfile says', async () => {
+    const context = join(dir, 'build');
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, 'Dockerfile'), `FROM ${image}\nLABEL dockscope.owner=ci-b\n`);
+    const env = { DOCKER_BUILDKIT: '0' };
+    const built = await dockerCli(host, ['--config', cliDirs.a, 'build', '-q', '-t', `${p}-img`, context], {
+      env,
+    });
+    expect(built.code, built.stderr).toBe(0);
+    const img = json(await rawRequest(daemon, 'GET', `/images/${p}-img/json`)) as {
+      Config: { Labels: Record<string, string> };
+    };
+    expect(img.Config.Labels['dockscope.owner']).toBe('ci-a');
+    const forged = await dockerCli(
+      host,
+      ['--config', cliDirs.a, 'build', '-q', '--label', 'dockscope.owner=ci-b', context],
+      { env },
+    );
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain('the labels query sets the label dockscope.owner');
+    await dockerCli(dockerHost, ['rmi', '-f', `${p}-img`]);
+  });
+
   it("a create that mounts the other's volume by name is refused", async () => {
     const res = await as('a', [
       'create',
