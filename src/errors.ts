@@ -46,6 +46,15 @@ export const errors = {
     error.daemonShaped = true;
     return error;
   },
+  /**
+   * The daemon's words for a network that does not exist, in the daemon's shape. 400, not the 404 of
+   * `GET /networks/x`: the CLI takes a 404 to a create for a missing image and goes to pull it.
+   */
+  noSuchNetworkAsDaemon: (ref: string) => {
+    const error = new DockerApiError(400, `network ${ref} not found`, 'hidden');
+    error.daemonShaped = true;
+    return error;
+  },
   unauthorized: () =>
     new DockerApiError(
       401,

@@ -141,7 +141,7 @@ export const HOST_CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
 export const HOST_CONFIG = struct('HostConfig', HOST_CONFIG_FIELDS);
 
 /** container.Config: embedded in the create body, so its fields are the body's top level. */
-const CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
+export const CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
   ...anyFields(
     'Hostname',
     'Domainname',
@@ -187,6 +187,9 @@ export const CONTAINER_CREATE = struct('the container create body', {
  */
 export const TOP_LEVEL_HOST_CONFIG: Readonly<Record<string, Schema>> = { ...HOST_CONFIG_FIELDS, Cpuset: any };
 
+/** `POST /commit`: the container.Config of the new image (optional). */
+export const COMMIT_CONFIG = struct('the commit body', CONFIG_FIELDS);
+
 /** `POST /containers/{id}/update`: container.UpdateConfig. */
 export const CONTAINER_UPDATE = struct('the container update body', {
   ...RESOURCES,
@@ -231,8 +234,8 @@ export const NETWORK_CREATE = struct('the network create body', {
     'Attachable',
     'Ingress',
     'ConfigOnly',
-    'ConfigFrom',
   ),
+  ConfigFrom: struct('ConfigReference', { Network: string }),
   Name: string,
   Driver: string,
   IPAM: struct('IPAM', { Driver: string, ...anyFields('Config', 'Options') }),

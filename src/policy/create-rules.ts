@@ -300,7 +300,7 @@ const NAMESPACE_FIELDS: readonly [string, HostNamespace][] = [
 ];
 
 /** Network modes that are no user-defined network (`container:` modes are judged as references). */
-const BUILTIN_NETWORK_MODES = new Set(['', 'default', 'bridge', 'none', 'host']);
+export const BUILTIN_NETWORK_MODES: ReadonlySet<string> = new Set(['', 'default', 'bridge', 'none', 'host']);
 
 export function checkHostNamespace(rules: CreateRules, ns: HostNamespace, field: string): void {
   if (!rules.hostNamespaces.includes(ns)) {
@@ -332,7 +332,8 @@ function endpointsOf(body: DecodedObject): DecodedObject | null {
 export function namedObjects(body: DecodedObject): Deferred {
   const deferred: Deferred = { volumes: [], networks: [] };
   for (const name of Object.keys(endpointsOf(body) ?? {})) {
-    if (!BUILTIN_NETWORK_MODES.has(name.toLowerCase())) {
+    // The daemon knows its own networks by their exact names: `Bridge` is anyone's network.
+    if (!BUILTIN_NETWORK_MODES.has(name)) {
       deferred.networks.push({
         field: `NetworkingConfig.EndpointsConfig[${JSON.stringify(name)}]`,
         name,
@@ -344,11 +345,7 @@ export function namedObjects(body: DecodedObject): Deferred {
   if (!host) return deferred;
   const H = 'HostConfig.';
   const mode = host.NetworkMode;
-  if (
-    typeof mode === 'string' &&
-    !mode.startsWith('container:') &&
-    !BUILTIN_NETWORK_MODES.has(mode.toLowerCase())
-  ) {
+  if (typeof mode === 'string' && !mode.startsWith('container:') && !BUILTIN_NETWORK_MODES.has(mode)) {
     deferred.networks.push({ field: `${H}NetworkMode`, name: mode, where: 'mode' });
   }
   const volumeDriver =

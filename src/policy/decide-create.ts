@@ -7,11 +7,11 @@ import { asLabels, isObject } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
 import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import { ownersNetwork } from './decide-owned.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
-import { isOwned, withOwnerLabel } from './ownership.ts';
+import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
-import type { ContainerResolver } from './resolver.ts';
 
 const CONTAINER_MODE = 'container:';
 
@@ -95,7 +95,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
     if (Array.isArray(links)) for (const link of links) await requireLinkTarget(link, resolver);
   }
   // Last, because it may create a volume: only for a create that will go on as it is.
-  if (ctx.create || ctx.owner) await checkNamed(namedObjects(body), body, ctx, missing);
+  if (ctx.create || ctx.owner) await checkNamed(namedObjects(body), ctx, missing);
   const canonical = serializeDecoded(body);
   if (missing.length > 0) return asMissing(input.raw, missing, canonical);
   return { path: input.raw, response: 'conflict', body: canonical };
@@ -110,14 +110,13 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
  * no container this client cannot see uses it: it may hold a hidden container's data. Either refusal
  * shows that the volume exists, which the daemon's own create would not (it would mount it).
  *
- * A network of another owner is a missing network: it goes on as a sentinel, and the daemon answers as
- * it does for a network that does not exist. A network whose driver is `host` is the host's network.
+ * For an owner, a network that is not its own answers as one that does not exist. A network whose
+ * driver is `host` is the host's network.
  */
 async function checkNamed(
   named: Deferred,
-  body: DecodedObject,
   ctx: DecideContext,
-  missing: MissingRef[],
+  missing: readonly MissingRef[],
 ): Promise<void> {
   const { resolver, owner, create } = ctx;
   for (const volume of named.volumes) {
@@ -126,7 +125,7 @@ async function checkNamed(
       if (labels === null) {
         // A create answered as for a missing container fails: it must not leave a volume behind.
         if (missing.length > 0) continue;
-        await resolver.directory.createVolume(
+        const made = await resolver.directory.createVolume(
           serializeDecoded({
             Name: volume.name,
             ...(volume.driver ? { Driver: volume.driver } : {}),
@@ -134,6 +133,8 @@ async function checkNamed(
             Labels: withOwnerLabel(volume.labels, owner, `${volume.field} labels`),
           }),
         );
+        // Another client may have made the name in between: the daemon then answered with its volume.
+        if (!isOwned(made, owner)) throw nameTaken('volume', volume.name);
       } else if (!isOwned(labels, owner)) {
         throw createRuleRefusal(
           'volumes',
@@ -152,21 +153,16 @@ async function checkNamed(
       }
     }
   }
-  const host = asObject(body.HostConfig);
-  const endpoints = asObject(asObject(body.NetworkingConfig)?.EndpointsConfig);
   for (const network of named.networks) {
-    const facts = await resolver.directory.network(network.name);
-    if (facts === null) continue; // the daemon answers for a network that does not exist
-    if (create && facts.driver === 'host') checkHostNamespace(create, 'network', network.field);
-    if (!owner || isOwned(facts.labels, owner)) continue;
-    const m = missingRef(network.name, missing.length);
-    missing.push(m);
-    if (network.where === 'mode' && host) host.NetworkMode = m.sentinel;
-    if (network.where === 'endpoint' && endpoints) {
-      const endpoint = endpoints[network.name];
-      delete endpoints[network.name];
-      if (endpoint !== undefined) endpoints[m.sentinel] = endpoint;
+    const found = await resolver.directory.network(network.name);
+    if (create && found !== null && !('ambiguous' in found) && found.driver === 'host') {
+      checkHostNamespace(create, 'network', network.field);
     }
+    if (!owner || (await ownersNetwork(network.name, owner, ctx)) !== null) continue;
+    // The daemon creates a container on a network that does not exist (its start fails later): a
+    // network that is not the client's, and one that does not exist, are refused alike, in the words
+    // the start would use.
+    throw errors.noSuchNetworkAsDaemon(network.name);
   }
 }
 

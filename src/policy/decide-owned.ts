@@ -1,9 +1,11 @@
-import { LIST_FILTERS } from '../body/daemon-types.ts';
+import { COMMIT_CONFIG, LIST_FILTERS } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
-import { mapOf, serializeDecoded, string } from '../body/go-decode.ts';
-import { errors } from '../errors.ts';
+import { mapOf, newObject, serializeDecoded, string } from '../body/go-decode.ts';
+import { DockerApiError, errors } from '../errors.ts';
 import type { RequestTarget } from '../routes/target.ts';
+import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import type { NetworkFacts } from './directory.ts';
 import { missingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
@@ -86,19 +88,80 @@ export async function ownedNetwork(
   readonly path: (rest: string) => string;
   readonly missing: ReturnType<typeof missingRef> | null;
 }> {
-  const facts = await ctx.resolver.directory.network(ref);
-  const owned = facts !== null && isOwned(facts.labels, owner);
-  const missing = owned ? null : missingRef(ref);
-  const id = owned ? facts.id : (missing?.sentinel ?? '');
+  const facts = await ownersNetwork(ref, owner, ctx);
+  const missing = facts ? null : missingRef(ref);
+  const id = facts ? facts.id : (missing?.sentinel ?? '');
   return {
     path: (rest) => withQuery(`${prefix(input.target)}/networks/${id}${rest}`, input.target.query),
     missing,
   };
 }
 
-/** `/build`: the image it makes carries the owner label (the `labels` query, a JSON map). */
-export function ownedBuild(input: DecideInput, owner: Ownership): string {
+/**
+ * `POST /commit` of an owner: the image carries its owner label (in the config body), and `changes`
+ * may not set the label (a later container of the image would carry it).
+ */
+export async function ownedCommit(input: DecideInput, owner: Ownership): Promise<string | undefined> {
+  for (const change of input.target.query.getAll('changes')) {
+    for (const line of change.split('\n')) {
+      if (/^\s*label\b/i.test(line) && line.includes(owner.key)) {
+        throw errors.refused(
+          `changes sets the label ${owner.key}, which dockscope sets to this client's owner`,
+        );
+      }
+    }
+  }
+  const text = await input.readBody();
+  const body = text.trim() === '' || text.trim() === 'null' ? newObject() : decodeBody(text, COMMIT_CONFIG);
+  body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
+  return serializeDecoded(body);
+}
+
+/**
+ * The owner's network a reference names, or null when it names none of the owner's. An id prefix
+ * several networks share (the daemon refuses it, counting the others' too) is resolved among the
+ * owner's networks: one is that one, none is a missing network, several is the daemon's refusal
+ * counting the owner's only.
+ */
+export async function ownersNetwork(
+  ref: string,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<NetworkFacts | null> {
+  const directory = ctx.resolver.directory;
+  const found = await directory.network(ref);
+  if (found === null) return null;
+  if (!('ambiguous' in found)) return isOwned(found.labels, owner) ? found : null;
+  const mine = (await directory.networksLabelled(`${owner.key}=${owner.owner}`)).filter(
+    (n) => n.id.startsWith(ref) || n.name === ref,
+  );
+  if (mine.length > 1) {
+    throw new DockerApiError(
+      400,
+      `network ${ref} is ambiguous (${mine.length} matches found based on ID prefix)`,
+      'invalid',
+    );
+  }
+  return mine[0] ?? null;
+}
+
+/**
+ * `/build`: the image it makes carries the owner label (the `labels` query, a JSON map), and its steps
+ * run on a network of the client's (or a built-in one), pinned to its id. A network that is not the
+ * client's is refused in the same words whether it exists or not.
+ */
+export async function ownedBuild(input: DecideInput, owner: Ownership, ctx: DecideContext): Promise<string> {
   const query = new URLSearchParams(input.target.query);
+  const mode = query.get('networkmode') ?? '';
+  if (!BUILTIN_NETWORK_MODES.has(mode) && !mode.startsWith('container:')) {
+    const facts = await ownersNetwork(mode, owner, ctx);
+    if (!facts) {
+      throw errors.refused(
+        `the build's networkmode ${JSON.stringify(mode)} is not one of this client's networks`,
+      );
+    }
+    query.set('networkmode', facts.id);
+  }
   const raw = query.get('labels');
   const given = raw ? decodeBody(raw, mapOf(string)) : undefined;
   query.set('labels', serializeDecoded(withOwnerLabel(given, owner, 'the labels query')));

@@ -10,7 +10,7 @@ import {
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { DecodedObject, Schema } from '../body/go-decode.ts';
-import { serializeDecoded } from '../body/go-decode.ts';
+import { RawJson, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
@@ -25,11 +25,19 @@ import {
   createRuleRefusal,
 } from './create-rules.ts';
 import { decideCreate } from './decide-create.ts';
-import { decidePrune, decideVolume, ownedBuild, ownedList, ownedNetwork } from './decide-owned.ts';
+import {
+  decidePrune,
+  decideVolume,
+  ownedBuild,
+  ownedCommit,
+  ownedList,
+  ownedNetwork,
+  ownersNetwork,
+} from './decide-owned.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
-import { withOwnerLabel } from './ownership.ts';
+import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
@@ -51,7 +59,11 @@ export type ResponseKind =
   | 'imageInspect'
   | 'imageHistory'
   /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
-  | 'missing';
+  | 'missing'
+  /** An owner's volume create: the volume answered must carry its owner label. */
+  | 'ownedVolume'
+  /** An owner's network create: the daemon's `Warning` (which names another network's id) is dropped. */
+  | 'networkCreated';
 
 /** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
 export interface Forward {
@@ -150,14 +162,32 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'volumeCreate': {
       const body = decodeBody(await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
-      if (owner) body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      return { path: raw, response: 'raw', body: serializeDecoded(body) };
+      if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
+      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
+      // The daemon answers a create of an existing name with that volume: it must be the client's.
+      if (typeof body.Name === 'string' && body.Name !== '') {
+        const labels = await resolver.directory.volumeLabels(body.Name);
+        if (labels !== null && !isOwned(labels, owner)) throw nameTaken('volume', body.Name);
+      }
+      return { path: raw, response: 'ownedVolume', body: serializeDecoded(body) };
     }
     case 'networkCreate': {
       const body = decodeBody(await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
-      if (owner) body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      return { path: raw, response: 'raw', body: serializeDecoded(body) };
+      if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
+      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
+      // Without CheckDuplicate older daemons make a second network of a taken name (and say whose).
+      body.CheckDuplicate = true;
+      const from = isObject(body.ConfigFrom) ? body.ConfigFrom.Network : undefined;
+      if (from instanceof RawJson || (from !== undefined && typeof from !== 'string')) {
+        throw errors.badRequest('ConfigFrom.Network must be a network name');
+      }
+      if (typeof from === 'string' && from !== '' && !(await ownersNetwork(from, owner, ctx))) {
+        throw errors.refused(
+          `ConfigFrom names ${JSON.stringify(from)}, which is not one of this client's networks`,
+        );
+      }
+      return { path: raw, response: 'networkCreated', body: serializeDecoded(body) };
     }
     case 'hostAccess':
       if (create && !create[route.rule]) {
@@ -176,7 +206,12 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const query = new URLSearchParams(input.target.query);
       if (facts?.visible) {
         query.set('container', facts.id);
-        return { path: `${prefix(input.target)}/commit?${query}`, response: 'raw' };
+        const body = owner ? await ownedCommit(input, owner) : undefined;
+        return {
+          path: `${prefix(input.target)}/commit?${query}`,
+          response: 'raw',
+          ...(body === undefined ? {} : { body }),
+        };
       }
       const ref = missingRef(typed);
       query.set('container', ref.sentinel);
@@ -195,7 +230,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
           "the daemon would fetch it from the host's network",
         );
       }
-      return { path: owner ? ownedBuild(input, owner) : raw, response: 'raw' };
+      return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
     }
     case 'imageCreate': {
       const source = input.target.query.get('fromSrc') ?? '';

@@ -194,7 +194,7 @@ export class ContainerDirectory {
   }
 
   /** A network as the daemon finds it by name, id or id prefix; null when it has none. */
-  async network(ref: string): Promise<NetworkFacts | null> {
+  async network(ref: string): Promise<NetworkFacts | null | { readonly ambiguous: true }> {
     if (!ref.isWellFormed()) return null;
     const res = await this.upstream
       .getJson(`/networks/${encodeURIComponent(ref)}`)
@@ -202,6 +202,8 @@ export class ContainerDirectory {
         throw errors.upstream(this.upstream.display, error);
       });
     if (res.status === 404) return null;
+    // An id prefix (or name) that several networks share: the daemon's 400 names how many.
+    if (res.status === 400 && /ambiguous/i.test(messageOf(res.body))) return { ambiguous: true };
     const body = res.body;
     if (
       res.status !== 200 ||
@@ -219,6 +221,26 @@ export class ContainerDirectory {
     };
   }
 
+  /** Networks carrying a label (`key=value`): an owner's networks. */
+  async networksLabelled(label: string): Promise<NetworkFacts[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: { [label]: true } }));
+    const res = await this.upstream.getJson(`/networks?filters=${filters}`).catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+    if (res.status !== 200 || !Array.isArray(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'listing networks');
+    }
+    return res.body
+      .filter(isObject)
+      .filter((n) => typeof n.Id === 'string')
+      .map((n) => ({
+        id: String(n.Id),
+        name: typeof n.Name === 'string' ? n.Name : '',
+        driver: typeof n.Driver === 'string' ? n.Driver : '',
+        labels: asLabels(n.Labels),
+      }));
+  }
+
   /** A volume's labels, or null when the daemon has no volume of that name. */
   async volumeLabels(name: string): Promise<Record<string, string> | null> {
     if (!name.isWellFormed()) return null;
@@ -234,14 +256,15 @@ export class ContainerDirectory {
     return asLabels(res.body.Labels);
   }
 
-  /** Creates a volume (a named volume a create would otherwise make without its owner label). */
-  async createVolume(body: string): Promise<void> {
+  /** Creates a volume (a named volume a create would otherwise make without its owner label); its labels. */
+  async createVolume(body: string): Promise<Record<string, string>> {
     const res = await this.upstream.postJson('/volumes/create', body).catch((error: unknown) => {
       throw errors.upstream(this.upstream.display, error);
     });
-    if (res.status !== 201) {
+    if (res.status !== 201 || !isObject(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'creating a volume');
     }
+    return asLabels(res.body.Labels);
   }
 
   /**

@@ -69,6 +69,8 @@ export class EventVisibility {
     // With ownership, another client's volumes and networks do not exist for this one.
     if (this.owner && (type === 'volume' || type === 'network')) {
       const id = typeof actor.ID === 'string' ? actor.ID : '';
+      // A name can be made again by someone else: a create is judged afresh.
+      if ((event.Action ?? event.status) === 'create') this.#objects.delete(`${type}:${id}`);
       if (!(await this.#owned(type, id, this.owner))) return false;
     }
     if (this.resolver.seesAll) return true;
@@ -102,7 +104,10 @@ export class EventVisibility {
     const labels =
       type === 'volume'
         ? await directory.volumeLabels(id).catch(() => null)
-        : ((await directory.network(id).catch(() => null))?.labels ?? null);
+        : await directory
+            .network(id)
+            .then((n) => (n && !('ambiguous' in n) ? n.labels : null))
+            .catch(() => null);
     const owned = labels !== null && isOwned(labels, owner);
     if (this.#objects.size >= MAX_REMEMBERED) {
       const oldest = this.#objects.keys().next().value;

@@ -54,9 +54,25 @@ export function addOwnerFilter(raw: string | null, o: Ownership): string {
   }
   const wanted = `${o.key}=${o.owner}`;
   const label = filters.label;
+  // The daemon reads one form or the other for the whole object, never a mix.
+  const legacy = Object.values(filters).some(Array.isArray);
   if (Array.isArray(label)) filters.label = [...label, wanted];
+  else if (label === undefined && legacy) filters.label = [wanted];
   else if (label !== undefined && (typeof label !== 'object' || label === null)) {
     throw new DockerApiError(400, 'dockscope: the label filter must be an object or a list', 'invalid');
   } else filters.label = { ...(label as Record<string, unknown> | undefined), [wanted]: true };
   return JSON.stringify(filters);
+}
+
+/**
+ * A create of a name another client's volume or network holds: the daemon would answer with that
+ * object (or make a second one). Refused, which shows that the name is taken, as the daemon's own
+ * conflict does; nothing else of the object is shown.
+ */
+export function nameTaken(kind: 'volume' | 'network', name: string): DockerApiError {
+  return new DockerApiError(
+    409,
+    `dockscope: a ${kind} named ${JSON.stringify(name)} exists and is not this client's`,
+    'refused',
+  );
 }

@@ -5,7 +5,7 @@ import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
-import { isOwned } from '../policy/ownership.ts';
+import { isOwned, nameTaken } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
 import {
@@ -169,6 +169,26 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     via: 'rewrite',
     applies: (status) => status === 409,
     rewrite: async (body) => conflictTransform(body),
+  },
+  ownedVolume: {
+    via: 'rewrite',
+    applies: (status) => status === 201,
+    // Checked before, and again on the answer: another client may have made the name in between.
+    rewrite: async (body, ctx) => {
+      const name = isObject(body) && typeof body.Name === 'string' ? body.Name : '';
+      if (!ctx.owner || !isObject(body) || !isOwned(isObject(body.Labels) ? body.Labels : null, ctx.owner)) {
+        throw nameTaken('volume', name);
+      }
+      return body;
+    },
+  },
+  networkCreated: {
+    via: 'rewrite',
+    applies: (status) => status === 201,
+    rewrite: async (body) => {
+      if (isObject(body) && typeof body.Warning === 'string') body.Warning = '';
+      return body;
+    },
   },
   errorIds: {
     via: 'text',

@@ -384,10 +384,23 @@ clients:
     ]);
     expect(inspected.trim()).toBe('[CAP_SYS_ADMIN]');
     await dockerOk(dockerHost, ['plugin', 'rm', `${p}/direct`]);
+    // With some weight in it, as real plugins have: the CLI is still uploading when it is refused, and
+    // must read the refusal, not a reset.
+    await writeFile(join(plugin, 'rootfs', 'weight'), Buffer.alloc(4 * 1024 * 1024));
     const res = await dockerCli(scoped.host, ['plugin', 'create', `${p}/through`, plugin]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('dockscope: create rule "plugins" refuses POST /plugins/create');
     expect((await dockerCli(dockerHost, ['plugin', 'inspect', `${p}/through`])).code).not.toBe(0);
+    // A large upload refused before it is read still gets its answer (the body is drained first).
+    const big = await rawRequest(
+      { url: scoped.url },
+      'POST',
+      `/plugins/create?name=${p}/big`,
+      Buffer.alloc(6 * 1024 * 1024),
+      { 'content-type': 'application/x-tar' },
+    );
+    expect(big.status).toBe(403);
+    expect((json(big) as { message: string }).message).toContain('create rule "plugins"');
     const pull = await rawRequest(
       { url: scoped.url },
       'POST',

@@ -311,6 +311,107 @@ clients:
     await dockerCli(dockerHost, ['rmi', '-f', `${p}-img`]);
   });
 
+  it('names the other client holds: a build on its network, a network called Bridge, a volume or network create of its name', async () => {
+    const through = { url: `http://${ds.addresses.ci}` };
+    const auth = { authorization: `Bearer ${tokens.a}` };
+    // A build step on b's network is refused in the words used for a network that does not exist.
+    const theirs = await rawRequest(through, 'POST', `/build?networkmode=${p}-b-net`, '', {
+      ...auth,
+      'content-type': 'application/x-tar',
+    });
+    const none = await rawRequest(through, 'POST', `/build?networkmode=${p}-b-zzz`, '', {
+      ...auth,
+      'content-type': 'application/x-tar',
+    });
+    expect(theirs.status).toBe(403);
+    expect(json(theirs)).toEqual({
+      message: `dockscope: the build's networkmode "${p}-b-net" is not one of this client's networks`,
+    });
+    expect(none.body.replace(`${p}-b-zzz`, `${p}-b-net`)).toBe(theirs.body);
+    // "Bridge" is not the daemon's bridge: it is whoever made it.
+    await asOk('b', ['network', 'create', '--internal', `Bridge${p}`]);
+    const join = await as('a', ['create', '--name', `${p}-a-spy`, '--network', `Bridge${p}`, image, 'true']);
+    const missing = await as('a', [
+      'create',
+      '--name',
+      `${p}-a-spy`,
+      '--network',
+      `Bridgf${p}`,
+      image,
+      'true',
+    ]);
+    expect(join.code).not.toBe(0);
+    expect(join.stderr).toContain(`network Bridge${p} not found`);
+    expect(join.stderr.replace(`Bridge${p}`, 'NET')).toBe(missing.stderr.replace(`Bridgf${p}`, 'NET'));
+    expect((await rawRequest(daemon, 'GET', `/containers/${p}-a-spy/json`)).status).toBe(404);
+    await asOk('b', ['network', 'rm', `Bridge${p}`]);
+    // A create of b's volume's name would answer with b's volume.
+    const vol = await rawRequest(
+      through,
+      'POST',
+      '/volumes/create',
+      JSON.stringify({ Name: `${p}-b-vol` }),
+      auth,
+    );
+    expect(vol.status).toBe(409);
+    expect(json(vol)).toEqual({
+      message: `dockscope: a volume named "${p}-b-vol" exists and is not this client's`,
+    });
+    // A network create of b's network's name, without CheckDuplicate, is sent with it: no second one.
+    const net = await rawRequest(
+      through,
+      'POST',
+      '/networks/create',
+      JSON.stringify({ Name: `${p}-b-net`, Internal: true }),
+      auth,
+    );
+    expect(net.status).toBe(409);
+    expect(net.body).not.toMatch(/[0-9a-f]{64}/);
+    const all = json(
+      await rawRequest(
+        daemon,
+        'GET',
+        `/networks?filters=${encodeURIComponent(JSON.stringify({ name: { [`${p}-b-net`]: true } }))}`,
+      ),
+    ) as unknown[];
+    expect(all).toHaveLength(1);
+  });
+
+  it('docker-py style legacy filters keep working with the owner filter added', async () => {
+    const through = { url: `http://${ds.addresses.ci}` };
+    const auth = { authorization: `Bearer ${tokens.a}` };
+    await asOk('a', ['network', 'create', '--internal', `${p}-a-net2`]);
+    const legacy = encodeURIComponent(JSON.stringify({ name: [`${p}-a-net2`] }));
+    const res = await rawRequest(through, 'GET', `/networks?filters=${legacy}`, undefined, auth);
+    expect(res.status, res.body).toBe(200);
+    expect((json(res) as { Name: string }[]).map((n) => n.Name)).toEqual([`${p}-a-net2`]);
+    await asOk('a', ['network', 'rm', `${p}-a-net2`]);
+    const dangling = encodeURIComponent(JSON.stringify({ dangling: ['true'] }));
+    expect((await rawRequest(through, 'GET', `/volumes?filters=${dangling}`, undefined, auth)).status).toBe(
+      200,
+    );
+  });
+
+  it('docker commit labels the image with the owner; a change that sets the label is refused', async () => {
+    await asOk('a', ['commit', `${p}-a-run`, `${p}-a-committed`]);
+    const img = json(await rawRequest(daemon, 'GET', `/images/${p}-a-committed/json`)) as {
+      Config: { Labels: Record<string, string>; Cmd: string[] };
+    };
+    expect(img.Config.Labels['dockscope.owner']).toBe('ci-a');
+    // The rest of the container's config is kept (the daemon merges the config it is given).
+    expect(img.Config.Cmd).toEqual(['sleep', '3600']);
+    const forged = await as('a', [
+      'commit',
+      '--change',
+      'LABEL dockscope.owner=ci-b',
+      `${p}-a-run`,
+      `${p}-a-forged-img`,
+    ]);
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain('changes sets the label dockscope.owner');
+    await dockerCli(dockerHost, ['rmi', '-f', `${p}-a-committed`]);
+  });
+
   it("a create that mounts the other's volume by name is refused", async () => {
     const res = await as('a', [
       'create',

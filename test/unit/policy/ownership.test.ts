@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApiError } from '../../../src/errors.ts';
+import type { DecideContext } from '../../../src/policy/decide.ts';
+import { ownersNetwork } from '../../../src/policy/decide-owned.ts';
+import type { NetworkFacts } from '../../../src/policy/directory.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from '../../../src/policy/ownership.ts';
 
 const O = { key: 'dockscope.owner', owner: 'ci-a' };
@@ -42,6 +45,11 @@ describe('ownership: the label filter lists and prunes are scoped with', () => {
     ],
     ['the legacy list form', '{"label":["x=1"]}', { label: ['x=1', 'dockscope.owner=ci-a'] }],
     [
+      'other filters in the legacy form (the daemon reads one form only)',
+      '{"name":["n1"]}',
+      { name: ['n1'], label: ['dockscope.owner=ci-a'] },
+    ],
+    [
       'a client trying the owner filter of another',
       '{"label":{"dockscope.owner=ci-b":true}}',
       { label: { 'dockscope.owner=ci-b': true, 'dockscope.owner=ci-a': true } },
@@ -52,5 +60,33 @@ describe('ownership: the label filter lists and prunes are scoped with', () => {
   it('refuses filters it cannot read', () => {
     expect(() => addOwnerFilter('[]', O)).toThrow(/must be a JSON object/);
     expect(() => addOwnerFilter('{"label":"x"}', O)).toThrow(/label filter/);
+  });
+});
+
+describe('ownership: a network reference', () => {
+  const net = (id: string, name: string, owner?: string): NetworkFacts => ({
+    id,
+    name,
+    driver: 'bridge',
+    labels: owner ? { 'dockscope.owner': owner } : {},
+  });
+  const ctxWith = (found: unknown, mine: NetworkFacts[]) =>
+    ({
+      resolver: { directory: { network: async () => found, networksLabelled: async () => mine } },
+    }) as unknown as DecideContext;
+  it("is the owner's own network, or none", async () => {
+    expect(await ownersNetwork('n', O, ctxWith(net('a1', 'n', 'ci-a'), []))).toMatchObject({ id: 'a1' });
+    expect(await ownersNetwork('n', O, ctxWith(net('b1', 'n', 'ci-b'), []))).toBeNull();
+    expect(await ownersNetwork('n', O, ctxWith(null, []))).toBeNull();
+  });
+  it("a prefix several networks share is resolved among the owner's only", async () => {
+    const ambiguous = { ambiguous: true };
+    expect(
+      await ownersNetwork('ab', O, ctxWith(ambiguous, [net('ab12', 'x', 'ci-a'), net('cd34', 'y', 'ci-a')])),
+    ).toMatchObject({ id: 'ab12' });
+    expect(await ownersNetwork('ab', O, ctxWith(ambiguous, [net('cd34', 'y', 'ci-a')]))).toBeNull();
+    await expect(
+      ownersNetwork('ab', O, ctxWith(ambiguous, [net('ab12', 'x', 'ci-a'), net('ab34', 'y', 'ci-a')])),
+    ).rejects.toThrow('network ab is ambiguous (2 matches found based on ID prefix)');
   });
 });
