@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Config } from './config/config.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
@@ -7,6 +8,7 @@ import { parseTarget, TargetError } from './routes/target.ts';
 import { compileTemplates } from './routes/templates.ts';
 import { timingOf } from './routes/timing.ts';
 import { createLogger } from './server/logger.ts';
+import { formatAllow, suggestAllow } from './suggest.ts';
 import { Upstream } from './upstream/client.ts';
 
 /**
@@ -153,4 +155,44 @@ function describeCreate(rules: CreateRules): string {
   if (rules.swarm) allowed.push('swarm');
   if (rules.plugins) allowed.push('plugins');
   return `rules in force; allowed beyond a plain container: ${allowed.length ? allowed.join('; ') : 'nothing'}`;
+}
+
+/** `dockscope suggest --client NAME [AUDIT_LOG]`: reads audit lines (the file, or stdin). */
+export async function runSuggest(args: readonly string[]): Promise<number> {
+  let client: string | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--client') client = args[++i];
+    else if (a === '--config') i++;
+    else if (!a.startsWith('--')) files.push(a);
+  }
+  if (!client || files.length > 1) {
+    process.stderr.write('usage: dockscope suggest --client NAME [AUDIT_LOG]\n');
+    return 2;
+  }
+  let text: string;
+  try {
+    text = files[0] ? await readFile(files[0], 'utf8') : await readStdin();
+  } catch (error) {
+    process.stderr.write(
+      `dockscope: cannot read ${files[0]}: ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`,
+    );
+    return 2;
+  }
+  const entries = suggestAllow(text.split('\n'), client);
+  if (entries.length === 0) {
+    process.stderr.write(
+      `dockscope: no audit line of client "${client}" (is it in learn mode, with an audit log?)\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(formatAllow(entries));
+  return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -32,6 +32,8 @@ export class DockerApiError extends Error {
   daemonShaped = false;
   /** Why the request failed, when it is one of the failures the access log names. */
   reason?: FailureReason;
+  /** The rule that refused it, for the audit log (an allow/deny entry, a create rule, visibility). */
+  rule?: string;
   constructor(status: number, message: string, decision: Decision = 'refused', options?: ErrorOptions) {
     super(message, options);
     this.status = status;
@@ -64,10 +66,13 @@ export const errors = {
   noClient: () =>
     new DockerApiError(403, 'dockscope: this connection matches no configured client', 'refused'),
   routeRefused: (client: string, method: string, path: string, rule: string) =>
-    new DockerApiError(
-      403,
-      `dockscope: ${method} ${path} is not allowed for client "${client}" (${rule})`,
-      'refused',
+    withRule(
+      new DockerApiError(
+        403,
+        `dockscope: ${method} ${path} is not allowed for client "${client}" (${rule})`,
+        'refused',
+      ),
+      rule,
     ),
   badRequest: (why: string) => new DockerApiError(400, `dockscope: ${why}`, 'invalid'),
   refused: (why: string) => new DockerApiError(403, `dockscope: ${why}`, 'refused'),
@@ -121,6 +126,11 @@ export const errors = {
       reason,
     ),
 } as const;
+
+export function withRule(error: DockerApiError, rule: string): DockerApiError {
+  error.rule = rule;
+  return error;
+}
 
 function withReason(error: DockerApiError, reason: FailureReason): DockerApiError {
   error.reason = reason;

@@ -1,14 +1,17 @@
 import { readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import dotenv from 'dotenv';
-import { runCommand } from './cli.ts';
+import { runCommand, runSuggest } from './cli.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
+import { logBanner } from './server/banner.ts';
 import { createLogger } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
 
 // Wiring only: configuration, logger, server, signals.
 dotenv.config({ quiet: true });
+// `suggest` reads audit lines only: it needs no configuration.
+if (process.argv[2] === 'suggest') process.exit(await runSuggest(process.argv.slice(3)));
 // A SIGHUP before dockscope listens must not end it (its default): the reload handler replaces this.
 const startupHup = () => {};
 process.on('SIGHUP', startupHup);
@@ -60,29 +63,19 @@ if (command === 'check' || command === 'explain') {
 }
 
 const log = createLogger(config.logLevel);
-for (const client of config.clients) {
-  if (client.containers === 'all' && config.source === 'environment') {
-    log.warn('neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible');
-  }
-}
 const dockscope = await startDockscope(config, log).catch((error: unknown) => {
   // A listener or client that cannot be set up (a socket in use, an unreadable token) is a
   // configuration error too: named, and exit code 2.
   process.stderr.write(`dockscope: cannot start: ${(error as Error).message}\n`);
   process.exit(2);
 });
+logBanner(log, config, dockscope.addresses, dockscope.adminAddress);
 log.info(
   {
     listeners: dockscope.addresses,
+    ...(dockscope.adminAddress ? { admin: dockscope.adminAddress } : {}),
     upstream: config.upstream.display,
     config: config.source,
-    clients: config.clients.map((c) => ({
-      name: c.name,
-      containers: c.containers,
-      scrubEnvs: c.scrubEnvs,
-      ...(c.allow ? { allow: c.allow } : {}),
-      ...(c.deny ? { deny: c.deny } : {}),
-    })),
   },
   'dockscope is listening',
 );
@@ -97,6 +90,7 @@ const reload = (why: string) => {
     try {
       const next = readConfiguration();
       const { restartNeeded } = await dockscope.reload(next);
+      dockscope.metrics.reloads.inc({ result: restartNeeded.length > 0 ? 'restart-needed' : 'ok' });
       log.info(
         { reload: why, result: 'applied', clients: next.clients.map((c) => c.name) },
         'configuration reloaded',
@@ -108,6 +102,7 @@ const reload = (why: string) => {
         );
       }
     } catch (error) {
+      dockscope.metrics.reloads.inc({ result: 'invalid' });
       log.error(
         { reload: why, result: 'refused', error: (error as Error).message },
         `configuration error: ${(error as Error).message}; the configuration in force stays`,

@@ -25,6 +25,22 @@ export interface Config {
   readonly maxConnections: number;
   /** Long-lived streams (events, logs -f, stats, attach, exec, wait) open at once per client address. */
   readonly maxStreamsPerClient: number;
+  /** The admin listener (`/metrics`, `/health`, `/ready`); null: none (the default). */
+  readonly admin: ListenAddress | null;
+  /** Where audit lines go; null: nowhere (the default). */
+  readonly audit: AuditTarget | null;
+}
+
+/** An audit destination: a standard stream, a file descriptor, or a file (appended to). */
+export type AuditTarget = 'stdout' | 'stderr' | { readonly fd: number } | { readonly file: string };
+
+/** `stdout`, `stderr`, `fd:3` or an absolute file path. */
+export function parseAuditTarget(value: string): AuditTarget {
+  if (value === 'stdout' || value === 'stderr') return value;
+  const fd = /^fd:(\d{1,4})$/.exec(value);
+  if (fd) return { fd: Number(fd[1]) };
+  if (value.startsWith('/')) return { file: value };
+  throw new Error(`"${value}" is not stdout, stderr, fd:N or an absolute file path`);
 }
 
 export type ListenAddress =
@@ -70,6 +86,8 @@ export interface ClientConfig {
   readonly create: CreateRules | null;
   /** Ownership: the owner label set on everything it creates, and by which volumes and networks are scoped. */
   readonly owner: Ownership | null;
+  /** `learn`: the allow/deny lists only report what they would refuse (see docs/operations.md). */
+  readonly mode?: 'enforce' | 'learn';
   /** Route templates and permission groups (routes/templates.ts); absent: every route dockscope knows. */
   readonly allow?: readonly string[];
   readonly deny?: readonly string[];
@@ -133,7 +151,20 @@ export function loadConfig(env: Env, file?: { readonly path: string; readonly te
     maxConnections: s.maxConnections ?? parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
     maxStreamsPerClient:
       s.maxStreamsPerClient ?? parseCount('MAX_STREAMS_PER_CLIENT', env.MAX_STREAMS_PER_CLIENT, 256),
+    admin: parsed.admin ?? optionalListen('ADMIN_LISTEN', env.ADMIN_LISTEN),
+    audit: parsed.audit ?? optionalAudit(env.AUDIT_LOG),
   };
+  const learner = config.clients.find((c) => c.mode === 'learn');
+  if (learner && config.audit === null) {
+    throw new ConfigError(
+      'audit',
+      `client "${learner.name}" is in learn mode, which writes what it does to the audit log: set audit in ${file.path} (or AUDIT_LOG)`,
+      '/var/log/dockscope/audit.log',
+    );
+  }
+  if (config.admin !== null && config.listeners.some((l) => sameAddress(l.address, config.admin))) {
+    throw new ConfigError('admin', 'must not be the address of an API listener', '127.0.0.1:9100');
+  }
   return deepFreeze(config);
 }
 
@@ -183,8 +214,36 @@ function loadFromEnv(env: Env): Config {
     ),
     maxConnections: parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
     maxStreamsPerClient: parseCount('MAX_STREAMS_PER_CLIENT', env.MAX_STREAMS_PER_CLIENT, 256),
+    admin: optionalListen('ADMIN_LISTEN', env.ADMIN_LISTEN),
+    audit: optionalAudit(env.AUDIT_LOG),
   };
+  if (config.admin !== null && sameAddress(listen, config.admin)) {
+    throw new ConfigError(
+      'ADMIN_LISTEN',
+      'must not be the address LISTEN serves the API on',
+      '127.0.0.1:9100',
+    );
+  }
   return Object.freeze(config);
+}
+
+function optionalListen(variable: string, value: string | undefined): ListenAddress | null {
+  const v = nonEmpty(value);
+  return v === undefined ? null : wrap(variable, '127.0.0.1:9100', () => parseListen(v));
+}
+
+function optionalAudit(value: string | undefined): AuditTarget | null {
+  const v = nonEmpty(value);
+  return v === undefined
+    ? null
+    : wrap('AUDIT_LOG', '/var/log/dockscope/audit.log', () => parseAuditTarget(v));
+}
+
+function sameAddress(a: ListenAddress, b: ListenAddress | null): boolean {
+  if (b === null) return false;
+  if ('socketPath' in a || 'socketPath' in b)
+    return 'socketPath' in a && 'socketPath' in b && a.socketPath === b.socketPath;
+  return a.port !== 0 && a.port === b.port;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -7,8 +7,8 @@ import { compileText, parseLabelRules } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
-import type { ClientConfig, ClientMatch, ListenerConfig } from './config.ts';
-import { parseListen } from './config.ts';
+import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
+import { parseAuditTarget, parseListen } from './config.ts';
 
 /** A configuration file error: the file, the line, the key, and what is expected. */
 export class ConfigFileError extends Error {
@@ -120,6 +120,7 @@ const clientSchema = z
     match: matchSchema.default({}),
     containers: containersSchema,
     scrubEnvs: z.boolean().default(false),
+    mode: z.enum(['enforce', 'learn']).default('enforce'),
     owner: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'an owner name of letters, digits, ".", "_" or "-"')
@@ -142,6 +143,11 @@ const fileSchema = z
     upstreamTimeout: z.string().min(1).optional(),
     maxConnections: z.number().int().positive().optional(),
     maxStreamsPerClient: z.number().int().positive().optional(),
+    admin: z
+      .object({ address: z.string().min(1) })
+      .strict()
+      .optional(),
+    audit: z.string().min(1).optional(),
     listeners: z.array(listenerSchema).min(1),
     clients: z.array(clientSchema).min(1),
   })
@@ -154,6 +160,8 @@ export interface ParsedFile {
   readonly settings: Omit<FileSettings, 'listeners' | 'clients'>;
   readonly listeners: readonly ListenerConfig[];
   readonly clients: readonly ClientConfig[];
+  readonly admin: ListenAddress | undefined;
+  readonly audit: AuditTarget | undefined;
 }
 
 /**
@@ -299,13 +307,30 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       scrubEnvs: c.scrubEnvs,
       create,
       owner,
+      mode: c.mode,
       ...(c.allow ? { allow: c.allow } : {}),
       ...(c.deny ? { deny: c.deny } : {}),
     };
   });
 
-  const { listeners: _l, clients: _c, ...settings } = data;
-  return { settings, listeners, clients };
+  let admin: ListenAddress | undefined;
+  if (data.admin) {
+    try {
+      admin = parseListen(data.admin.address);
+    } catch (error) {
+      fail(['admin', 'address'], `${(error as Error).message} (expected host:port or unix:///path)`);
+    }
+  }
+  let audit: AuditTarget | undefined;
+  if (data.audit) {
+    try {
+      audit = parseAuditTarget(data.audit);
+    } catch (error) {
+      fail(['audit'], (error as Error).message);
+    }
+  }
+  const { listeners: _l, clients: _c, admin: _a, audit: _u, ...settings } = data;
+  return { settings, listeners, clients, admin, audit };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Profile {
   /** Its owner label, when it has ownership. */
   readonly owner: Ownership | null;
   readonly routes: RouteRules;
+  /** Learn mode: its allow/deny lists only report (`would-deny`); visibility and create rules hold. */
+  readonly learning: boolean;
   /** Whether its match uses a token (then `Authorization` never goes upstream). */
   readonly usesToken: boolean;
 }
@@ -179,6 +181,7 @@ export async function compileClients(
         scrubEnvs: config.scrubEnvs,
         create: config.create,
         owner: config.owner,
+        learning: config.mode === 'learn',
         routes: compileRouteRules(config.allow, config.deny),
         usesToken: match.usesToken,
       },

@@ -15,6 +15,8 @@ export class ContainerWatch {
   readonly #abort = new AbortController();
   #retryMs = 1000;
   #timer: NodeJS.Timeout | undefined;
+  /** For readiness: watching, refused by the upstream (a socket proxy without EVENTS), or down. */
+  state: 'starting' | 'watching' | 'refused' | 'down' = 'starting';
 
   private readonly upstream: Upstream;
   private readonly resolver: ContainerDirectory;
@@ -44,6 +46,8 @@ export class ContainerWatch {
       });
       if (res.statusCode !== 200) {
         res.resume();
+        // A socket proxy that refuses /events answers 403 (or 401); anything else is a fault.
+        this.state = res.statusCode === 403 || res.statusCode === 401 ? 'refused' : 'down';
         this.log.warn(
           { status: res.statusCode },
           'upstream refused /events: container decisions fall back to CACHE_TTL',
@@ -51,6 +55,7 @@ export class ContainerWatch {
         this.#retryMs = 60_000;
       } else {
         this.resolver.setWatching(true);
+        this.state = 'watching';
         this.#retryMs = 1000;
         this.log.debug('watching container renames and removals');
         const sink = new NdjsonFilter((event) => {
@@ -68,10 +73,12 @@ export class ContainerWatch {
           res.on('error', () => resolve());
         });
         this.resolver.setWatching(false);
+        this.state = 'down';
         if (!this.#abort.signal.aborted) this.log.warn('event watch ended; retrying');
       }
     } catch (error) {
       this.resolver.setWatching(false);
+      this.state = 'down';
       if (this.#abort.signal.aborted) return;
       this.log.warn({ err: (error as Error).message }, 'event watch failed; retrying');
     }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
-import { DockerApiError } from '../errors.ts';
+import { DockerApiError, withRule } from '../errors.ts';
 
 /**
  * Create rules: what a client may ask the daemon to give a container beyond the container itself.
@@ -73,7 +73,10 @@ export type CreateRuleName = keyof CreateRules | 'volumes' | 'mounts';
 
 /** The refusal: 403, naming the rule and the field so that the user knows what to change. */
 export function createRuleRefusal(rule: CreateRuleName, field: string, what: string): DockerApiError {
-  return new DockerApiError(403, `dockscope: create rule "${rule}" refuses ${field}: ${what}`, 'refused');
+  return withRule(
+    new DockerApiError(403, `dockscope: create rule "${rule}" refuses ${field}: ${what}`, 'refused'),
+    `create rule ${rule}`,
+  );
 }
 
 /** `sys_admin`, `CAP_SYS_ADMIN` and `SYS_ADMIN` are one capability to the daemon (oci.NormalizeLegacyCapabilities). */

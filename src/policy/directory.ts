@@ -54,6 +54,8 @@ export class ContainerDirectory {
   #epoch = 0;
   /** Counts upstream look-ups, for the benchmark and tests. */
   lookups = 0;
+  /** Counts decisions answered from the cache (metrics). */
+  hits = 0;
 
   private readonly upstream: Upstream;
   private readonly baseTtlMs: number;
@@ -104,6 +106,7 @@ export class ContainerDirectory {
       this.#cache.delete(id);
       return undefined;
     }
+    this.hits++;
     return entry.identity;
   }
 

@@ -149,6 +149,8 @@ function compileTemplate(template: string, origin: string): RouteTemplate {
 export interface RouteRules {
   /** The template that refuses the request, or null when it may pass. */
   check(method: string, path: string): { readonly refusedBy: string } | null;
+  /** The entry that lets the request pass, or refuses it (for the audit log). */
+  explain(method: string, path: string): { readonly allowed: boolean; readonly by: string };
 }
 
 export function compileRouteRules(
@@ -157,12 +159,17 @@ export function compileRouteRules(
 ): RouteRules {
   const denied = compileTemplates(deny ?? []);
   const allowed = allow === undefined ? null : compileTemplates(allow);
+  const explain = (method: string, path: string) => {
+    for (const t of denied) if (t.matches(method, path)) return { allowed: false, by: `deny: ${t.text}` };
+    if (allowed === null) return { allowed: true, by: 'no allow list' };
+    for (const t of allowed) if (t.matches(method, path)) return { allowed: true, by: `allow: ${t.text}` };
+    return { allowed: false, by: 'allow: no entry matches' };
+  };
   return {
+    explain,
     check: (method, path) => {
-      for (const t of denied) if (t.matches(method, path)) return { refusedBy: `deny: ${t.text}` };
-      if (allowed === null) return null;
-      for (const t of allowed) if (t.matches(method, path)) return null;
-      return { refusedBy: 'allow: no entry matches' };
+      const decision = explain(method, path);
+      return decision.allowed ? null : { refusedBy: decision.by };
     },
   };
 }

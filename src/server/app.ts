@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
+import { routeTemplate } from '../routes/route-template.ts';
 import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
@@ -15,6 +16,7 @@ import { ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
+import type { Observer } from './observe.ts';
 import { prepare } from './prepare.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
@@ -25,12 +27,16 @@ export interface AppDeps {
   readonly clients: Clients;
   readonly log: Logger;
   readonly streams: StreamSlots;
+  readonly observer: Observer;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
 /** Past the cap, this much more of a body is read (and dropped) so that the client gets the 413. */
 const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
+
+/** Decisions that already say the request was not served as asked. */
+const REFUSED = new Set(['refused', 'hidden', 'invalid', 'upstream-error', 'internal-error']);
 
 let nextId = 1;
 
@@ -48,7 +54,7 @@ export function logPath(url: string): string {
 
 /** Express stays at the edge: it hosts one handler; routing and policy know nothing of it. */
 export function createApp(deps: AppDeps): express.Express {
-  const { upstream, clients, log, streams } = deps;
+  const { upstream, clients, log, streams, observer } = deps;
   const states = new WeakMap<IncomingMessage, RequestState>();
   const connections = new ConnectionQueue();
   const contexts = new WeakMap<Profile, RespondContext>();
@@ -146,21 +152,27 @@ export function createApp(deps: AppDeps): express.Express {
     res.on('close', () => {
       done();
       if (!res.writableFinished) state.reason ??= 'client-gone';
-      if (!log.isLevelEnabled('info')) return;
-      log.info(
-        {
-          ...bindings,
-          route: state.route?.kind,
-          decision: state.decision,
-          ...(state.reason ? { reason: state.reason } : {}),
-          // What the client really got: the status written, if a head went out at all.
-          status: res.headersSent ? res.statusCode : 0,
-          complete: res.writableFinished,
-          ...(state.dropped ? { dropped: state.dropped() } : {}),
-          ms: Math.round((performance.now() - state.started) * 10) / 10,
-        },
-        'request',
-      );
+      const dropped = state.dropped?.();
+      observer.complete({
+        reqId: bindings.reqId as number,
+        listener: caller.listener,
+        ...(state.profile ? { client: state.profile.client } : {}),
+        method: req.method,
+        path: bindings.path as string,
+        ...(state.route ? { route: state.route.kind } : {}),
+        template: state.template ?? routeTemplate(req.method, undefined, ''),
+        // A learning client's request that its lists would refuse was served: it is a would-deny.
+        decision: state.wouldDeny && !REFUSED.has(state.decision) ? 'would-deny' : state.decision,
+        ...(state.reason ? { reason: state.reason } : {}),
+        // A container the client may not see answered as missing: visibility decided.
+        ...(state.decision === 'hidden' ? { rule: 'visibility' } : state.rule ? { rule: state.rule } : {}),
+        // What the client really got: the status written, if a head went out at all.
+        status: res.headersSent ? res.statusCode : 0,
+        complete: res.writableFinished,
+        ...(dropped ? { dropped } : {}),
+        ms: Math.round((performance.now() - state.started) * 10) / 10,
+        ...(state.profile?.learning ? { learning: true } : {}),
+      });
     });
     let prepared: Awaited<ReturnType<typeof prepare>>;
     let profile: Profile | undefined;
@@ -187,8 +199,14 @@ export function createApp(deps: AppDeps): express.Express {
         chosen,
         (route, target) => {
           state.route = route;
-          const refused = chosen.routes.check(req.method, target.path);
-          if (refused) throw errors.routeRefused(chosen.client, req.method, target.path, refused.refusedBy);
+          state.template = routeTemplate(req.method, route, target.path);
+          const lists = chosen.routes.explain(req.method, target.path);
+          state.rule = lists.by;
+          if (!lists.allowed) {
+            // In learn mode the lists only report; visibility and create rules still hold.
+            if (chosen.learning) state.wouldDeny = true;
+            else throw errors.routeRefused(chosen.client, req.method, target.path, lists.by);
+          }
         },
       );
       state.forward = prepared.forward;
@@ -203,12 +221,17 @@ export function createApp(deps: AppDeps): express.Express {
             `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
           );
         }
-        res.once('close', release);
+        const closed = observer.streamOpened(profile.client, 'stream');
+        res.once('close', () => {
+          release();
+          closed();
+        });
       }
     } catch (error) {
       const apiError = asApiError(error);
       state.decision = apiError.decision;
       if (apiError.reason) state.reason = apiError.reason;
+      state.rule = apiError.rule ?? (apiError.decision === 'hidden' ? 'visibility' : state.rule);
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body we will never read: do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');

@@ -20,6 +20,12 @@ export interface RequestState {
   timing?: Timing;
   decision: string;
   reason?: FailureReason;
+  /** The route template (metrics, audit), once the route is known. */
+  template?: string;
+  /** The rule that decided (allow/deny entry, create rule, visibility), for the audit log. */
+  rule?: string;
+  /** A learning client's request that its lists would have refused. */
+  wouldDeny?: boolean;
   /** For a filtered stream: how many elements (containers, events) the client did not get. */
   dropped?: () => number;
   /** The upstream request on the pass-through path, to close on a timeout. */

@@ -3,17 +3,21 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config, ListenerConfig } from '../config/config.ts';
+import { Metrics } from '../metrics.ts';
 import type { Clients } from '../policy/clients.ts';
 import { compileClients } from '../policy/clients.ts';
 import { ContainerWatch } from '../policy/container-watch.ts';
 import { ContainerDirectory } from '../policy/directory.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
+import { createAdminServer } from './admin.ts';
 import { createApp } from './app.ts';
 import { nameListener } from './caller.ts';
 import { StreamSlots } from './capacity.ts';
 import { errorBody } from './errors.ts';
 import { addressOf, listen, tlsOptions } from './listen.ts';
+import { auditLogger, BUILD } from './logger.ts';
+import { createObserver } from './observe.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface Dockscope {
@@ -28,6 +32,9 @@ export interface Dockscope {
   readonly address: string;
   /** Every listener's address, by listener name. */
   readonly addresses: Readonly<Record<string, string>>;
+  /** The admin listener's address, when there is one. */
+  readonly adminAddress: string | null;
+  readonly metrics: Metrics;
   /**
    * Puts a new configuration in force for the next request: its clients are compiled whole first
    * (a failure leaves the old ones in force and is thrown); cached container identities survive,
@@ -68,8 +75,10 @@ export async function startDockscope(
   };
   const first = current.identifyByName(config.clients[0]?.name ?? '');
   const streams = new StreamSlots(config.maxStreamsPerClient);
-  const app = createApp({ upstream, clients, log, streams });
-  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams });
+  const metrics = new Metrics(() => ({ lookups: directory.lookups, hits: directory.hits }), BUILD);
+  const observer = createObserver(log, metrics, auditLogger(config.audit));
+  const app = createApp({ upstream, clients, log, streams, observer });
+  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
   const serverOptions: http.ServerOptions = {
     // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
@@ -163,6 +172,20 @@ export async function startDockscope(
   }
   const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, directory, log);
   watch?.start();
+  let adminAddress: string | null = null;
+  if (config.admin) {
+    const admin = createAdminServer({ metrics, upstream, watchState: () => watch?.state ?? null });
+    try {
+      removers.push(await listen(admin, { name: 'admin', address: config.admin }));
+    } catch (error) {
+      watch?.stop();
+      await closeAll();
+      upstream.destroy();
+      throw error;
+    }
+    servers.push(admin);
+    adminAddress = addressOf(admin);
+  }
   const server = servers[0] as http.Server;
   return {
     server,
@@ -172,6 +195,8 @@ export async function startDockscope(
     resolver: first.resolver,
     address: addressOf(server),
     addresses,
+    adminAddress,
+    metrics,
     reload: async (next) => {
       const compiled = await compileClients(next.clients, directory);
       current = compiled;

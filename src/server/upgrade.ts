@@ -3,10 +3,11 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Clients } from '../policy/clients.ts';
+import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { restoreRefs } from '../policy/missing.ts';
 import type { Route } from '../routes/route.ts';
+import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
@@ -15,6 +16,7 @@ import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
+import type { Observer } from './observe.ts';
 import { prepare } from './prepare.ts';
 
 export interface UpgradeDeps {
@@ -22,6 +24,7 @@ export interface UpgradeDeps {
   readonly clients: Clients;
   readonly log: Logger;
   readonly streams: StreamSlots;
+  readonly observer: Observer;
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
@@ -41,7 +44,7 @@ export function isHijackRoute(route: Route): boolean {
  * upstream, so a pipelined second request can never slip through unjudged.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { upstream, clients, log, streams } = deps;
+  const { upstream, clients, log, streams, observer } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const caller = callerOf(req);
     const bindings: Record<string, unknown> = {
@@ -53,17 +56,40 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const reqLog = () => log.child(bindings);
     const started = performance.now();
     let route: Route | undefined;
-    const done = (status: number, decision: string) =>
-      reqLog().info(
-        { route: route?.kind, decision, status, upgrade: true, ms: Math.round(performance.now() - started) },
-        'request',
-      );
+    let template = routeTemplate(req.method ?? '', undefined, '');
+    let rule: string | undefined;
+    let profile: Profile | undefined;
+    let wouldDeny = false;
+    let recorded = false;
+    const done = (status: number, decision: string, failure?: DockerApiError) => {
+      if (recorded) return;
+      recorded = true;
+      const ruleOf = failure?.rule ?? (decision === 'hidden' ? 'visibility' : rule);
+      observer.complete({
+        reqId: bindings.reqId as number,
+        listener: caller.listener,
+        ...(profile ? { client: profile.client } : {}),
+        method: req.method ?? '',
+        path: bindings.path as string,
+        ...(route ? { route: route.kind } : {}),
+        template,
+        decision: wouldDeny && decision === 'allowed' ? 'would-deny' : decision,
+        ...(failure?.reason ? { reason: failure.reason } : {}),
+        ...(ruleOf ? { rule: ruleOf } : {}),
+        status,
+        complete: true,
+        upgrade: true,
+        ms: Math.round(performance.now() - started),
+        ...(profile?.learning ? { learning: true } : {}),
+      });
+    };
     socket.on('error', () => socket.destroy());
     (async () => {
       if (req.headers['transfer-encoding'] !== undefined)
         throw errors.badRequest('an upgrade request must not be chunked');
-      const profile = clients.identify(caller);
-      bindings.client = profile.client;
+      const chosen = clients.identify(caller);
+      profile = chosen;
+      bindings.client = chosen.client;
       if (clients.usesTokens) delete req.headers.authorization;
       const method = req.method ?? '';
       const prepared = await prepare(
@@ -71,11 +97,16 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         req.url ?? '',
         req.headers['content-type'],
         () => Promise.reject(errors.badRequest('unexpected body')),
-        profile,
+        chosen,
         (r, target) => {
           route = r;
-          const refused = profile.routes.check(method, target.path);
-          if (refused) throw errors.routeRefused(profile.client, method, target.path, refused.refusedBy);
+          template = routeTemplate(method, r, target.path);
+          const lists = chosen.routes.explain(method, target.path);
+          rule = lists.by;
+          if (!lists.allowed) {
+            if (chosen.learning) wouldDeny = true;
+            else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
+          }
         },
       );
       if (!isHijackRoute(prepared.route))
@@ -92,13 +123,17 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
         );
       }
-      socket.once('close', release);
+      const closed = observer.streamOpened(chosen.client, 'hijack');
+      socket.once('close', () => {
+        release();
+        closed();
+      });
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(prepared.forward, body, extra);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
       if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
-      done(apiError.status, apiError.decision);
+      done(apiError.status, apiError.decision, apiError);
       writeSocketError(socket, apiError);
     });
 
@@ -161,7 +196,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       });
       proxyReq.on('error', (error) => {
         const apiError = errors.upstream(upstream.display, error);
-        done(apiError.status, apiError.decision);
+        done(apiError.status, apiError.decision, apiError);
         writeSocketError(socket, apiError);
       });
       socket.once('close', () => proxyReq.destroy());

@@ -32,6 +32,8 @@ describe('loadConfig: defaults', () => {
     upstreamTimeoutMs: 60_000,
     maxConnections: 1024,
     maxStreamsPerClient: 256,
+    admin: null,
+    audit: null,
   };
 
   it.each<[string, Env]>([
@@ -178,6 +180,10 @@ describe('loadConfig: values', () => {
       },
     ],
     ['LOG_LEVEL debug', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+    ['ADMIN_LISTEN', { ADMIN_LISTEN: '127.0.0.1:9100' }, { admin: { host: '127.0.0.1', port: 9100 } }],
+    ['AUDIT_LOG file', { AUDIT_LOG: '/var/log/a.log' }, { audit: { file: '/var/log/a.log' } }],
+    ['AUDIT_LOG fd', { AUDIT_LOG: 'fd:3' }, { audit: { fd: 3 } }],
+    ['AUDIT_LOG stderr', { AUDIT_LOG: 'stderr' }, { audit: 'stderr' }],
     ['LOG_LEVEL upper case', { LOG_LEVEL: 'WARN' }, { logLevel: 'warn' }],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, { logLevel: 'silent' }],
     ['CACHE_TTL seconds', { CACHE_TTL: '5s' }, { cacheTtlMs: 5000 }],
@@ -199,6 +205,9 @@ describe('loadConfig: errors name the variable', () => {
     ['LISTEN', 'unix://relative.sock', '"unix://relative.sock" needs an absolute socket path'],
     ['SCRUB_ENVS', 'maybe', '"maybe" is not a boolean (true or false)'],
     ['CREATE_RULES', 'maybe', '"maybe" is neither on nor off'],
+    ['ADMIN_LISTEN', 'nowhere', '"nowhere" is not host:port'],
+    ['ADMIN_LISTEN', '0.0.0.0:2375', 'must not be the address LISTEN serves the API on'],
+    ['AUDIT_LOG', 'relative.log', '"relative.log" is not stdout, stderr, fd:N or an absolute file path'],
     ['LOG_LEVEL', 'loud', '"loud" is not one of fatal, error, warn, info, debug, trace, silent'],
     ['CONTAINER_NAMES', 'a,,b', 'entry 2 of "a,,b" is empty'],
     ['CONTAINER_LABELS', 'a,,b', 'entry 2 of "a,,b" is empty'],

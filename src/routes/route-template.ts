@@ -1,0 +1,43 @@
+import type { Route } from './route.ts';
+
+/**
+ * The route template of a classified request, `METHOD /path` with every name or id replaced by a
+ * placeholder, in the syntax of the `allow` lists (routes/templates.ts): `{id}` and `{name}` for one
+ * segment, `**` for image and plugin names (they may contain `/`). It labels metrics and audit lines
+ * (never an id, so their number stays bounded) and is what `dockscope suggest` proposes.
+ */
+export function routeTemplate(method: string, route: Route | undefined, path: string): string {
+  if (!route) return `${method} (unknown route)`;
+  return `${method} ${templatePath(route, path)}`;
+}
+
+/** Paths whose object names are generic segments, in the order they are tried. */
+const GENERIC: readonly [RegExp, string][] = [
+  [/^\/images\/.+\/(json|history|get|push|tag)$/, '/images/**/$1'],
+  [/^\/images\/(?!json$|search$|get$|create$|load$|prune$).+$/, '/images/**'],
+  [/^\/distribution\/.+\/json$/, '/distribution/**/json'],
+  [/^\/plugins\/(?!pull$|create$|privileges$).+\/(json|enable|disable|push|upgrade|set)$/, '/plugins/**/$1'],
+  [/^\/plugins\/(?!pull$|create$|privileges$).+$/, '/plugins/**'],
+  [/^\/(nodes|services|secrets|configs|tasks)\/(?!create$)[^/]+(\/(?:update|logs))?$/, '/$1/{id}$2'],
+  [/^\/volumes\/(?!create$|prune$).+$/, '/volumes/{name}'],
+  [/^\/networks\/(?!create$|prune$)[^/]+(\/(?:connect|disconnect))?$/, '/networks/{id}$1'],
+];
+
+function templatePath(route: Route, path: string): string {
+  switch (route.kind) {
+    case 'container': {
+      const [action, ...more] = route.rest;
+      if (action === undefined) return '/containers/{id}';
+      return `/containers/{id}/${action}${more.map(() => '/{name}').join('')}`;
+    }
+    case 'containerLink':
+      return '/containers/{id}/{alias}';
+    case 'exec':
+      return `/exec/{id}/${route.action}`;
+    default:
+      for (const [pattern, template] of GENERIC) {
+        if (pattern.test(path)) return path.replace(pattern, template);
+      }
+      return path;
+  }
+}

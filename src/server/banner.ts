@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Config, ListenerConfig } from '../config/config.ts';
+
+/**
+ * The startup banner: one line per listener and per client with its effective rules (never a token:
+ * a match shows only that a token is used), and a warning for every risky choice.
+ */
+export function logBanner(
+  log: Logger,
+  config: Config,
+  addresses: Readonly<Record<string, string>>,
+  admin: string | null,
+): void {
+  for (const l of config.listeners) {
+    log.info(
+      {
+        listener: l.name,
+        address: addresses[l.name],
+        ...(l.tls ? { tls: l.tls.clientCa ? 'mutual' : 'server' } : {}),
+        ...(l.socket ? { socket: { ...l.socket, mode: l.socket.mode.toString(8).padStart(4, '0') } } : {}),
+      },
+      'listener',
+    );
+    // Open to anyone who can reach it: some client of it is recognised by nothing but being there.
+    if (isOpenTcp(l) && config.clients.some((c) => !restrictsAddress(c, l.name))) {
+      log.warn(
+        { listener: l.name, address: addresses[l.name] },
+        'this TCP listener accepts any address without TLS: restrict its clients with match.from or use TLS',
+      );
+    }
+  }
+  if (admin) log.info({ admin }, 'admin listener (/metrics, /health, /ready)');
+  for (const c of config.clients) {
+    log.info(
+      {
+        client: c.name,
+        match: {
+          ...c.match,
+          ...(c.match.token ? { token: c.match.token.file ? 'from a file' : 'from the environment' } : {}),
+        },
+        containers: c.containers,
+        scrubEnvs: c.scrubEnvs,
+        create: c.create ?? 'unrestricted',
+        ...(c.owner ? { owner: c.owner.owner } : {}),
+        ...(c.mode === 'learn' ? { mode: 'learn' } : {}),
+        allow: c.allow ?? 'every route dockscope knows',
+        ...(c.deny ? { deny: c.deny } : {}),
+      },
+      'client',
+    );
+    if (c.containers === 'all') {
+      log.warn(
+        { client: c.name },
+        config.source === 'environment'
+          ? 'neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible'
+          : 'this client sees every container',
+      );
+    }
+    if (c.create === null && c.containers !== 'all') {
+      log.warn(
+        { client: c.name },
+        'create rules are off: a client that may create containers is root on the host',
+      );
+    }
+    if (c.mode === 'learn') {
+      log.warn({ client: c.name }, 'learn mode: the allow and deny lists only report what they would refuse');
+    }
+  }
+}
+
+function isOpenTcp(l: ListenerConfig): boolean {
+  if ('socketPath' in l.address || l.tls) return false;
+  return !['127.0.0.1', '::1', 'localhost'].includes(l.address.host);
+}
+
+function restrictsAddress(c: Config['clients'][number], listener: string): boolean {
+  const on = c.match.listener === undefined || c.match.listener.includes(listener);
+  return !on || c.match.from !== undefined || c.match.header !== undefined || c.match.token !== undefined;
+}

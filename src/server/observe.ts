@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { FailureReason } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+
+/**
+ * The completion record: one per request, written when it ends (for a hijack: when its tunnel opens
+ * or it is refused). It feeds the access log, the metrics and the audit log, so the three always agree.
+ * It holds no secret: no header, body, token or environment value.
+ */
+export interface Completion {
+  readonly reqId: number;
+  readonly listener: string;
+  /** The client it was identified as; absent when it matched none (401, 403). */
+  readonly client?: string;
+  readonly method: string;
+  /** The path as sent, without its query. */
+  readonly path: string;
+  /** The route kind (access log) and template (metrics, audit); absent when it matched no route. */
+  readonly route?: string;
+  readonly template: string;
+  readonly decision: string;
+  readonly reason?: FailureReason;
+  /** The rule that decided: an allow/deny entry, a create rule, visibility. */
+  readonly rule?: string;
+  /** The status the client got; 0 when no head went out. */
+  readonly status: number;
+  readonly complete: boolean;
+  readonly dropped?: number;
+  readonly ms: number;
+  readonly upgrade?: boolean;
+  /** The client is in learn mode: everything it does goes to the audit log. */
+  readonly learning?: boolean;
+}
+
+/** Where completion records and stream counts go. */
+export interface Observer {
+  complete(record: Completion): void;
+  /** A long-lived stream or hijack opened; the function is called when it closes. */
+  streamOpened(client: string, kind: 'stream' | 'hijack'): () => void;
+}
+
+const WRITES = new Set(['POST', 'PUT', 'DELETE']);
+const REFUSALS = new Set(['refused', 'hidden', 'invalid', 'would-deny']);
+
+/** Whether a record goes to the audit log: every refusal, every write, and all of a learning client. */
+export function isAudited(record: Completion): boolean {
+  return record.learning === true || WRITES.has(record.method) || REFUSALS.has(record.decision);
+}
+
+/** The observer of a running dockscope: the access log, the metrics, and the audit log if any. */
+export function createObserver(log: Logger, metrics: Metrics, audit: Logger | null): Observer {
+  return {
+    complete: (r) => {
+      if (log.isLevelEnabled('info')) {
+        log.info(
+          {
+            reqId: r.reqId,
+            listener: r.listener,
+            method: r.method,
+            path: r.path,
+            ...(r.client === undefined ? {} : { client: r.client }),
+            route: r.route,
+            decision: r.decision,
+            ...(r.reason ? { reason: r.reason } : {}),
+            status: r.status,
+            complete: r.complete,
+            ...(r.dropped ? { dropped: r.dropped } : {}),
+            ...(r.upgrade ? { upgrade: true } : {}),
+            ms: r.ms,
+          },
+          'request',
+        );
+      }
+      const client = r.client ?? '(none)';
+      metrics.requests.inc({ client, route: r.template, decision: r.decision, status: String(r.status) });
+      metrics.duration.observe({ client, route: r.template }, r.ms / 1000);
+      if (r.reason?.startsWith('upstream-')) metrics.upstreamErrors.inc({ reason: r.reason });
+      if (r.dropped) metrics.eventsDropped.inc({ client }, r.dropped);
+      if (audit && isAudited(r)) {
+        audit.info({
+          reqId: r.reqId,
+          client,
+          listener: r.listener,
+          method: r.method,
+          route: r.template,
+          decision: r.decision,
+          rule: r.rule ?? null,
+          status: r.status,
+          ms: r.ms,
+        });
+      }
+    },
+    streamOpened: (client, kind) => metrics.streamOpened(client, kind),
+  };
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatAllow, suggestAllow } from '../../src/suggest.ts';
+
+const line = (client: string, route: string, decision = 'allowed') =>
+  JSON.stringify({ client, route, decision });
+
+describe('suggest: the smallest allow list that covers what a client did', () => {
+  it('lists the templates it used, once, sorted; other clients and invalid requests do not count', () => {
+    const lines = [
+      line('dash', 'GET /containers/json'),
+      line('dash', 'GET /containers/{id}/json', 'would-deny'),
+      line('dash', 'GET /containers/json'),
+      line('other', 'POST /containers/{id}/start'),
+      line('dash', 'GET /nothing', 'invalid'),
+      line('dash', 'GET (unknown route)', 'refused'),
+      'not json',
+      '',
+    ];
+    expect(suggestAllow(lines, 'dash')).toEqual(['GET /containers/json', 'GET /containers/{id}/json']);
+  });
+  it('a group replaces its templates only when every one of them was used', () => {
+    const lines = [
+      'GET /_ping',
+      'HEAD /_ping',
+      'GET /version',
+      'GET /containers/{id}/logs',
+      'POST /containers/{id}/start',
+    ].map((r) => line('ci', r));
+    expect(suggestAllow(lines, 'ci')).toEqual(['logs', 'ping', 'POST /containers/{id}/start']);
+  });
+  it('prints YAML ready to paste', () => {
+    expect(formatAllow(['ping', 'GET /containers/json'])).toBe(
+      'allow:\n  - "ping"\n  - "GET /containers/json"\n',
+    );
+  });
+});
