@@ -34,6 +34,33 @@ export interface AppDeps {
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
 /** Past the cap, this much more of a body is read (and dropped) so that the client gets the 413. */
 const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
+/** What is read of a refused request's body before the refusal goes out, and for how long at most. */
+const REFUSED_DRAIN_BYTES = 64 * 1024 * 1024;
+const REFUSED_DRAIN_MS = 5000;
+
+/** Reads and drops a refused request's body until it ends, or up to a byte count or a time. */
+function drainBriefly(req: Request): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', finish);
+      req.off('error', finish);
+      req.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > REFUSED_DRAIN_BYTES) finish();
+    };
+    const timer = setTimeout(finish, REFUSED_DRAIN_MS);
+    req.on('data', onData);
+    req.once('end', finish);
+    req.once('error', finish);
+    req.resume();
+  });
+}
 
 /** Decisions that already say the request was not served as asked. */
 const REFUSED = new Set(['refused', 'hidden', 'invalid', 'upstream-error', 'internal-error']);
@@ -233,8 +260,13 @@ export function createApp(deps: AppDeps): express.Express {
       if (apiError.reason) state.reason = apiError.reason;
       state.rule = apiError.rule ?? (apiError.decision === 'hidden' ? 'visibility' : state.rule);
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
-      // The client may still be sending a body we will never read: do not keep the connection.
-      if (!req.complete) res.setHeader('Connection', 'close');
+      // The client may still be sending a body that will never be forwarded (a build context, a
+      // plugin): read a bounded part of it first, briefly, so that it reads the refusal instead of a
+      // broken pipe (the Go CLI stops at the write error), and do not keep the connection.
+      if (!req.complete) {
+        res.setHeader('Connection', 'close');
+        await drainBriefly(req);
+      }
       if (apiError.daemonShaped && profile) {
         await sendAsDaemon(res, apiError, versionPrefix(req.url), respondCtxOf(profile));
       } else sendError(res, apiError);

@@ -163,7 +163,9 @@ export async function startDockscope(
       server.on('clientError', onClientError);
       servers.push(server);
       removers.push(await listen(server, listener));
-      addresses[listener.name] = addressOf(server);
+      // A unix socket is bound in a private directory and renamed into place: name where it is.
+      addresses[listener.name] =
+        'socketPath' in listener.address ? `unix://${listener.address.socketPath}` : addressOf(server);
     }
   } catch (error) {
     await closeAll();
@@ -184,7 +186,7 @@ export async function startDockscope(
       throw error;
     }
     servers.push(admin);
-    adminAddress = addressOf(admin);
+    adminAddress = 'socketPath' in config.admin ? `unix://${config.admin.socketPath}` : addressOf(admin);
   }
   const server = servers[0] as http.Server;
   return {
@@ -193,7 +195,7 @@ export async function startDockscope(
     upstream,
     directory,
     resolver: first.resolver,
-    address: addressOf(server),
+    address: addresses[config.listeners[0]?.name ?? ''] ?? addressOf(server),
     addresses,
     adminAddress,
     metrics,

@@ -74,7 +74,7 @@ export async function assertStaticElf(path: string): Promise<void> {
   }
 }
 
-async function buildRootfs(rootfs: string): Promise<void> {
+export async function buildRootfs(rootfs: string): Promise<void> {
   await assertStaticElf(BUSYBOX_PATH);
   await mkdir(join(rootfs, 'bin'), { recursive: true });
   await mkdir(join(rootfs, 'etc'));
