@@ -68,6 +68,19 @@ export class ContainerDirectory {
     this.#ttlMs = baseTtlMs;
   }
 
+  /** A JSON look-up upstream; a transport failure is the Docker-style upstream error. */
+  #get(path: string) {
+    return this.upstream.getJson(path).catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+  }
+
+  #post(path: string, body: string) {
+    return this.upstream.postJson(path, body).catch((error: unknown) => {
+      throw errors.upstream(this.upstream.display, error);
+    });
+  }
+
   /** While the daemon's events confirm renames and removals, cached identities may live longer. */
   setWatching(watching: boolean): void {
     this.#ttlMs = watching ? Math.max(this.baseTtlMs, 10 * 60_000) : this.baseTtlMs;
@@ -123,11 +136,7 @@ export class ContainerDirectory {
     if (!ref.isWellFormed()) return null;
     this.lookups++;
     const started = this.#epoch;
-    const res = await this.upstream
-      .getJson(`/containers/${encodeURIComponent(ref)}/json`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/containers/${encodeURIComponent(ref)}/json`);
     if (res.status === 404) return null;
     if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return { ambiguous: true };
     const identity = res.status === 200 ? identityFromInspect(res.body) : null;
@@ -141,9 +150,7 @@ export class ContainerDirectory {
 
   /** Every container's list entry (for resolving an ambiguous id prefix among visible ones). */
   async listAll(): Promise<unknown[]> {
-    const res = await this.upstream.getJson('/containers/json?all=1').catch((error: unknown) => {
-      throw errors.upstream(this.upstream.display, error);
-    });
+    const res = await this.#get('/containers/json?all=1');
     if (res.status !== 200 || !Array.isArray(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'listing containers');
     }
@@ -155,11 +162,7 @@ export class ContainerDirectory {
     const known = this.#execs.get(execId);
     if (known) return known;
     this.lookups++;
-    const res = await this.upstream
-      .getJson(`/exec/${encodeURIComponent(execId)}/json`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/exec/${encodeURIComponent(execId)}/json`);
     if (res.status === 404) return null;
     if (res.status !== 200 || !isObject(res.body) || typeof res.body.ContainerID !== 'string') {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking an exec instance');
@@ -179,11 +182,7 @@ export class ContainerDirectory {
   /** Every container (running or not) that mounts the named volume: who may see its data. */
   async volumeUsers(volume: string): Promise<Identity[]> {
     const filters = encodeURIComponent(JSON.stringify({ volume: { [volume]: true } }));
-    const res = await this.upstream
-      .getJson(`/containers/json?all=1&filters=${filters}`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/containers/json?all=1&filters=${filters}`);
     if (res.status !== 200 || !Array.isArray(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'listing the users of a volume');
     }
@@ -199,11 +198,7 @@ export class ContainerDirectory {
   /** A network as the daemon finds it by name, id or id prefix; null when it has none. */
   async network(ref: string): Promise<NetworkFacts | null | { readonly ambiguous: true }> {
     if (!ref.isWellFormed()) return null;
-    const res = await this.upstream
-      .getJson(`/networks/${encodeURIComponent(ref)}`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/networks/${encodeURIComponent(ref)}`);
     if (res.status === 404) return null;
     // An id prefix (or name) that several networks share: the daemon's 400 names how many.
     if (res.status === 400 && /ambiguous/i.test(messageOf(res.body))) return { ambiguous: true };
@@ -227,9 +222,7 @@ export class ContainerDirectory {
   /** Networks carrying a label (`key=value`): an owner's networks. */
   async networksLabelled(label: string): Promise<NetworkFacts[]> {
     const filters = encodeURIComponent(JSON.stringify({ label: { [label]: true } }));
-    const res = await this.upstream.getJson(`/networks?filters=${filters}`).catch((error: unknown) => {
-      throw errors.upstream(this.upstream.display, error);
-    });
+    const res = await this.#get(`/networks?filters=${filters}`);
     if (res.status !== 200 || !Array.isArray(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'listing networks');
     }
@@ -247,11 +240,7 @@ export class ContainerDirectory {
   /** A volume's labels, or null when the daemon has no volume of that name. */
   async volumeLabels(name: string): Promise<Record<string, string> | null> {
     if (!name.isWellFormed()) return null;
-    const res = await this.upstream
-      .getJson(`/volumes/${encodeURIComponent(name)}`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/volumes/${encodeURIComponent(name)}`);
     if (res.status === 404) return null;
     if (res.status !== 200 || !isObject(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a volume');
@@ -261,9 +250,7 @@ export class ContainerDirectory {
 
   /** Creates a volume (a named volume a create would otherwise make without its owner label); its labels. */
   async createVolume(body: string): Promise<Record<string, string>> {
-    const res = await this.upstream.postJson('/volumes/create', body).catch((error: unknown) => {
-      throw errors.upstream(this.upstream.display, error);
-    });
+    const res = await this.#post('/volumes/create', body);
     if (res.status !== 201 || !isObject(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'creating a volume');
     }
@@ -275,11 +262,7 @@ export class ContainerDirectory {
    * the image cannot be read (no such image, or an answer that is not an image).
    */
   async imageSourceId(image: string): Promise<string | null> {
-    const res = await this.upstream
-      .getJson(`/images/${encodeURIComponent(image)}/json`)
-      .catch((error: unknown) => {
-        throw errors.upstream(this.upstream.display, error);
-      });
+    const res = await this.#get(`/images/${encodeURIComponent(image)}/json`);
     if (res.status !== 200 || !isObject(res.body)) return null;
     return typeof res.body.Container === 'string' ? res.body.Container : '';
   }
