@@ -46,12 +46,16 @@ export function ownedList(input: DecideInput, owner: Ownership, response: Forwar
 
 /**
  * Prunes. Container prune would remove stopped containers the client cannot see: it is allowed only to
- * a client with an owner that sees what it owns (then only its own are pruned); volume and network
- * prunes of an owner are scoped to its own, and pass unchanged for a client without one.
+ * a client with an owner that sees what it owns (then only its own are pruned); volume, network and
+ * image prunes of an owner are scoped to its own (images: those built or committed through it), and
+ * pass unchanged for a client without one. The build cache is shared and carries no owner: an owner's
+ * build cache prune is sent with a filter no cache record matches, so the daemon answers it and
+ * prunes nothing (`docker system prune` of one CI job must not pull the cache from under another's
+ * running build).
  */
 export function decidePrune(
   input: DecideInput,
-  of: 'containers' | 'volumes' | 'networks',
+  of: 'containers' | 'volumes' | 'networks' | 'images' | 'build',
   ctx: DecideContext,
 ): Forward {
   const { owner, resolver } = ctx;
@@ -59,6 +63,12 @@ export function decidePrune(
     throw errors.refused('pruning would remove containers this client cannot see');
   }
   if (!owner) return { path: input.raw, response: 'raw' };
+  if (of === 'build') {
+    const nothing = new URLSearchParams({
+      filters: JSON.stringify({ id: { [missingRef('').sentinel]: true } }),
+    });
+    return { path: withQuery(`${prefix(input.target)}/build/prune`, nothing), response: 'raw' };
+  }
   return {
     path: withQuery(`${prefix(input.target)}/${of}/prune`, ownerQuery(input.target, owner)),
     response: 'raw',

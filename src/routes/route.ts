@@ -41,8 +41,8 @@ export type Route =
   | { readonly kind: 'volumeList' }
   /** `GET` or `DELETE /volumes/{name}`: scoped by owner when the client has one. */
   | { readonly kind: 'volume'; readonly name: string }
-  /** `POST /containers/prune`, `/volumes/prune`, `/networks/prune`. */
-  | { readonly kind: 'prune'; readonly of: 'containers' | 'volumes' | 'networks' }
+  /** `POST /containers/prune`, `/volumes/prune`, `/networks/prune`, `/images/prune`, `/build/prune`. */
+  | { readonly kind: 'prune'; readonly of: 'containers' | 'volumes' | 'networks' | 'images' | 'build' }
   /**
    * Routes through which a client gets the daemon's own host privileges: swarm services and joining a
    * swarm (containers dockscope never sees), installing or configuring plugins. `family` as in plain.

@@ -245,7 +245,11 @@ clients:
   });
 
   it("docker system prune -f --volumes by ci-a removes only ci-a's stopped containers, unused volumes and networks", async () => {
+    // A dangling image of nobody's: the daemon's own prune would remove it, an owner's does not.
+    const dangling = (await dockerOk(dockerHost, ['commit', `${p}-nobody`])).trim();
     const out = await asOk('a', ['system', 'prune', '-f', '--volumes']);
+    expect((await rawRequest(daemon, 'GET', `/images/${dangling}/json`)).status).toBe(200);
+    await dockerCli(dockerHost, ['rmi', dangling]);
     expect(out).toContain('Total reclaimed space');
     const exists = async (path: string) => (await rawRequest(daemon, 'GET', path)).status === 200;
     expect(await exists(`/containers/${p}-a-stopped/json`)).toBe(false);
