@@ -17,10 +17,15 @@ export function suggestAllow(lines: Iterable<string>, client: string): string[] 
       continue;
     }
     if (typeof record !== 'object' || record === null) continue;
-    const { client: who, route, decision } = record as Record<string, unknown>;
-    if (who !== client || typeof route !== 'string' || decision === 'invalid') continue;
+    const { client: who, route, decision, audit, learning } = record as Record<string, unknown>;
+    // Audit lines of the client while it was learning only: a refusal from a time it was enforcing
+    // must not become an allow entry, nor an access-log line a template.
+    if (audit !== true || learning !== true || who !== client || typeof route !== 'string') continue;
+    if (decision === 'invalid' || decision === 'refused') continue;
     if (route.endsWith('(unknown route)')) continue;
-    used.add(route);
+    // `**` also matches no segment: `GET /images/**/json` would allow the image list. A name is
+    // at least one segment.
+    used.add(route.replaceAll('/**/', '/*/**/').replace(/\/\*\*$/, '/*/**'));
   }
   const left = new Set(used);
   const groups: string[] = [];

@@ -23,6 +23,15 @@ const GENERIC: readonly [RegExp, string][] = [
   [/^\/networks\/(?!create$|prune$)[^/]+(\/(?:connect|disconnect))?$/, '/networks/{id}$1'],
 ];
 
+/** A path of the route table with no name in it: lower-case words only. */
+const FIXED = /^(\/[a-z_]{1,20}){1,3}$/;
+
+function refusedShape(path: string): string {
+  const [, first = ''] = path.split('/');
+  const section = /^[a-z_]{1,20}$/.test(first) ? first : 'unlisted';
+  return `/${section}/(refused)`;
+}
+
 function templatePath(route: Route, path: string): string {
   switch (route.kind) {
     case 'container': {
@@ -34,10 +43,14 @@ function templatePath(route: Route, path: string): string {
       return '/containers/{id}/{alias}';
     case 'exec':
       return `/exec/{id}/${route.action}`;
+    case 'refused':
+      // Refused routes may have any number of segments the client typed: only their shape is kept.
+      return refusedShape(path);
     default:
       for (const [pattern, template] of GENERIC) {
         if (pattern.test(path)) return path.replace(pattern, template);
       }
-      return path;
+      // Fixed paths of the route table only (`/containers/json`, `/_ping`); anything else is not one.
+      return FIXED.test(path) ? path : '(unlisted)';
   }
 }

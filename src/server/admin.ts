@@ -23,35 +23,55 @@ const json = (res: http.ServerResponse, status: number, value: unknown) =>
  * refused by the socket proxy). It serves nothing of the Engine API and never shares a port with it.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
-  return http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      json(res, 405, { message: 'dockscope admin: only GET' });
-      return;
-    }
-    if (path === '/health') {
-      json(res, 200, { status: 'ok' });
-      return;
-    }
-    if (path === '/ready') {
-      void ready(deps).then((r) => json(res, r.ready ? 200 : 503, r));
-      return;
-    }
-    if (path === '/metrics') {
-      deps.metrics.registry.metrics().then(
-        (text) => send(res, 200, deps.metrics.registry.contentType, text),
-        () => json(res, 500, { message: 'dockscope admin: metrics failed' }),
-      );
-      return;
-    }
-    json(res, 404, { message: 'dockscope admin: /metrics, /health or /ready' });
-  });
+  const server = http.createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 },
+    (req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD');
+        json(res, 405, { message: 'dockscope admin: only GET' });
+        return;
+      }
+      if (path === '/health') {
+        json(res, 200, { status: 'ok' });
+        return;
+      }
+      if (path === '/ready') {
+        void ready(deps).then((r) => json(res, r.ready ? 200 : 503, r));
+        return;
+      }
+      if (path === '/metrics') {
+        deps.metrics.registry.metrics().then(
+          (text) => send(res, 200, deps.metrics.registry.contentType, text),
+          () => json(res, 500, { message: 'dockscope admin: metrics failed' }),
+        );
+        return;
+      }
+      json(res, 404, { message: 'dockscope admin: /metrics, /health or /ready' });
+    },
+  );
+  // A scraper needs a few connections; a flood must not take the process's descriptors.
+  server.maxConnections = 64;
+  return server;
 }
 
-async function ready(deps: AdminDeps): Promise<{ ready: boolean; upstream: string; events: string }> {
+/** Concurrent probes share one ping. */
+let probing: Promise<{ ready: boolean; upstream: string; events: string }> | null = null;
+function ready(deps: AdminDeps): Promise<{ ready: boolean; upstream: string; events: string }> {
+  probing ??= probe(deps).finally(() => {
+    probing = null;
+  });
+  return probing;
+}
+
+async function probe(deps: AdminDeps): Promise<{ ready: boolean; upstream: string; events: string }> {
   let upstream = 'ok';
   try {
-    const res = await deps.upstream.open('GET', '/_ping', { agent: deps.upstream.controlAgent });
+    // Short and bounded: a probe must not hold look-up connections for a whole upstream timeout.
+    const res = await deps.upstream.open('GET', '/_ping', {
+      agent: deps.upstream.controlAgent,
+      timeoutMs: Math.min(2000, deps.upstream.timeoutMs),
+    });
     res.resume();
     if (res.statusCode !== 200) upstream = `answered ${res.statusCode}`;
   } catch (error) {

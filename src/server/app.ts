@@ -258,7 +258,8 @@ export function createApp(deps: AppDeps): express.Express {
       const apiError = asApiError(error);
       state.decision = apiError.decision;
       if (apiError.reason) state.reason = apiError.reason;
-      state.rule = apiError.rule ?? (apiError.decision === 'hidden' ? 'visibility' : state.rule);
+      // A refusal the lists did not make names what made it, never the list entry that let it through.
+      state.rule = apiError.rule ?? (apiError.decision === 'hidden' ? 'visibility' : 'policy');
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body that will never be forwarded (a build context, a
       // plugin): read a bounded part of it first, briefly, so that it reads the refusal instead of a

@@ -29,7 +29,19 @@ export function logBanner(
       );
     }
   }
-  if (admin) log.info({ admin }, 'admin listener (/metrics, /health, /ready)');
+  if (admin) {
+    log.info({ admin }, 'admin listener (/metrics, /health, /ready)');
+    if (
+      config.admin &&
+      !('socketPath' in config.admin) &&
+      !['127.0.0.1', '::1', 'localhost'].includes(config.admin.host)
+    ) {
+      log.warn(
+        { admin },
+        'the admin listener is not on loopback: keep it on a network only the monitoring reaches',
+      );
+    }
+  }
   for (const c of config.clients) {
     log.info(
       {
@@ -37,6 +49,10 @@ export function logBanner(
         match: {
           ...c.match,
           ...(c.match.token ? { token: c.match.token.file ? 'from a file' : 'from the environment' } : {}),
+          // A header's value may be a shared secret: only its name and trusted proxies are shown.
+          ...(c.match.header
+            ? { header: { name: c.match.header.name, trustedProxies: c.match.header.trustedProxies } }
+            : {}),
         },
         containers: c.containers,
         scrubEnvs: c.scrubEnvs,

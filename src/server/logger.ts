@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { AuditTarget, LogLevel } from '../config/config.ts';
@@ -28,6 +28,8 @@ export function createLogger(level: LogLevel): Logger {
 export function auditLogger(target: AuditTarget | null): Logger | null {
   if (target === null) return null;
   const dest = target === 'stdout' ? 1 : target === 'stderr' ? 2 : 'fd' in target ? target.fd : target.file;
+  // A descriptor that is not open fails the start, not the first audited request.
+  if (typeof dest === 'number') fstatSync(dest);
   // Synchronous: an audit line is written before the next request is served, and none is lost on exit.
   return pino(
     { base: { service: 'dockscope', audit: true }, messageKey: 'msg' },

@@ -200,12 +200,21 @@ export async function startDockscope(
     adminAddress,
     metrics,
     reload: async (next) => {
+      // The audit log is opened at start: learn mode, which relies on it, cannot be turned on without it.
+      const learner = next.clients.find((c) => c.mode === 'learn');
+      if (learner && config.audit === null) {
+        throw new Error(
+          `client "${learner.name}" is put in learn mode, but dockscope was started without an audit log: set audit and restart`,
+        );
+      }
       const compiled = await compileClients(next.clients, directory);
       current = compiled;
       const restartNeeded: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');
       if (!same(next.upstream, config.upstream)) restartNeeded.push('upstream');
+      if (!same(next.admin, config.admin)) restartNeeded.push('admin');
+      if (!same(next.audit, config.audit)) restartNeeded.push('audit');
       for (const key of [
         'cacheTtlMs',
         'upstreamTimeoutMs',

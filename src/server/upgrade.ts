@@ -64,7 +64,11 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const done = (status: number, decision: string, failure?: DockerApiError) => {
       if (recorded) return;
       recorded = true;
-      const ruleOf = failure?.rule ?? (decision === 'hidden' ? 'visibility' : rule);
+      const ruleOf = failure
+        ? (failure.rule ?? (decision === 'hidden' ? 'visibility' : 'policy'))
+        : decision === 'hidden'
+          ? 'visibility'
+          : rule;
       observer.complete({
         reqId: bindings.reqId as number,
         listener: caller.listener,

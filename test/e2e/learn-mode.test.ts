@@ -116,7 +116,7 @@ ${clients}`;
     // A group that the client used whole replaces its templates (`logs` is one template).
     expect(dash.out).toContain('"logs"');
     // `docker inspect NAME` asks for a container, then an image, a network, a plugin, a volume.
-    expect(dash.out).toContain('"GET /images/**/json"');
+    expect(dash.out).toContain('"GET /images/*/**/json"');
     expect(job.out).toContain('"create"');
     expect(job.out).toContain('"POST /exec/{id}/start"');
     expect(job.out).toContain('"DELETE /containers/{id}"');

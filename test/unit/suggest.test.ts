@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatAllow, suggestAllow } from '../../src/suggest.ts';
 
-const line = (client: string, route: string, decision = 'allowed') =>
-  JSON.stringify({ client, route, decision });
+const line = (client: string, route: string, decision = 'allowed', learning = true) =>
+  JSON.stringify({ audit: true, client, route, decision, ...(learning ? { learning } : {}) });
 
 describe('suggest: the smallest allow list that covers what a client did', () => {
   it('lists the templates it used, once, sorted; other clients and invalid requests do not count', () => {
@@ -13,6 +13,9 @@ describe('suggest: the smallest allow list that covers what a client did', () =>
       line('other', 'POST /containers/{id}/start'),
       line('dash', 'GET /nothing', 'invalid'),
       line('dash', 'GET (unknown route)', 'refused'),
+      line('dash', 'POST /containers/{id}/kill', 'refused'),
+      line('dash', 'POST /containers/{id}/stop', 'allowed', false),
+      JSON.stringify({ client: 'dash', route: 'containerList', decision: 'allowed', learning: true }),
       'not json',
       '',
     ];
@@ -28,6 +31,11 @@ describe('suggest: the smallest allow list that covers what a client did', () =>
     ].map((r) => line('ci', r));
     expect(suggestAllow(lines, 'ci')).toEqual(['logs', 'ping', 'POST /containers/{id}/start']);
   });
+  it('a name is at least one segment: `**` between fixed segments would also match none', () => {
+    const out = suggestAllow([line('d', 'GET /images/**/json'), line('d', 'DELETE /images/**')], 'd');
+    expect(out).toEqual(['DELETE /images/*/**', 'GET /images/*/**/json']);
+  });
+
   it('prints YAML ready to paste', () => {
     expect(formatAllow(['ping', 'GET /containers/json'])).toBe(
       'allow:\n  - "ping"\n  - "GET /containers/json"\n',

@@ -37,11 +37,25 @@ describe('routeTemplate: no name or id is left in a template', () => {
     ['GET', '/services/s1', 'GET /services/{id}'],
     ['POST', '/services/s1/update', 'POST /services/{id}/update'],
     ['POST', '/services/create', 'POST /services/create'],
-    ['GET', '/tasks/t1/logs', 'GET /tasks/{id}/logs'],
+    ['GET', '/tasks/t1/logs', 'GET /tasks/(refused)'],
+    ['DELETE', '/containers/tok0/xAAAA', 'DELETE /containers/(refused)'],
     ['GET', '/_ping', 'GET /_ping'],
     ['GET', '/nothing/here', 'GET (unknown route)'],
   ])('%s %s is %s', (method, raw, template) => {
     expect(templateOf(method, raw)).toBe(template);
+  });
+
+  it('no template carries what a client typed, whatever the path', () => {
+    for (const [method, raw] of [
+      ['DELETE', '/containers/secret-a/secret-b'],
+      ['GET', '/tasks/secret-a'],
+      ['POST', '/session'],
+      ['GET', '/secret-a/secret-b'],
+      ['GET', '/services/secret-a/logs'],
+      ['POST', '/grpc'],
+    ] as const) {
+      expect(templateOf(method, raw)).not.toContain('secret');
+    }
   });
 
   it.each([
