@@ -153,6 +153,16 @@ function decode(node: JsonNode, schema: Schema, path: string): Decoded {
   }
 }
 
+/** A decoded object (a struct or a map): not a list, not a subtree passed on as parsed. */
+export function isDecodedObject(value: Decoded | undefined): value is DecodedObject {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === null
+  );
+}
+
 export function newObject(): DecodedObject {
   return Object.create(null) as DecodedObject;
 }

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
+import { isDecodedObject as isObject } from '../body/go-decode.ts';
 import { DockerApiError, withRule } from '../errors.ts';
 
 /**
@@ -119,9 +120,6 @@ export function checkHostPath(rules: CreateRules, field: string, path: string, r
     throw createRuleRefusal('hostPaths', field, `the host path ${path} may only be bound read-only`);
   }
 }
-
-const isObject = (v: Decoded | undefined): v is DecodedObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === null;
 
 const strings = (v: Decoded | undefined): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];

@@ -1,9 +1,9 @@
 import { CONTAINER_CREATE } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
-import { newObject, serializeDecoded } from '../body/go-decode.ts';
+import { isDecodedObject, newObject, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
-import { asLabels, isObject } from './container-facts.ts';
+import { asLabels } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
 import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
@@ -158,7 +158,7 @@ async function checkNamed(
     if (create && found !== null && !('ambiguous' in found) && found.driver === 'host') {
       checkHostNamespace(create, 'network', network.field);
     }
-    if (!owner || (await ownersNetwork(network.name, owner, ctx)) !== null) continue;
+    if (!owner || (await ownersNetwork(network.name, owner, ctx, found)) !== null) continue;
     // The daemon creates a container on a network that does not exist (its start fails later): a
     // network that is not the client's, and one that does not exist, are refused alike, in the words
     // the start would use.
@@ -167,7 +167,7 @@ async function checkNamed(
 }
 
 function asObject(value: Decoded | undefined): DecodedObject | null {
-  return isObject(value) ? (value as DecodedObject) : null;
+  return isDecodedObject(value) ? value : null;
 }
 
 /** The reference in `container:<ref>` (the daemon splits at the first colon), or null for other modes. */

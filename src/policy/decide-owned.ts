@@ -5,7 +5,8 @@ import { DockerApiError, errors } from '../errors.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import type { NetworkFacts } from './directory.ts';
+import { prefix } from './decide.ts';
+import type { ContainerDirectory, NetworkFacts } from './directory.ts';
 import { missingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
@@ -16,10 +17,6 @@ import { asMissing } from './references.ts';
  * (a label filter is added), and a volume or network that is not the client's answers exactly as a
  * missing one (the request goes on with a sentinel in its place, as for containers).
  */
-
-function prefix(target: RequestTarget): string {
-  return target.version === null ? '' : `/v${target.version}`;
-}
 
 function withQuery(path: string, query: URLSearchParams): string {
   const text = query.toString();
@@ -137,9 +134,11 @@ export async function ownersNetwork(
   ref: string,
   owner: Ownership,
   ctx: DecideContext,
+  /** The daemon's answer for `ref`, when the caller has already asked for it. */
+  known?: Awaited<ReturnType<ContainerDirectory['network']>>,
 ): Promise<NetworkFacts | null> {
   const directory = ctx.resolver.directory;
-  const found = await directory.network(ref);
+  const found = known !== undefined ? known : await directory.network(ref);
   if (found === null) return null;
   if (!('ambiguous' in found)) return isOwned(found.labels, owner) ? found : null;
   const mine = (await directory.networksLabelled(`${owner.key}=${owner.owner}`)).filter(

@@ -1,5 +1,5 @@
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
-import { newObject } from '../body/go-decode.ts';
+import { isDecodedObject as isObject, newObject } from '../body/go-decode.ts';
 import { DockerApiError } from '../errors.ts';
 
 /**
@@ -18,9 +18,6 @@ export const DEFAULT_OWNER_LABEL = 'dockscope.owner';
 export function isOwned(labels: Readonly<Record<string, unknown>> | null | undefined, o: Ownership): boolean {
   return labels?.[o.key] === o.owner;
 }
-
-const isObject = (v: Decoded | undefined): v is DecodedObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === null;
 
 /**
  * The labels a create is forwarded with: the client's, with the owner label set. A client that gives
