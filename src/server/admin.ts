@@ -23,6 +23,14 @@ const json = (res: http.ServerResponse, status: number, value: unknown) =>
  * refused by the socket proxy). It serves nothing of the Engine API and never shares a port with it.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
+  // Concurrent probes of this server share one ping (each server its own upstream).
+  let probing: Promise<Readiness> | null = null;
+  const ready = (): Promise<Readiness> => {
+    probing ??= probe(deps).finally(() => {
+      probing = null;
+    });
+    return probing;
+  };
   const server = http.createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 },
     (req, res) => {
@@ -37,7 +45,7 @@ export function createAdminServer(deps: AdminDeps): http.Server {
         return;
       }
       if (path === '/ready') {
-        void ready(deps).then((r) => json(res, r.ready ? 200 : 503, r));
+        void ready().then((r) => json(res, r.ready ? 200 : 503, r));
         return;
       }
       if (path === '/metrics') {
@@ -55,16 +63,13 @@ export function createAdminServer(deps: AdminDeps): http.Server {
   return server;
 }
 
-/** Concurrent probes share one ping. */
-let probing: Promise<{ ready: boolean; upstream: string; events: string }> | null = null;
-function ready(deps: AdminDeps): Promise<{ ready: boolean; upstream: string; events: string }> {
-  probing ??= probe(deps).finally(() => {
-    probing = null;
-  });
-  return probing;
+interface Readiness {
+  readonly ready: boolean;
+  readonly upstream: string;
+  readonly events: string;
 }
 
-async function probe(deps: AdminDeps): Promise<{ ready: boolean; upstream: string; events: string }> {
+async function probe(deps: AdminDeps): Promise<Readiness> {
   let upstream = 'ok';
   try {
     // Short and bounded: a probe must not hold look-up connections for a whole upstream timeout.
