@@ -143,14 +143,14 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
-  const forwardRequest = createForwarder({ upstream, stateOf: (req) => states.get(req), respond });
+  const forwardRequest = createForwarder({ upstream, respond });
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
 
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
+  app.use(async (req: Request, res: Response) => {
     const caller = callerOf(req);
     const bindings: Record<string, unknown> = {
       reqId: newRequestId(),
@@ -273,10 +273,8 @@ export function createApp(deps: AppDeps): express.Express {
       } else sendError(res, apiError);
       return;
     }
-    // The forwarded request is prepared completely here, not in a proxy hook that some requests skip
-    // (http-proxy-middleware emits no proxyReq for `Expect: 100-continue`).
     const headers = forwardedRequestHeaders(req.headers, prepared.forward.body);
-    await forwardRequest(req, res, state, headers, next);
+    await forwardRequest(req, res, state, headers);
   });
 
   // Express's last resort: anything not answered yet becomes a 500 that echoes nothing.

@@ -49,8 +49,9 @@ export function responseHeaders(rawHeaders: readonly string[], dropLength: boole
  * The headers to forward for a client's request, prepared completely before anything is sent (no proxy
  * hook that some requests skip): hop-by-hop fields and every field the client's Connection names are
  * dropped (RFC 9110 §7.6.1), and so is `Expect` (Node answered the client's 100-continue already).
- * Framing stays for a body that is piped (Node re-frames it; httpxy then forces `Connection: close` on
- * a chunked one, its fix for GHSA-ggv3-7p47-pfv8); a body dockscope replaced gets its own length.
+ * Framing stays for a body that is piped (Node re-frames it; the forwarder sends a chunked one on a
+ * connection closed after it, as httpxy does for GHSA-ggv3-7p47-pfv8); a body dockscope replaced gets
+ * its own length.
  * With `upgrade`, `Connection` and `Upgrade` are kept for the hijack.
  */
 export function forwardedRequestHeaders(

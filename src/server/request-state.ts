@@ -1,4 +1,3 @@
-import type { ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
 import type { FailureReason } from '../errors.ts';
 import type { Profile } from '../policy/clients.ts';
@@ -28,8 +27,4 @@ export interface RequestState {
   wouldDeny?: boolean;
   /** For a filtered stream: how many elements (containers, events) the client did not get. */
   dropped?: () => number;
-  /** The upstream request on the pass-through path, to close on a timeout. */
-  proxyReq?: ClientRequest;
-  /** Set once dockscope answered on its own (a timeout): whatever the upstream does next is discarded. */
-  settled?: boolean;
 }

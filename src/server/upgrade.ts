@@ -38,8 +38,8 @@ export function isHijackRoute(route: Route): boolean {
 
 /**
  * Docker's hijacked connections (`docker exec -it`, `docker attach`): `POST` with `Upgrade: tcp`,
- * answered `101 UPGRADED`, then raw bytes both ways with half-close. http-proxy-middleware only proxies
- * GET WebSocket upgrades, so this is done here: decide first, forward the request, and only after the
+ * answered `101 UPGRADED`, then raw bytes both ways with half-close. Proxy libraries only proxy GET
+ * WebSocket upgrades, so this is done here: decide first, forward the request, and only after the
  * upstream's 101 join the two sockets. Until then no byte beyond the request body reaches the
  * upstream, so a pipelined second request can never slip through unjudged.
  */
