@@ -94,6 +94,20 @@ const inList = (list: BlockList, address: string | undefined) => {
   return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
 };
 
+/** Peers repeat: an address check is answered from a small table (emptied when it fills). */
+function memoByAddress(check: (address: string | undefined) => boolean): (c: Caller) => boolean {
+  const seen = new Map<string | undefined, boolean>();
+  return (c) => {
+    let result = seen.get(c.address);
+    if (result === undefined) {
+      result = check(c.address);
+      if (seen.size >= 4096) seen.clear();
+      seen.set(c.address, result);
+    }
+    return result;
+  };
+}
+
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** The Bearer token of a request, if it sent one. */
@@ -116,7 +130,7 @@ async function compileMatch(
   }
   if (match.from) {
     const list = await addressList(match.from, `${where}.match.from`);
-    checks.push((c) => inList(list, c.address));
+    checks.push(memoByAddress((address) => inList(list, address)));
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);

@@ -170,7 +170,8 @@ export function createApp(deps: AppDeps): express.Express {
     states.set(req, state);
     // Express, the stream treatments and the access log each watch 'close': more than Node's default of 10.
     res.setMaxListeners(32);
-    const done = await connections.turn(req.socket);
+    const turn = connections.turn(req.socket);
+    const done = typeof turn === 'function' ? turn : await turn;
     // A client that left while its request waited its turn: nothing is decided or forwarded for it.
     if (req.socket.destroyed || res.destroyed) {
       done();
@@ -209,7 +210,7 @@ export function createApp(deps: AppDeps): express.Express {
       bindings.client = profile.client;
       // A token identifies the client to dockscope; it never goes upstream.
       // Tokens identify clients to dockscope; none goes upstream, whichever client matched.
-      if (clients.usesTokens) delete req.headers.authorization;
+      if (clients.usesTokens && req.headers.authorization !== undefined) delete req.headers.authorization;
       const chosen = profile;
       const readBody = async () => {
         const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {

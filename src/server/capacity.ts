@@ -47,18 +47,25 @@ export function clientKey(socket: Socket | undefined): string {
 export class ConnectionQueue {
   readonly #queues = new WeakMap<Socket, { busy: boolean; waiting: (() => void)[] }>();
 
-  /** Resolves when it is this request's turn on its connection; call `done` when it is answered. */
-  async turn(socket: Socket): Promise<() => void> {
+  /**
+   * `done` at once when the connection is idle (the common case: no promise, no microtask), else a
+   * promise of it that resolves when it is this request's turn. Call `done` when it is answered.
+   */
+  turn(socket: Socket): (() => void) | Promise<() => void> {
     let q = this.#queues.get(socket);
     if (!q) {
       q = { busy: false, waiting: [] };
       this.#queues.set(socket, q);
     }
     const queue = q;
-    if (queue.busy) {
-      socket.pause();
-      await new Promise<void>((resolve) => queue.waiting.push(resolve));
-    }
+    if (!queue.busy) return this.#start(queue, socket);
+    socket.pause();
+    return new Promise<() => void>((resolve) =>
+      queue.waiting.push(() => resolve(this.#start(queue, socket))),
+    );
+  }
+
+  #start(queue: { busy: boolean; waiting: (() => void)[] }, socket: Socket): () => void {
     queue.busy = true;
     let finished = false;
     return () => {

@@ -180,24 +180,44 @@ export async function readBody(
  * before failing, so that a client still sending its body reads the 413 instead of a reset; past it
  * (or without it) the stream is destroyed.
  */
-export async function readBytes(
+export function readBytes(
   stream: NodeJS.ReadableStream & { destroy(): void },
   maxBytes: number,
   drainBytes = 0,
 ): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > maxBytes + drainBytes) {
-      stream.destroy();
-      throw new BodyTooLargeError(maxBytes);
-    }
-    if (size <= maxBytes) chunks.push(buf);
-  }
-  if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
-  return Buffer.concat(chunks, size);
+  // Listeners, not `for await`: the async iterator costs a promise per chunk and its own listeners,
+  // measurable on every inspect (issue #13).
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: Error) => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (error) reject(error);
+      else if (size > maxBytes) reject(new BodyTooLargeError(maxBytes));
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > maxBytes + drainBytes) {
+        stream.destroy();
+        finish(new BodyTooLargeError(maxBytes));
+        return;
+      }
+      if (size <= maxBytes) chunks.push(buf);
+    };
+    const onEnd = () => finish();
+    const onError = (error: Error) => finish(error);
+    // Closed before its end (a reset, a destroy): the body is cut short.
+    const onClose = () => finish(new Error('the stream closed before its end'));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }
 
 export function parseJson(text: string): unknown {
