@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
-import express from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
@@ -39,7 +37,7 @@ const REFUSED_DRAIN_BYTES = 64 * 1024 * 1024;
 const REFUSED_DRAIN_MS = 5000;
 
 /** Reads and drops a refused request's body until it ends, or up to a byte count or a time. */
-function drainBriefly(req: Request): Promise<void> {
+function drainBriefly(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
     let seen = 0;
     const finish = () => {
@@ -79,10 +77,14 @@ export function logPath(url: string): string {
   return (q === -1 ? url : url.slice(0, q)).slice(0, 512);
 }
 
-/** Express stays at the edge: it hosts one handler; routing and policy know nothing of it. */
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * The request listener of every API listener: Node's HTTP server calls it with each request; routing
+ * and policy know nothing of the server. (This was one Express middleware until issue #13: Express and
+ * its router cost 16% of dockscope's CPU per `/_ping`, about half of what dockscope adds to a bare Node
+ * proxy, and it did nothing else here.)
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
   const { upstream, clients, log, streams, observer } = deps;
-  const states = new WeakMap<IncomingMessage, RequestState>();
   const connections = new ConnectionQueue();
   const contexts = new WeakMap<Profile, RespondContext>();
   /** What the response treatments of one client work with (made once per client). */
@@ -145,30 +147,23 @@ export function createApp(deps: AppDeps): express.Express {
 
   const forwardRequest = createForwarder({ upstream, respond });
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-
-  app.use(async (req: Request, res: Response) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, state: RequestState) => {
+    // Always set on a server's requests.
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
     const caller = callerOf(req);
     const bindings: Record<string, unknown> = {
       reqId: newRequestId(),
       listener: caller.listener,
-      method: req.method,
-      path: logPath(req.url),
+      method,
+      path: logPath(url),
     };
     let child: Logger | undefined;
-    const state: RequestState = {
-      log: () => {
-        child ??= log.child(bindings);
-        return child;
-      },
-      started: performance.now(),
-      decision: 'refused',
+    state.log = () => {
+      child ??= log.child(bindings);
+      return child;
     };
-    states.set(req, state);
-    // Express, the stream treatments and the access log each watch 'close': more than Node's default of 10.
+    // The stream treatments, the forwarder and the access log each watch 'close'.
     res.setMaxListeners(32);
     const turn = connections.turn(req.socket);
     const done = typeof turn === 'function' ? turn : await turn;
@@ -185,10 +180,10 @@ export function createApp(deps: AppDeps): express.Express {
         reqId: bindings.reqId as number,
         listener: caller.listener,
         ...(state.profile ? { client: state.profile.client } : {}),
-        method: req.method,
+        method,
         path: bindings.path as string,
         ...(state.route ? { route: state.route.kind } : {}),
-        template: state.template ?? routeTemplate(req.method, undefined, ''),
+        template: state.template ?? routeTemplate(method, undefined, ''),
         // A learning client's request that its lists would refuse was served: it is a would-deny.
         decision: state.wouldDeny && !REFUSED.has(state.decision) ? 'would-deny' : state.decision,
         ...(state.reason ? { reason: state.reason } : {}),
@@ -220,25 +215,25 @@ export function createApp(deps: AppDeps): express.Express {
         return bodyText(bytes);
       };
       prepared = await prepare(
-        req.method,
-        req.url,
+        method,
+        url,
         req.headers['content-type'],
         readBody,
         chosen,
         (route, target) => {
           state.route = route;
-          state.template = routeTemplate(req.method, route, target.path);
-          const lists = chosen.routes.explain(req.method, target.path);
+          state.template = routeTemplate(method, route, target.path);
+          const lists = chosen.routes.explain(method, target.path);
           state.rule = lists.by;
           if (!lists.allowed) {
             // In learn mode the lists only report; visibility and create rules still hold.
             if (chosen.learning) state.wouldDeny = true;
-            else throw errors.routeRefused(chosen.client, req.method, target.path, lists.by);
+            else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
           }
         },
       );
       state.forward = prepared.forward;
-      state.timing = timingOf(req.method, prepared.route, prepared.target, upstream.timeoutMs);
+      state.timing = timingOf(method, prepared.route, prepared.target, upstream.timeoutMs);
       state.decision = isFiltered(prepared.forward) ? 'filtered' : 'allowed';
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;
@@ -270,27 +265,24 @@ export function createApp(deps: AppDeps): express.Express {
         await drainBriefly(req);
       }
       if (apiError.daemonShaped && profile) {
-        await sendAsDaemon(res, apiError, versionPrefix(req.url), respondCtxOf(profile));
+        await sendAsDaemon(res, apiError, versionPrefix(url), respondCtxOf(profile));
       } else sendError(res, apiError);
       return;
     }
     const headers = forwardedRequestHeaders(req.headers, prepared.forward.body);
     await forwardRequest(req, res, state, headers);
-  });
+  };
 
-  // Express's last resort: anything not answered yet becomes a 500 that echoes nothing.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    log.error({ err: error }, 'unexpected error');
-    const state = states.get(req);
-    if (state) state.decision = 'internal-error';
-    sendError(res, asApiError(new Error('unexpected')));
-  });
-
-  return app;
+  return (req, res) => {
+    const state: RequestState = { log: () => log, started: performance.now(), decision: 'refused' };
+    handle(req, res, state).catch((error: unknown) => {
+      // The last resort: anything not answered yet becomes a 500 that echoes nothing.
+      log.error({ err: error }, 'unexpected error');
+      state.decision = 'internal-error';
+      if (res.headersSent) res.destroy();
+      else sendError(res, asApiError(new Error('unexpected')));
+    });
+  };
 }
 
 /** `/v1.41` of a request target, or '' without a version. */

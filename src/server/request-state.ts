@@ -10,7 +10,7 @@ export type { FailureReason } from '../errors.ts';
 /** What one request carries from the decision to the response, and into its access record. */
 export interface RequestState {
   /** The request's child logger, made on first use: most requests only ever write the access line. */
-  readonly log: () => Logger;
+  log: () => Logger;
   readonly started: number;
   /** The client the request was identified as. */
   profile?: Profile;

@@ -11,7 +11,7 @@ import { ContainerDirectory } from '../policy/directory.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createAdminServer } from './admin.ts';
-import { createApp } from './app.ts';
+import { createRequestListener } from './app.ts';
 import { nameListener } from './caller.ts';
 import { StreamSlots } from './capacity.ts';
 import { errorBody } from './errors.ts';
@@ -77,7 +77,7 @@ export async function startDockscope(
   const streams = new StreamSlots(config.maxStreamsPerClient);
   const metrics = new Metrics(() => ({ lookups: directory.lookups, hits: directory.hits }), BUILD);
   const observer = createObserver(log, metrics, auditLogger(config.audit));
-  const app = createApp({ upstream, clients, log, streams, observer });
+  const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
   const serverOptions: http.ServerOptions = {
@@ -154,8 +154,8 @@ export async function startDockscope(
     for (const listener of config.listeners) {
       const tls = await tlsOptions(listener);
       const server = tls
-        ? https.createServer({ ...serverOptions, ...tls, handshakeTimeout: 10_000 }, app)
-        : http.createServer(serverOptions, app);
+        ? https.createServer({ ...serverOptions, ...tls, handshakeTimeout: 10_000 }, onRequest)
+        : http.createServer(serverOptions, onRequest);
       // Counted as they connect (a handshake in progress holds a descriptor too).
       server.on('connection', onConnection(listener, tls !== null));
       if (tls) server.on('secureConnection', (socket: Socket) => nameListener(socket, listener.name));
