@@ -4,21 +4,31 @@ import { join } from 'node:path';
 import type { SocketProxy } from '../test/harness/socket-proxy.ts';
 import type { Cleanup } from './cleanup.ts';
 import { startCounter } from './counter.ts';
-import { type DockscopeProcess, startDockscopeProcess } from './dockscope-process.ts';
+import { type DockscopeProcess, startConfigured, startDockscopeProcess } from './dockscope-process.ts';
 import { otherLoadDuring } from './host.ts';
-import { compare, cpuMs, type LoadOptions, load } from './load.ts';
+import { compareSides, cpuMs, type LoadOptions, type LoadResult, load, type Side } from './load.ts';
 import { summarizeProfile } from './profile.ts';
-import type { Pair } from './report.ts';
+import type { Case } from './report.ts';
 import { upstreamPerRequest, waitForWatch } from './scenarios.ts';
 import type { Counted } from './targets.ts';
 
 export type Shape = Pick<LoadOptions, 'connections' | 'seconds' | 'warmupSeconds'>;
 
+/** Something load can be sent to: HAProxy alone, the bare Node proxy, a dockscope. */
+export interface Target {
+  readonly url: string;
+  /** For its CPU time per request; none for HAProxy (the reference, not measured). */
+  readonly pid?: number;
+}
+
 /** What every case needs: the work dir, the HAProxy, the dockscope under test, the undo list. */
 export interface Setup {
   readonly work: string;
   readonly proxy: SocketProxy;
+  /** The dockscope under test (three configured clients, SCRUB_ENVS on). */
   readonly ds: DockscopeProcess;
+  /** Every side by name: `up` (HAProxy alone), `bare` (bare Node proxy), `ds`, `env` (environment-only dockscope). */
+  readonly sides: Readonly<Record<string, Target>>;
   readonly cleanup: Cleanup;
   /** Node flags of every dockscope process (those of `npm start`). */
   readonly flags: readonly string[];
@@ -40,32 +50,49 @@ export async function phase<T>(name: string, work: () => Promise<T>): Promise<T>
   return result;
 }
 
-/** One route on the upstream alone and through dockscope, with the same load, interleaved. */
-export async function pair(s: Setup, name: string, path: string, shape: Shape, n?: number): Promise<Pair> {
-  return phase(`${name}: upstream and dockscope`, async () => {
-    let cpu = 0;
-    const onDockscope = async <T>(work: () => Promise<T>): Promise<T> => {
-      const before = await cpuMs(s.ds.pid);
-      try {
-        return await work();
-      } finally {
-        cpu += (await cpuMs(s.ds.pid)) - before;
-      }
-    };
-    const { result, other } = await otherLoadDuring(() =>
-      compare({ base: s.proxy.url, path, ...shape }, { base: s.ds.url, path, ...shape }, onDockscope),
-    );
-    const [upstream, dockscope] = result;
-    const served = dockscope.ok + dockscope.warmupOk;
-    const dsCpuMs = served > 0 ? cpu / served : Number.NaN;
+/** Slices per side of a comparison (see compareSides). */
+const SLICES = 4;
+
+/** One route on several sides with the same load, interleaved; CPU per request for those with a pid. */
+export async function measure(
+  s: Setup,
+  name: string,
+  path: string,
+  shape: Shape,
+  sideNames: readonly string[],
+  n?: number,
+): Promise<Case> {
+  return phase(`${name}: ${sideNames.join(', ')}`, async () => {
+    const cpu = new Map<string, number>();
+    const sides: Side[] = sideNames.map((side) => {
+      const target = s.sides[side];
+      if (!target) throw new Error(`no side named ${side}`);
+      const pid = target.pid;
+      const during =
+        pid === undefined
+          ? undefined
+          : async <T>(work: () => Promise<T>): Promise<T> => {
+              const before = await cpuMs(pid);
+              try {
+                return await work();
+              } finally {
+                cpu.set(side, (cpu.get(side) ?? 0) + (await cpuMs(pid)) - before);
+              }
+            };
+      return { load: { base: target.url, path, ...shape }, ...(during ? { during } : {}) };
+    });
+    const { result, other } = await otherLoadDuring(() => compareSides(sides, SLICES));
     return {
       name,
       n,
       connections: shape.connections,
       seconds: shape.seconds,
-      upstream,
-      dockscope,
-      dsCpuMs,
+      sides: sideNames.map((side, i) => {
+        const r = result[i] as LoadResult;
+        const served = r.ok + r.warmupOk;
+        const used = cpu.get(side);
+        return { side, result: r, cpuMs: used !== undefined && served > 0 ? used / served : Number.NaN };
+      }),
       other,
     };
   });
@@ -103,13 +130,10 @@ export async function profile(s: Setup, label: string, path: string, shape: Shap
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const nodeArgs = [...s.flags, '--cpu-prof', `--cpu-prof-dir=${dir}`];
-  const ds = await startDockscopeProcess({
-    proxyUrl: s.proxy.url,
-    dir: s.work,
-    name: 'ds-profiled',
-    nodeArgs,
-  });
+  const ds = await startConfigured({ proxyUrl: s.proxy.url, dir: s.work, name: 'ds-profiled', nodeArgs });
   s.cleanup.add('dockscope (profiled)', () => ds.stop());
+  // Warmed up first (the JIT): only the measured window is summarized.
+  await load({ base: ds.url, path, ...shape, warmupSeconds: 0, seconds: 1 });
   const from = process.hrtime.bigint();
   const result = await load({ base: ds.url, path, ...shape, warmupSeconds: 0 });
   const to = process.hrtime.bigint();

@@ -51,6 +51,8 @@ export interface DockscopeOptions {
    * is to listen on (its first listener must use it).
    */
   readonly config?: (port: number) => Promise<string> | string;
+  /** The script to run instead of `dist/main.js` (the bare Node proxy, which reads LISTEN and PROXY_URL). */
+  readonly script?: string;
 }
 
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
@@ -91,6 +93,29 @@ export async function describeExits(): Promise<string> {
     .join('\n');
 }
 
+/**
+ * The configuration the targets of issue #13 hold for: three clients, each scoped to `bench-vis*`
+ * with SCRUB_ENVS on: a token client on another listener, a source address that does not match, and
+ * the listener the load comes in on, so every measured request is identified after two failed matches.
+ */
+export function startConfigured(
+  opts: Pick<DockscopeOptions, 'proxyUrl' | 'dir' | 'name' | 'nodeArgs'>,
+): Promise<DockscopeProcess> {
+  const scope = `containers: { names: [${NAME_RULE}] }, scrubEnvs: true`;
+  return startDockscopeProcess({
+    ...opts,
+    env: { BENCH_TOKEN: 'bench-token' },
+    config: async (port) => `listeners:
+  - { name: lan, address: "127.0.0.1:${port}" }
+  - { name: api, address: "127.0.0.1:${await getFreePort()}" }
+clients:
+  - { name: scripts, match: { listener: api, token: { env: BENCH_TOKEN } }, ${scope} }
+  - { name: dashboard, match: { from: [10.0.0.0/8] }, ${scope} }
+  - { name: local, match: { listener: lan }, ${scope} }
+`,
+  });
+}
+
 /** Starts `node dist/main.js` as its own process, scoped to `bench-vis*`, and waits for `/_ping`. */
 export async function startDockscopeProcess(opts: DockscopeOptions): Promise<DockscopeProcess> {
   const logPath = join(opts.dir, `${opts.name}.log`);
@@ -110,7 +135,7 @@ export async function startDockscopeProcess(opts: DockscopeOptions): Promise<Doc
       await writeFile(file, await opts.config(port));
       scoping = { DOCKSCOPE_CONFIG: file };
     }
-    const child = spawn(process.execPath, [...opts.nodeArgs, MAIN], {
+    const child = spawn(process.execPath, [...opts.nodeArgs, opts.script ?? MAIN], {
       cwd: opts.dir,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -1,7 +1,7 @@
+import { type ChildProcess, execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, Instance } from 'autocannon';
-import autocannon from 'autocannon';
+import { fileURLToPath } from 'node:url';
 import { CLOCK_TICKS, processJiffies } from './host.ts';
 
 export interface LoadOptions {
@@ -9,6 +9,7 @@ export interface LoadOptions {
   readonly base: string;
   readonly path: string;
   readonly connections: number;
+  /** Whole seconds (wrk's unit). */
   readonly seconds: number;
   /** Seconds of load (same connections) whose responses are thrown away. */
   readonly warmupSeconds: number;
@@ -17,95 +18,115 @@ export interface LoadOptions {
 export interface LoadResult {
   /** 2xx responses per second of the measured run. */
   readonly rps: number;
-  /** Milliseconds, from the load generator's own per-response timings (autocannon's histogram rounds to 1 ms). */
+  /** Milliseconds, from wrk's per-request timings (microsecond resolution). */
   readonly p50: number;
   readonly p99: number;
   readonly ok: number;
-  /** 2xx responses of the warm-up run. */
+  /** Responses of the warm-up run. */
   readonly warmupOk: number;
-  /** Non-2xx responses, connection errors and timeouts. */
+  /** Non-2xx/3xx responses, connection errors and timeouts. */
   readonly failed: number;
-}
-
-const running = new Set<Instance>();
-
-/** Ends every load run in progress (Ctrl-C). */
-export function stopAllLoad(): void {
-  for (const instance of running) instance.stop();
-}
-
-/** The q-quantile (nearest rank) of sorted values. */
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
 /**
- * autocannon sends the next request on a connection as soon as a response is complete, even when the
- * server said `Connection: close` (the test harness's HAProxy does, on every response). That request is
- * lost with the connection but stays in the client's queue, so every later latency on that client is
- * measured from a stale start time. This patch skips that one send; the client reconnects on the
- * server's FIN and sends from there, so each latency includes its TCP connect, as it should.
+ * The load generator is wrk (Debian's `wrk`, C, one thread): it costs little CPU per request, so on a
+ * machine shared by dockerd, HAProxy and the proxies under test it takes the least from them.
  */
-function honourConnectionClose(client: Client): void {
-  let closing = false;
-  client.on('headers', (info) => {
-    closing = info.shouldKeepAlive === false;
-  });
-  const send = client._doRequest;
-  client._doRequest = function (this: Client, ...args: unknown[]) {
-    if (closing) {
-      closing = false;
-      return undefined;
-    }
-    return send.apply(this, args);
-  };
+export const LOAD_GENERATOR = 'wrk (one thread)';
+const REPORT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+
+const running = new Set<ChildProcess>();
+
+/** Ends every load run in progress (Ctrl-C). */
+export function stopAllLoad(): void {
+  for (const child of running) child.kill('SIGINT');
 }
 
-/** The raw outcome of one autocannon run. */
+/** The raw outcome of one wrk run. */
 interface Sample {
-  readonly latencies: number[];
+  readonly requests: number;
   readonly seconds: number;
   readonly failed: number;
+  /** Milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+interface WrkResult {
+  requests: number;
+  duration_us: number;
+  connect: number;
+  read: number;
+  write: number;
+  status: number;
+  timeout: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Fails with a clear message when wrk is missing. */
+export async function checkLoadGenerator(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('wrk', ['--version'], (error, stdout, stderr) => {
+      const text = `${stdout}${stderr}`;
+      if (/wrk \S+/.test(text)) resolve(/wrk \S+/.exec(text)?.[0] ?? 'wrk');
+      else
+        reject(
+          new Error(`the benchmark needs wrk (\`apt-get install wrk\` on Debian): ${error?.message ?? text}`),
+        );
+    });
+  });
 }
 
 async function run(opts: LoadOptions, seconds: number): Promise<Sample> {
-  const latencies: number[] = [];
-  let non2xx = 0;
-  const instance = autocannon({
-    url: `${opts.base}${opts.path}`,
-    connections: opts.connections,
-    duration: seconds,
-    timeout: 60,
-    setupClient: honourConnectionClose,
+  const args = ['-t1', `-c${opts.connections}`, `-d${Math.max(1, Math.round(seconds))}s`];
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'wrk',
+      [...args, '--timeout', '60s', '-s', REPORT, `${opts.base}${opts.path}`],
+      { maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        running.delete(child);
+        if (error) reject(new Error(`wrk ${args.join(' ')} failed: ${error.message} ${stderr}`));
+        else resolve(stdout);
+      },
+    );
+    running.add(child);
   });
-  running.add(instance);
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status >= 200 && status < 300) latencies.push(ms);
-    else non2xx++;
-  });
-  try {
-    const result = await instance;
-    const sample = { latencies, seconds: result.duration, failed: non2xx + result.errors };
-    // Let requests cut off at the end of the run finish upstream (dockerd keeps computing a list whose
-    // client is gone), so that they do not slow down the next run.
-    // Without a single response, requests take longer than the run: wait the longest allowed.
-    const longest = latencies.length === 0 ? 10_000 : Math.max(...latencies.slice(-4 * opts.connections));
-    await sleep(Math.min(10_000, Math.max(200, longest)));
-    return sample;
-  } finally {
-    running.delete(instance);
-  }
+  const line = /^WRK-RESULT (.*)$/m.exec(out)?.[1];
+  if (!line) throw new Error(`wrk printed no result: ${out.slice(0, 500)}`);
+  const r = JSON.parse(line) as WrkResult;
+  const failed = r.connect + r.read + r.write + r.status + r.timeout;
+  const sample = {
+    requests: Math.max(0, r.requests - r.status),
+    seconds: r.duration_us / 1e6,
+    failed,
+    p50: r.p50 / 1000,
+    p99: r.p99 / 1000,
+    max: r.max / 1000,
+  };
+  // Let requests cut off at the end of the run finish upstream (dockerd keeps computing a list whose
+  // client is gone), so that they do not slow down the next run.
+  await sleep(Math.min(10_000, Math.max(200, sample.requests === 0 ? 10_000 : sample.p99)));
+  return sample;
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+};
+
+/** Slices of one side: throughput over all of them, latencies the median slice's (robust to one disturbed slice). */
 function summarize(samples: readonly Sample[], warmupOk: number): LoadResult {
-  const sorted = Float64Array.from(samples.flatMap((x) => x.latencies)).sort();
+  const requests = samples.reduce((sum, x) => sum + x.requests, 0);
   const seconds = samples.reduce((sum, x) => sum + x.seconds, 0);
   return {
-    rps: sorted.length / Math.max(seconds, 1e-3),
-    p50: quantile(sorted, 0.5),
-    p99: quantile(sorted, 0.99),
-    ok: sorted.length,
+    rps: requests / Math.max(seconds, 1e-3),
+    p50: median(samples.map((x) => x.p50)),
+    p99: median(samples.map((x) => x.p99)),
+    ok: requests,
     warmupOk,
     failed: samples.reduce((sum, x) => sum + x.failed, 0),
   };
@@ -113,28 +134,40 @@ function summarize(samples: readonly Sample[], warmupOk: number): LoadResult {
 
 /** A warm-up run (thrown away), then the measured run. */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
-  const warmup = opts.warmupSeconds > 0 ? (await run(opts, opts.warmupSeconds)).latencies.length : 0;
+  const warmup = opts.warmupSeconds > 0 ? (await run(opts, opts.warmupSeconds)).requests : 0;
   return summarize([await run(opts, opts.seconds)], warmup);
 }
 
+/** One side of a comparison: where the load goes, and what wraps its runs (CPU accounting). */
+export interface Side {
+  readonly load: LoadOptions;
+  readonly during?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
 /**
- * The same load on two targets, interleaved A B B A (each run half of `seconds`) after a warm-up of
- * each, so that a machine that gets busier or quieter during the comparison (other work on a shared
- * host, dockerd's own housekeeping) weighs on both sides alike. `during` wraps B's runs.
+ * The same load on several targets after a warm-up of each, in `slices` runs per side whose order
+ * alternates (A B C, C B A, A B C, ...), so that a machine that gets busier or quieter during the
+ * comparison (other work on a shared host, dockerd's own housekeeping) weighs on every side alike.
+ * Each slice lasts `seconds / slices` (at least one second).
  */
-export async function compare(
-  a: LoadOptions,
-  b: LoadOptions,
-  during: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
-): Promise<[LoadResult, LoadResult]> {
-  const half = (o: LoadOptions): number => o.seconds / 2;
-  const warmA = a.warmupSeconds > 0 ? (await run(a, a.warmupSeconds)).latencies.length : 0;
-  const warmB = b.warmupSeconds > 0 ? await during(() => run(b, b.warmupSeconds)) : undefined;
-  const a1 = await run(a, half(a));
-  const b1 = await during(() => run(b, half(b)));
-  const b2 = await during(() => run(b, half(b)));
-  const a2 = await run(a, half(a));
-  return [summarize([a1, a2], warmA), summarize([b1, b2], warmB?.latencies.length ?? 0)];
+export async function compareSides(sides: readonly Side[], slices: number): Promise<LoadResult[]> {
+  const wrap = (side: Side) => side.during ?? (<T>(work: () => Promise<T>) => work());
+  const warm: number[] = [];
+  for (const side of sides) {
+    const w = side.load.warmupSeconds;
+    warm.push(w > 0 ? (await wrap(side)(() => run(side.load, w))).requests : 0);
+  }
+  const samples: Sample[][] = sides.map(() => []);
+  for (let slice = 0; slice < slices; slice++) {
+    const order = sides.map((_, i) => i);
+    if (slice % 2 === 1) order.reverse();
+    for (const i of order) {
+      const side = sides[i] as Side;
+      const seconds = Math.max(1, Math.round(side.load.seconds / slices));
+      (samples[i] as Sample[]).push(await wrap(side)(() => run(side.load, seconds)));
+    }
+  }
+  return sides.map((_, i) => summarize(samples[i] as Sample[], warm[i] as number));
 }
 
 /** User plus system CPU time a process has used so far, in milliseconds. */

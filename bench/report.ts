@@ -1,18 +1,28 @@
 import type { LoadResult } from './load.ts';
 
-/** The same route measured on the upstream alone and through dockscope. */
-export interface Pair {
+/** One side of a case: its load result and CPU per request. */
+export interface SideResult {
+  /** `up` (HAProxy alone), `bare` (bare Node proxy), `ds` (dockscope, three clients), `env`. */
+  readonly side: string;
+  readonly result: LoadResult;
+  /** The side's user + system CPU time per request served, warm-up included (NaN: not measured). */
+  readonly cpuMs: number;
+}
+
+/** One route measured on several sides with the same load. */
+export interface Case {
   readonly name: string;
   /** Containers in the daemon, for the list cases. */
   readonly n?: number;
   readonly connections: number;
   readonly seconds: number;
-  readonly upstream: LoadResult;
-  readonly dockscope: LoadResult;
-  /** dockscope's CPU time (user + system) per request served, warm-up included. */
-  readonly dsCpuMs: number;
+  readonly sides: readonly SideResult[];
   /** Share of all CPUs used meanwhile by processes the benchmark did not start. */
   readonly other: number;
+}
+
+export function sideOf(c: Case, side: string): SideResult | undefined {
+  return c.sides.find((x) => x.side === side);
 }
 
 export interface Check {
@@ -31,6 +41,7 @@ export interface Environment {
   readonly haproxy: string;
   /** How dockscope was started (the node flags of `npm start`). */
   readonly command: string;
+  readonly loadGenerator: string;
   readonly sizes: readonly number[];
   readonly note: string;
 }
@@ -39,42 +50,40 @@ const ms = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const rps = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 export const ratio = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a');
 
-function performanceRows(pairs: readonly Pair[]): string[][] {
-  return pairs.map((p) => {
-    const u = p.upstream;
-    const d = p.dockscope;
-    const failed = u.failed + d.failed > 0 ? ` (failed: ${u.failed} / ${d.failed})` : '';
-    return [
-      `${p.name}${failed}`,
-      `${p.connections} / ${p.seconds} s`,
-      rps(u.rps),
-      ms(u.p50),
-      ms(u.p99),
-      rps(d.rps),
-      ms(d.p50),
-      ms(d.p99),
-      ratio(d.rps / u.rps),
-      ratio(d.p50 / u.p50),
-      ratio(d.p99 / u.p99),
-      Number.isFinite(p.dsCpuMs) ? p.dsCpuMs.toFixed(2) : 'n/a',
-      `${(100 * p.other).toFixed(0)}%`,
-    ];
+function performanceRows(cases: readonly Case[]): string[][] {
+  return cases.flatMap((c) => {
+    const up = sideOf(c, 'up')?.result;
+    const bare = sideOf(c, 'bare')?.result;
+    return c.sides.map((x, i) => {
+      const r = x.result;
+      const vs = (base: LoadResult | undefined) =>
+        base && base !== r ? `${ratio(r.rps / base.rps)} / ${ratio(r.p50 / base.p50)}` : '';
+      return [
+        i === 0 ? c.name : '',
+        i === 0 ? `${c.connections} / ${c.seconds} s` : '',
+        `${x.side}${r.failed > 0 ? ` (failed: ${r.failed})` : ''}`,
+        rps(r.rps),
+        ms(r.p50),
+        ms(r.p99),
+        Number.isFinite(x.cpuMs) ? x.cpuMs.toFixed(3) : '',
+        vs(up),
+        vs(bare),
+        i === 0 ? `${(100 * c.other).toFixed(0)}%` : '',
+      ];
+    });
   });
 }
 
 const PERF_HEAD = [
   'case',
   'conns / time',
-  'up req/s',
-  'up p50 ms',
-  'up p99 ms',
-  'ds req/s',
-  'ds p50 ms',
-  'ds p99 ms',
-  'req/s ratio',
-  'p50 ratio',
-  'p99 ratio',
-  'ds CPU ms/req',
+  'side',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'CPU ms/req',
+  'vs up: req/s / p50',
+  'vs bare: req/s / p50',
   'other load',
 ];
 
@@ -82,7 +91,7 @@ function checkRows(checks: readonly Check[]): string[][] {
   return checks.map((c) => [c.target, c.measured, c.pass === null ? 'info' : c.pass ? 'PASS' : 'FAIL']);
 }
 
-const CHECK_HEAD = ['target (issue #5)', 'measured', 'result'];
+const CHECK_HEAD = ['target', 'measured', 'result'];
 
 /** Columns up to `left` (exclusive) are text, aligned left; the rest are numbers, aligned right. */
 function text(head: string[], rows: string[][], left: number): string {
@@ -98,18 +107,18 @@ function markdown(head: string[], rows: string[][], left: number): string {
   return [line(head), line(align), ...rows.map(line)].join('\n');
 }
 
-export function printable(pairs: readonly Pair[], checks: readonly Check[]): string {
-  return [
-    'upstream (up) = HAProxy socket proxy alone; dockscope (ds) = dockscope -> the same HAProxy',
-    text(PERF_HEAD, performanceRows(pairs), 1),
-    '',
-    text(CHECK_HEAD, checkRows(checks), 2),
-  ].join('\n');
+export const SIDES =
+  'up = the HAProxy socket proxy alone; bare = a bare Node pass-through proxy (bench/bare-proxy.ts) in front of it; ds = dockscope with three configured clients and SCRUB_ENVS in front of it; env = dockscope configured by environment only (CONTAINER_NAMES, SCRUB_ENVS)';
+
+export function printable(cases: readonly Case[], checks: readonly Check[]): string {
+  return [SIDES, text(PERF_HEAD, performanceRows(cases), 3), '', text(CHECK_HEAD, checkRows(checks), 2)].join(
+    '\n',
+  );
 }
 
 export function markdownReport(
   env: Environment,
-  pairs: readonly Pair[],
+  cases: readonly Case[],
   checks: readonly Check[],
   details: readonly string[],
   profiles: readonly string[] = [],
@@ -120,7 +129,7 @@ export function markdownReport(
       : `\n## CPU profiles (BENCH_CPU_PROF=1)\n\n${profiles.map((p) => `\`\`\`text\n${p}\n\`\`\``).join('\n\n')}\n`;
   return `# Benchmarks
 
-Generated by \`npm run bench\` (\`bench/run.ts\`, issue #5) on ${env.date}. Do not edit by hand: run the
+Generated by \`npm run bench\` (\`bench/run.ts\`, issues #5, #10 and #13) on ${env.date}. Do not edit by hand: run the
 benchmark again.
 
 | | |
@@ -130,22 +139,23 @@ benchmark again.
 | Node | ${env.node} |
 | dockerd | ${env.dockerd} (private daemon, vfs storage driver) |
 | socket proxy | ${env.haproxy} (\`test/harness\`, plain HTTP with keep-alive, like Tecnativa's) |
-| dockscope | \`${env.command}\` (as \`npm start\`), \`CONTAINER_NAMES=bench-vis\`, \`LOG_LEVEL=warn\` |
+| dockscope | \`${env.command}\` (as \`npm start\`), \`LOG_LEVEL=warn\`; ds: three clients in a file, each \`names: [bench-vis]\`, \`scrubEnvs: true\`; env: \`CONTAINER_NAMES=bench-vis SCRUB_ENVS=true\` |
+| load generator | ${env.loadGenerator} |
 | N (containers in the daemon) | ${env.sizes.join(', ')} |
 
 ${env.note}
 
 ## Latency and throughput
 
-"up" is the HAProxy socket proxy alone, "ds" is dockscope (its own process) in front of the same
-HAProxy. Latencies are per-response timings taken by the load generator (autocannon, in the
-benchmark process) on the same machine as dockerd, HAProxy and dockscope; ratios are dockscope /
-upstream. "ds CPU ms/req" is dockscope's user + system CPU time (from \`/proc/<pid>/stat\`) per
-request it served. "other load" is the share of all CPUs that processes the benchmark did not start
-(other jobs on the host, kernel threads) used during the case: well above a few percent, that case
-was disturbed.
+The sides: ${SIDES}. Each proxy is its own process with the same Node and flags, and each talks
+to the same HAProxy over kept-alive connections. Latencies are per-request timings taken by the load
+generator on the same machine; "vs up" and "vs bare" are this side's requests per second and p50
+divided by theirs. "CPU ms/req" is the side's own user + system CPU time (from \`/proc/<pid>/stat\`)
+per request it served. "other load" is the share of all CPUs that processes the benchmark did not
+start (other jobs on the host, kernel threads, steal) used during the case: well above a few
+percent, that case was disturbed.
 
-${markdown(PERF_HEAD, performanceRows(pairs), 1)}
+${markdown(PERF_HEAD, performanceRows(cases), 3)}
 
 ## Targets
 
