@@ -276,10 +276,21 @@ function withQuery(path: string, target: RequestTarget): string {
  */
 async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
   const rawFilters = input.target.query.get('filters');
-  if (!rawFilters) return listForward(input);
+  const names = resolver.daemonNames;
+  if (!rawFilters) {
+    if (!names) return listForward(input);
+    return listForward(input, JSON.stringify({ name: Object.fromEntries(names.map((n) => [n, true])) }));
+  }
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
+  // The client's own name filter stays as it is (the daemon ORs the values of one key).
+  const pushed = names !== undefined && filters.name === undefined;
+  if (names && pushed) {
+    // The daemon reads one form or the other for the whole object, never a mix.
+    const legacy = Object.values(filters).some(Array.isArray);
+    filters.name = legacy ? [...names] : Object.fromEntries(names.map((n) => [n, true]));
+  }
   const missing: MissingRef[] = [];
   for (const key of ['before', 'since']) {
     const value = filters[key];
@@ -299,7 +310,7 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
     }
     if (refs.length > 0) filters[key] = legacy ? out : Object.fromEntries(out.map((r) => [r, true]));
   }
-  if (missing.length === 0) return listForward(input);
+  if (missing.length === 0) return listForward(input, pushed ? JSON.stringify(filters) : undefined);
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   return asMissing(`${prefix(input.target)}/containers/json?${query}`, missing);
@@ -309,16 +320,21 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
  * The daemon applies `limit` before dockscope filters, so it would count hidden containers (and the
  * client would learn where they stand). A positive limit is taken off the forwarded query and applied
  * to the filtered list; since a limit implies `all` for the daemon, `all=1` is sent instead. Any other
- * value goes on unchanged, for the daemon to answer as it does.
+ * value goes on unchanged, for the daemon to answer as it does. `filters`, when given, replaces the
+ * client's (a name filter added for the daemon: see Visibility.daemonNames).
  */
-function listForward(input: DecideInput): Forward {
+function listForward(input: DecideInput, filters?: string): Forward {
   const raw = input.target.query.get('limit');
   const limit = raw !== null && /^[+-]?\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (limit <= 0) return { path: input.raw, response: 'containerList' };
+  if (limit <= 0 && filters === undefined) return { path: input.raw, response: 'containerList' };
   const query = new URLSearchParams(input.target.query);
-  query.delete('limit');
-  query.set('all', '1');
-  return { path: `${prefix(input.target)}/containers/json?${query}`, response: 'containerList', limit };
+  if (filters !== undefined) query.set('filters', filters);
+  if (limit > 0) {
+    query.delete('limit');
+    query.set('all', '1');
+  }
+  const path = `${prefix(input.target)}/containers/json?${query}`;
+  return limit > 0 ? { path, response: 'containerList', limit } : { path, response: 'containerList' };
 }
 
 /** Bodies of container routes that dockscope decodes and forwards canonically. */

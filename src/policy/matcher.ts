@@ -62,7 +62,19 @@ export type Visibility = ((container: ContainerIdentity) => boolean) & {
   readonly seesAll?: boolean;
   /** Set when every container the client owns is visible (`containers: owned`). */
   readonly includesOwned?: boolean;
+  /**
+   * Set when visibility is decided by names alone, compared as substrings or exactly: Go regular
+   * expressions for the daemon's own `name` list filter that keep every container these rules can
+   * show (and drop most others before the daemon even serialises them). A list is still filtered by
+   * the predicate: this only spares work.
+   */
+  readonly daemonNames?: readonly string[];
 };
+
+/** Go's regexp.QuoteMeta: the text as a literal in an RE2 pattern. */
+export function goQuoteMeta(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
 
 export function parseNameRules(value: string): string[] {
   return splitList(value);
@@ -119,7 +131,13 @@ export function buildVisibility(rules: VisibilityRules | 'all'): Visibility {
     }
     return false;
   };
-  return owned ? Object.assign(visibility, { includesOwned: true }) : visibility;
+  if (owned) return Object.assign(visibility, { includesOwned: true });
+  if (labels.length === 0 && (mode === 'substring' || mode === 'exact')) {
+    // The daemon matches each pattern against the name with and without its leading `/`.
+    const daemonNames = rules.names.map((n) => (mode === 'exact' ? `^${goQuoteMeta(n)}$` : goQuoteMeta(n)));
+    return Object.assign(visibility, { daemonNames });
+  }
+  return visibility;
 }
 
 export function stripSlash(name: string): string {

@@ -34,6 +34,11 @@ export class ContainerResolver {
     return this.visibility.includesOwned === true;
   }
 
+  /** Patterns for the daemon's `name` list filter that keep every visible container (see Visibility). */
+  get daemonNames(): readonly string[] | undefined {
+    return this.visibility.daemonNames;
+  }
+
   /** Upstream look-ups so far (shared by every client), for the benchmark and tests. */
   get lookups(): number {
     return this.directory.lookups;

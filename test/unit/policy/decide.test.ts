@@ -161,19 +161,52 @@ describe('decide: exec, commit, list', () => {
   });
 
   it('a positive limit is taken off the query and applied after filtering; all is implied', async () => {
+    const names = JSON.stringify({ name: { web: true } });
     expect(await run('GET', '/v1.41/containers/json?limit=2')).toEqual({
-      path: '/v1.41/containers/json?all=1',
+      path: `/v1.41/containers/json?${new URLSearchParams({ filters: names, all: '1' })}`,
       response: 'containerList',
       limit: 2,
     });
     expect(await run('GET', '/containers/json?limit=0')).toEqual({
-      path: '/containers/json?limit=0',
+      path: `/containers/json?${new URLSearchParams({ limit: '0', filters: names })}`,
       response: 'containerList',
     });
     expect(await run('GET', '/containers/json?limit=x')).toEqual({
-      path: '/containers/json?limit=x',
+      path: `/containers/json?${new URLSearchParams({ limit: 'x', filters: names })}`,
       response: 'containerList',
     });
+  });
+
+  it('names alone decide visibility: the daemon gets a name filter of them (regexp-quoted), in the form of the rest', async () => {
+    const filtersOf = (f: Forward) =>
+      JSON.parse(new URLSearchParams(f.path.split('?')[1]).get('filters') ?? '');
+    const dotted = stubResolver([], { names: ['a.b', 'web'], labels: [] });
+    expect(filtersOf(await run('GET', '/containers/json?all=1', '', dotted))).toEqual({
+      name: { 'a\\.b': true, web: true },
+    });
+    const q = (filters: unknown) => `/containers/json?filters=${encodeURIComponent(JSON.stringify(filters))}`;
+    expect(filtersOf(await run('GET', q({ status: { running: true } }), '', dotted))).toEqual({
+      status: { running: true },
+      name: { 'a\\.b': true, web: true },
+    });
+    expect(filtersOf(await run('GET', q({ status: ['running'] }), '', dotted))).toEqual({
+      status: ['running'],
+      name: ['a\\.b', 'web'],
+    });
+    // The client's own name filter is sent as it is: the daemon ORs the values of one key.
+    expect((await run('GET', q({ name: ['x'] }), '', dotted)).path).toBe(q({ name: ['x'] }));
+    // Labels, glob or regex rules, or owned containers: nothing is added.
+    for (const rules of [
+      { names: ['web'], labels: [{ key: 'k' }] },
+      { names: ['web*'], labels: [], match: 'glob' as const },
+      { names: ['web'], labels: [], match: 'regex' as const },
+    ]) {
+      expect((await run('GET', '/containers/json?all=1', '', stubResolver([], rules))).path).toBe(
+        '/containers/json?all=1',
+      );
+    }
+    const exact = stubResolver([], { names: ['web'], labels: [], match: 'exact' });
+    expect(filtersOf(await run('GET', '/containers/json', '', exact))).toEqual({ name: { '^web$': true } });
   });
 
   it('before/since naming hidden or missing containers become sentinels, both forms', async () => {
@@ -187,7 +220,7 @@ describe('decide: exec, commit, list', () => {
       { sentinel: S1, typed: 'gone' },
     ]);
     const filters = new URLSearchParams(f.path.split('?')[1]).get('filters');
-    expect(JSON.parse(filters ?? '')).toEqual({ before: { [S0]: true }, since: [S1] });
+    expect(JSON.parse(filters ?? '')).toEqual({ before: { [S0]: true }, since: [S1], name: ['web'] });
     const visible = await run(
       'GET',
       `/containers/json?filters=${encodeURIComponent('{"before":{"web":true}}')}`,
