@@ -14,11 +14,39 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Names listed in a Connection header are hop-by-hop too (RFC 9110 §7.6.1). */
-export function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
+  if (typeof value !== 'string') return NONE;
   const tokens = new Set<string>();
-  if (typeof value === 'string') for (const t of value.split(',')) tokens.add(t.trim().toLowerCase());
+  for (const t of value.split(',')) tokens.add(t.trim().toLowerCase());
   return tokens;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The same as responseHeaders(rawHeaders, false), as the flat name/value list `writeHead` takes
+ * without a setHeader per field (the pass-through path: nothing is added to it), and whether the
+ * answer has a length.
+ */
+export function responseHeaderList(rawHeaders: readonly string[]): { list: string[]; hasLength: boolean } {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const t of (rawHeaders[i + 1] ?? '').split(',')) named.add(t.trim().toLowerCase());
+    }
+  }
+  const list: string[] = [];
+  let hasLength = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (lower === 'content-length') hasLength = true;
+    list.push(name, rawHeaders[i + 1] ?? '');
+  }
+  return { list, hasLength };
 }
 
 /**
@@ -59,26 +87,24 @@ export function forwardedRequestHeaders(
   body?: string,
   upgrade = false,
 ): IncomingHttpHeaders {
-  const drop = connectionTokens(headers);
-  for (const h of HOP_BY_HOP) drop.add(h);
-  drop.add('expect');
-  if (upgrade) {
-    drop.delete('connection');
-    drop.delete('upgrade');
-  }
+  const named = connectionTokens(headers);
   const keepFraming = body === undefined;
-  if (keepFraming) {
-    drop.delete('content-length');
-    drop.delete('transfer-encoding');
-  } else {
-    drop.add('content-length');
-    drop.add('transfer-encoding');
-    drop.add('content-type');
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (name === 'host' || (upgrade && (name === 'connection' || name === 'upgrade'))) {
+      out[name] = value;
+      continue;
+    }
+    if (name === 'content-length' || name === 'transfer-encoding') {
+      if (keepFraming) out[name] = value;
+      continue;
+    }
+    if (HOP_BY_HOP.has(name) || name === 'expect' || named.has(name)) continue;
+    if (!keepFraming && name === 'content-type') continue;
+    out[name] = value;
   }
-  drop.delete('host');
-  const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers))
-    if (!drop.has(name) && value !== undefined) out[name] = value;
   if (!keepFraming) {
     out['content-type'] = 'application/json';
     out['content-length'] = String(Buffer.byteLength(body));

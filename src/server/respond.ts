@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream';
 import type { Forward } from '../policy/decide.ts';
 import { MAX_BUFFERED_BYTES, parseJson } from '../upstream/client.ts';
 import { errors } from './errors.ts';
-import { responseHeaders } from './headers.ts';
+import { responseHeaderList, responseHeaders } from './headers.ts';
 import type { Relayed } from './relay-common.ts';
 import { failed, MAX_MISSING_BODY, readWhole } from './relay-common.ts';
 import { relayMissing } from './respond-missing.ts';
@@ -102,9 +102,10 @@ export async function relay(
     res.end(out);
     return undefined;
   }
-  res.writeHead(status, responseHeaders(upstreamRes.rawHeaders, false));
+  const { list, hasLength } = responseHeaderList(upstreamRes.rawHeaders);
+  res.writeHead(status, list);
   // Streams (logs -f, stats, raw exec) have no length: show the client the head before the first byte.
-  if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders();
+  if (!hasLength) res.flushHeaders();
   // Plain pipe, not pipeline(): pipeline's AbortController costs a DOMException per response, measurable
   // on the hot path. A client that goes away destroys the upstream response (the forwarder wires that);
   // an upstream that breaks off destroys the client's, the only honest signal once the head is out.
