@@ -44,18 +44,37 @@ export function parseTarget(raw: string): RequestTarget {
   if (!isCleanPath(decoded)) {
     throw new TargetError('path is not in canonical form (empty, "." or ".." segments, or a trailing slash)');
   }
-  let query: URLSearchParams;
-  try {
-    // Validates the escapes as Go does; URLSearchParams itself would keep a broken "%zz" silently.
-    decodeURIComponent(rawQuery.replace(/\+/g, ' '));
-    query = new URLSearchParams(rawQuery);
-  } catch {
-    throw new TargetError('query has an invalid percent-encoding');
+  if (rawQuery !== '') {
+    try {
+      // Validates the escapes as Go does; URLSearchParams itself would keep a broken "%zz" silently.
+      decodeURIComponent(rawQuery.replace(/\+/g, ' '));
+    } catch {
+      throw new TargetError('query has an invalid percent-encoding');
+    }
   }
   const m = VERSION_PREFIX.exec(decoded);
   const version = m ? (m[1] ?? null) : null;
   const path = m ? (m[2] ?? '/') : decoded;
-  return { version, path, segments: path.split('/').slice(1), rawQuery, query };
+  return new Target(version, path, rawQuery);
+}
+
+/** The parsed query is made when first asked for: most requests never read it (issue #13). */
+class Target implements RequestTarget {
+  readonly version: string | null;
+  readonly path: string;
+  readonly segments: readonly string[];
+  readonly rawQuery: string;
+  #query: URLSearchParams | undefined;
+  constructor(version: string | null, path: string, rawQuery: string) {
+    this.version = version;
+    this.path = path;
+    this.segments = path.split('/').slice(1);
+    this.rawQuery = rawQuery;
+  }
+  get query(): URLSearchParams {
+    this.#query ??= new URLSearchParams(this.rawQuery);
+    return this.#query;
+  }
 }
 
 /** Decodes %XX escapes; an encoded "/" or a control character is refused since it changes routing. */

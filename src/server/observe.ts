@@ -90,8 +90,7 @@ export function createObserver(log: Logger, metrics: Metrics, audit: Logger | nu
         );
       }
       const client = r.client ?? '(none)';
-      metrics.requests.inc({ client, route: r.template, decision: r.decision, status: String(r.status) });
-      metrics.duration.observe({ client, route: r.template }, r.ms / 1000);
+      metrics.record(client, r.template, r.decision, r.status, r.ms / 1000);
       if (r.reason?.startsWith('upstream-')) metrics.upstreamErrors.inc({ reason: r.reason });
       if (r.dropped) metrics.eventsDropped.inc({ client }, r.dropped);
       if (audit && isAudited(r)) {
