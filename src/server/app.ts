@@ -176,25 +176,26 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       done();
       if (!res.writableFinished) state.reason ??= 'client-gone';
       const dropped = state.dropped?.();
+      // Absent fields are undefined, not spread in: one object per request, not one per field.
       observer.complete({
         reqId: bindings.reqId as number,
         listener: caller.listener,
-        ...(state.profile ? { client: state.profile.client } : {}),
+        client: state.profile?.client,
         method,
         path: bindings.path as string,
-        ...(state.route ? { route: state.route.kind } : {}),
+        route: state.route?.kind,
         template: state.template ?? routeTemplate(method, undefined, ''),
         // A learning client's request that its lists would refuse was served: it is a would-deny.
         decision: state.wouldDeny && !REFUSED.has(state.decision) ? 'would-deny' : state.decision,
-        ...(state.reason ? { reason: state.reason } : {}),
+        reason: state.reason || undefined,
         // A container the client may not see answered as missing: visibility decided.
-        ...(state.decision === 'hidden' ? { rule: 'visibility' } : state.rule ? { rule: state.rule } : {}),
+        rule: state.decision === 'hidden' ? 'visibility' : state.rule || undefined,
         // What the client really got: the status written, if a head went out at all.
         status: res.headersSent ? res.statusCode : 0,
         complete: res.writableFinished,
-        ...(dropped ? { dropped } : {}),
+        dropped: dropped || undefined,
         ms: Math.round((performance.now() - state.started) * 10) / 10,
-        ...(state.profile?.learning ? { learning: true } : {}),
+        learning: state.profile?.learning ? true : undefined,
       });
     });
     let prepared: Awaited<ReturnType<typeof prepare>>;
