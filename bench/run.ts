@@ -17,7 +17,7 @@ import { Cleanup } from './cleanup.ts';
 import { describeExits, startConfigured, startDockscopeProcess, startFlags } from './dockscope-process.ts';
 import { withFaultsSection } from './faults.ts';
 import { type BenchContainer, createContainers, Engine } from './fixtures.ts';
-import { checkLoadGenerator, LOAD_GENERATOR, memoryOf, stopAllLoad } from './load.ts';
+import { checkLoadGenerator, LOAD_GENERATOR, load, memoryOf, stopAllLoad } from './load.ts';
 import { type Case, type Check, markdownReport, printable } from './report.ts';
 import { checkList, LIST_PATH, rssRounds } from './scenarios.ts';
 import { evaluate, INSPECT, ONE, PING } from './targets.ts';
@@ -128,6 +128,15 @@ async function bench(cleanup: Cleanup): Promise<void> {
   const profiles: string[] = [];
   const inspect = `/containers/${target.id}/json`;
   const all = ['up', 'bare', 'env', 'ds'];
+  // A proxy runs for days: each is measured warm (its JIT settled on both routes), not in its first seconds.
+  await phase('warm up the proxies (3 s of /_ping and of inspect each)', async () => {
+    for (const side of ['bare', 'env', 'ds']) {
+      const url = s.sides[side]?.url ?? '';
+      for (const path of ['/_ping', inspect]) {
+        await load({ base: url, path, connections: 16, seconds: 3, warmupSeconds: 0 });
+      }
+    }
+  });
   cases.push(await measure(s, PING, '/_ping', SMALL, all));
   cases.push(await measure(s, INSPECT, inspect, SMALL, all));
   cases.push(await measure(s, `${PING}${ONE}`, '/_ping', LIGHT, ['up', 'bare', 'ds']));
@@ -205,7 +214,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   const running = containers.filter((c) => c.running).length;
   const details = [
     `Fixture: ${n} containers (every 10th \`bench-vis-<i>\`, the rest \`bench-hid-<i>\`, 4 labels of ~40 bytes each), ${running} of them running with \`--network none\`, the rest created only; created through the Engine API, 8 at a time, in ${(createMs / 1000).toFixed(0)} s (${(n / (createMs / 1000)).toFixed(0)} per second).`,
-    `Load: ${generator}, one thread, ${SMALL.connections} connections (lists at N <= 1000 too; the largest list ${BIG.connections}); per case and side a warm-up (${SMALL.warmupSeconds} s at 16 connections, else 1 s), then ${SMALL.seconds} s measured (1 connection: ${LIGHT.seconds} s; lists at N <= 1000: ${LIST.seconds} s; the largest: ${BIG.seconds} s) in four slices whose order alternates (up, bare, env, ds, then ds, env, bare, up, ...); requests per second over all slices, latencies the median slice's; after each slice a pause lets requests cut off at its end finish in dockerd.`,
+    `Load: ${generator}, one thread, ${SMALL.connections} connections (lists at N <= 1000 too; the largest list ${BIG.connections}); first 3 s of \`/_ping\` and 3 s of inspect on each proxy (JIT), then per case and side a warm-up (${SMALL.warmupSeconds} s at 16 connections, else 1 s), then ${SMALL.seconds} s measured (1 connection: ${LIGHT.seconds} s; lists at N <= 1000: ${LIST.seconds} s; the largest: ${BIG.seconds} s) in four slices whose order alternates (up, bare, env, ds, then ds, env, bare, up, ...); requests per second over all slices, latencies the median slice's; after each slice a pause lets requests cut off at its end finish in dockerd.`,
     "The bare Node proxy (`bench/bare-proxy.ts`) is Node's own `http.createServer` and `http.request` on one keep-alive agent, piping both bodies: the least a Node proxy can do, run with the same Node and flags as dockscope.",
     `Peak RSS: a fresh dockscope process configured as ds (RSS ${rss.before.rss.toFixed(1)} MiB at rest), ${RSS.rounds} rounds of ${RSS.connections} clients fetching the N=${n} list for ${RSS.seconds} s; VmHWM reset before each round (\`/proc/<pid>/clear_refs\`), VmRSS sampled every 20 ms. The dockscope that served all the cases above ended at VmRSS ${main.rss.toFixed(1)} MiB, lifetime VmHWM ${main.hwm.toFixed(1)} MiB.`,
     `Warm cache: a second dockscope process whose upstream is a counting TCP pass-through (in the benchmark process) in front of the same HAProxy; once its \`/events\` watch is up, one warm-up request, then ${K} sequential ones.`,
