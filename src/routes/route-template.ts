@@ -46,11 +46,21 @@ function templatePath(route: Route, path: string): string {
     case 'refused':
       // Refused routes may have any number of segments the client typed: only their shape is kept.
       return refusedShape(path);
-    default:
+    default: {
+      const known = fixedPaths.get(path);
+      if (known !== undefined) return known;
       for (const [pattern, template] of GENERIC) {
         if (pattern.test(path)) return path.replace(pattern, template);
       }
       // Fixed paths of the route table only (`/containers/json`, `/_ping`); anything else is not one.
-      return FIXED.test(path) ? path : '(unlisted)';
+      const out = FIXED.test(path) ? path : '(unlisted)';
+      // Remembered: only paths of classified routes with no name in them get here, a bounded set.
+      if (fixedPaths.size >= 1024) fixedPaths.clear();
+      fixedPaths.set(path, out);
+      return out;
+    }
   }
 }
+
+/** Templates of paths that matched no generic pattern (templatePath runs on every request). */
+const fixedPaths = new Map<string, string>();

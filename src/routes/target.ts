@@ -96,6 +96,18 @@ function decodePath(rawPath: string): string {
 /** True when gorilla/mux's cleanPath would leave the path unchanged (and it has no trailing slash). */
 function isCleanPath(path: string): boolean {
   if (path === '/') return true;
-  const segments = path.split('/').slice(1);
-  return segments.every((s) => s !== '' && s !== '.' && s !== '..');
+  // One pass over the segments after the leading `/`, no arrays (this runs on every request).
+  let start = 1;
+  for (let i = 1; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 0x2f) continue;
+    const length = i - start;
+    if (length === 0) return false;
+    if (
+      path.charCodeAt(start) === 0x2e &&
+      (length === 1 || (length === 2 && path.charCodeAt(start + 1) === 0x2e))
+    )
+      return false;
+    start = i + 1;
+  }
+  return true;
 }

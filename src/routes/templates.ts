@@ -153,17 +153,23 @@ export interface RouteRules {
   explain(method: string, path: string): { readonly allowed: boolean; readonly by: string };
 }
 
+const NO_ALLOW_LIST = { allowed: true, by: 'no allow list' } as const;
+const NO_ENTRY = { allowed: false, by: 'allow: no entry matches' } as const;
+
 export function compileRouteRules(
   allow: readonly string[] | undefined,
   deny: readonly string[] | undefined,
 ): RouteRules {
   const denied = compileTemplates(deny ?? []);
   const allowed = allow === undefined ? null : compileTemplates(allow);
+  // Every answer is made once here: explain runs on every request.
+  const denies = denied.map((t) => ({ t, answer: { allowed: false, by: `deny: ${t.text}` } }));
+  const allows = allowed?.map((t) => ({ t, answer: { allowed: true, by: `allow: ${t.text}` } })) ?? null;
   const explain = (method: string, path: string) => {
-    for (const t of denied) if (t.matches(method, path)) return { allowed: false, by: `deny: ${t.text}` };
-    if (allowed === null) return { allowed: true, by: 'no allow list' };
-    for (const t of allowed) if (t.matches(method, path)) return { allowed: true, by: `allow: ${t.text}` };
-    return { allowed: false, by: 'allow: no entry matches' };
+    for (const d of denies) if (d.t.matches(method, path)) return d.answer;
+    if (allows === null) return NO_ALLOW_LIST;
+    for (const a of allows) if (a.t.matches(method, path)) return a.answer;
+    return NO_ENTRY;
   };
   return {
     explain,

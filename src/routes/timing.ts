@@ -34,6 +34,18 @@ const SLOW_PATHS = [
   /^\/swarm\/(init|join|leave)$/,
 ];
 
+/** Whether a path is one of SLOW_PATHS, remembered per path (bounded): laneOf runs on every request. */
+const slowPaths = new Map<string, boolean>();
+function isSlowPath(path: string): boolean {
+  let slow = slowPaths.get(path);
+  if (slow === undefined) {
+    slow = SLOW_PATHS.some((p) => p.test(path));
+    if (slowPaths.size >= 1024) slowPaths.clear();
+    slowPaths.set(path, slow);
+  }
+  return slow;
+}
+
 /** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): about 24.8 days. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -42,10 +54,24 @@ export function timingOf(method: string, route: Route, target: RequestTarget, ba
   return t.headerTimeoutMs > MAX_TIMER_MS ? { lane: t.lane, headerTimeoutMs: MAX_TIMER_MS } : t;
 }
 
+/** The three fixed timings of one UPSTREAM_TIMEOUT, made once (laneOf runs on every request). */
+const fixed = new Map<number, { short: Timing; stream: Timing; slow: Timing }>();
+function timingsFor(baseMs: number): { short: Timing; stream: Timing; slow: Timing } {
+  let t = fixed.get(baseMs);
+  if (!t) {
+    t = {
+      short: { lane: 'short', headerTimeoutMs: baseMs },
+      stream: { lane: 'stream', headerTimeoutMs: baseMs },
+      slow: { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR },
+    };
+    if (fixed.size > 16) fixed.clear();
+    fixed.set(baseMs, t);
+  }
+  return t;
+}
+
 function laneOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
-  const short: Timing = { lane: 'short', headerTimeoutMs: baseMs };
-  const stream: Timing = { lane: 'stream', headerTimeoutMs: baseMs };
-  const slow: Timing = { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR };
+  const { short, stream, slow } = timingsFor(baseMs);
   const q = target.query;
   switch (route.kind) {
     case 'events':
@@ -78,7 +104,7 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
     case 'plain':
     case 'hostAccess':
       if (method === 'DELETE' && route.family === 'images') return slow;
-      return SLOW_PATHS.some((p) => p.test(target.path)) ? slow : short;
+      return isSlowPath(target.path) ? slow : short;
     default:
       return short;
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
+import { decide } from '../policy/decide.ts';
 import { routeTemplate } from '../routes/route-template.ts';
 import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
@@ -15,7 +16,7 @@ import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
-import { prepare } from './prepare.ts';
+import { classifyRequest } from './prepare.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
@@ -198,7 +199,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         learning: state.profile?.learning ? true : undefined,
       });
     });
-    let prepared: Awaited<ReturnType<typeof prepare>>;
+    let forward: Forward;
     let profile: Profile | undefined;
     try {
       profile = clients.identify(caller);
@@ -215,27 +216,21 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         });
         return bodyText(bytes);
       };
-      prepared = await prepare(
-        method,
-        url,
-        req.headers['content-type'],
-        readBody,
-        chosen,
-        (route, target) => {
-          state.route = route;
-          state.template = routeTemplate(method, route, target.path);
-          const lists = chosen.routes.explain(method, target.path);
-          state.rule = lists.by;
-          if (!lists.allowed) {
-            // In learn mode the lists only report; visibility and create rules still hold.
-            if (chosen.learning) state.wouldDeny = true;
-            else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
-          }
-        },
-      );
-      state.forward = prepared.forward;
-      state.timing = timingOf(method, prepared.route, prepared.target, upstream.timeoutMs);
-      state.decision = isFiltered(prepared.forward) ? 'filtered' : 'allowed';
+      // prepare() in two steps, the lists checked between them (no closure per request).
+      const { target, route } = classifyRequest(method, url, req.headers['content-type']);
+      state.route = route;
+      state.template = routeTemplate(method, route, target.path);
+      const lists = chosen.routes.explain(method, target.path);
+      state.rule = lists.by;
+      if (!lists.allowed) {
+        // In learn mode the lists only report; visibility and create rules still hold.
+        if (chosen.learning) state.wouldDeny = true;
+        else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
+      }
+      forward = await decide({ method, target, route, raw: url, readBody }, chosen);
+      state.forward = forward;
+      state.timing = timingOf(method, route, target, upstream.timeoutMs);
+      state.decision = isFiltered(forward) ? 'filtered' : 'allowed';
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;
       if (state.timing.lane === 'stream') {
@@ -270,7 +265,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       } else sendError(res, apiError);
       return;
     }
-    const headers = forwardedRequestHeaders(req.headers, prepared.forward.body);
+    const headers = forwardedRequestHeaders(req.headers, forward.body);
     await forwardRequest(req, res, state, headers);
   };
 

@@ -31,6 +31,18 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Versions seen so far and whether they are below the floor (a handful in practice; bounded anyway). */
+const versions = new Map<string, boolean>();
+function tooOld(version: string): boolean {
+  let old = versions.get(version);
+  if (old === undefined) {
+    old = compareVersions(version, MIN_API_VERSION) < 0;
+    if (versions.size >= 256) versions.clear();
+    versions.set(version, old);
+  }
+  return old;
+}
+
 /**
  * Bodies the daemon would read differently from dockscope: a form-encoded POST body overrides the
  * query in Go's ParseForm (so `?networkmode=` could be replaced after the check), and newer daemons
@@ -57,6 +69,18 @@ export async function prepare(
   /** Called with the classified route before anything is decided; may throw to refuse it. */
   onRoute?: (route: Route, target: RequestTarget) => void,
 ): Promise<Prepared> {
+  const { target, route } = classifyRequest(method, url, contentType);
+  onRoute?.(route, target);
+  const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
+  return { target, route, forward };
+}
+
+/** The first half of prepare(): the target parsed as the daemon would, checked, and classified. */
+export function classifyRequest(
+  method: string,
+  url: string,
+  contentType: string | undefined,
+): { target: RequestTarget; route: Route } {
   if (!METHOD.test(method)) throw errors.badRequest('method must be an upper-case token');
   let target: ReturnType<typeof parseTarget>;
   try {
@@ -65,7 +89,7 @@ export async function prepare(
     if (error instanceof TargetError) throw errors.badRequest(error.message);
     throw error;
   }
-  if (target.version !== null && compareVersions(target.version, MIN_API_VERSION) < 0) {
+  if (target.version !== null && tooOld(target.version)) {
     throw errors.badRequest(
       `client version ${target.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
     );
@@ -73,7 +97,5 @@ export async function prepare(
   checkContentType(contentType);
   const route = classify(method, target);
   if (!route) throw errors.unknownRoute(method, target.path);
-  onRoute?.(route, target);
-  const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
-  return { target, route, forward };
+  return { target, route };
 }
