@@ -13,6 +13,8 @@ export interface Rss {
   /** Lifetime VmHWM (MiB) of the dockscope that served every other case. */
   readonly mainHwm: number;
   readonly peaks: readonly number[];
+  /** The first, unjudged round's peak (MiB): counted for the limit, not for flatness. */
+  readonly warmupPeak: number;
   readonly served: readonly number[];
   /** Non-2xx responses and connection errors during the rounds. */
   readonly failed: number;
@@ -98,7 +100,7 @@ export function evaluate(cases: readonly Case[], counted: readonly Counted[], rs
       pass: c.seen === c.k,
     });
   }
-  const peak = Math.max(...rss.peaks);
+  const peak = Math.max(rss.warmupPeak, ...rss.peaks);
   const first = rss.peaks[0] ?? 0;
   const rounds = rss.peaks.map((p) => p.toFixed(1)).join(' / ');
   checks.push({
@@ -107,7 +109,7 @@ export function evaluate(cases: readonly Case[], counted: readonly Counted[], rs
     pass: peak <= rss.limitMiB,
   });
   checks.push({
-    target: 'peak RSS flat across rounds (each <= round 1 + 10%)',
+    target: 'peak RSS flat across rounds after the first (each <= the first of them + 10%)',
     measured: `${rounds} MiB (${rss.served.join(' / ')} lists served${rss.failed > 0 ? `, ${rss.failed} failed` : ''})`,
     pass: rss.peaks.every((p) => p <= first * 1.1),
   });
