@@ -51,7 +51,7 @@ export async function phase<T>(name: string, work: () => Promise<T>): Promise<T>
 }
 
 /** Slices per side of a comparison (see compareSides). */
-const SLICES = 4;
+const SLICES = 6;
 
 /** One route on several sides with the same load, interleaved; CPU per request for those with a pid. */
 export async function measure(

@@ -26,6 +26,8 @@ export interface LoadResult {
   readonly warmupOk: number;
   /** Non-2xx/3xx responses, connection errors and timeouts. */
   readonly failed: number;
+  /** Requests per second of each slice, in the order run (compareSides), for ratios per round. */
+  readonly sliceRps: readonly number[];
 }
 
 /**
@@ -129,6 +131,7 @@ function summarize(samples: readonly Sample[], warmupOk: number): LoadResult {
     ok: requests,
     warmupOk,
     failed: samples.reduce((sum, x) => sum + x.failed, 0),
+    sliceRps: samples.map((x) => x.requests / Math.max(x.seconds, 1e-3)),
   };
 }
 
