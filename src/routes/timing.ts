@@ -72,7 +72,6 @@ function timingsFor(baseMs: number): { short: Timing; stream: Timing; slow: Timi
 
 function laneOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
   const { short, stream, slow } = timingsFor(baseMs);
-  const q = target.query;
   switch (route.kind) {
     case 'events':
       return stream;
@@ -88,6 +87,8 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
       return slow;
     case 'container': {
       const action = route.rest[0] ?? '';
+      // Read only here: the parsed query is made on first use (RequestTarget.query).
+      const q = target.query;
       if (STREAM_ACTIONS.has(action)) return stream;
       if (action === 'logs') return goBool(q.get('follow')) ? stream : short;
       // BoolValueOrDefault(r, "stream", true): absent means streaming.
