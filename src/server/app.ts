@@ -205,7 +205,6 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       profile = clients.identify(caller);
       state.profile = profile;
       bindings.client = profile.client;
-      // A token identifies the client to dockscope; it never goes upstream.
       // Tokens identify clients to dockscope; none goes upstream, whichever client matched.
       if (clients.usesTokens && req.headers.authorization !== undefined) delete req.headers.authorization;
       const chosen = profile;
