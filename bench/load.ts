@@ -34,7 +34,7 @@ export interface LoadResult {
  * The load generator is wrk (Debian's `wrk`, C, one thread): it costs little CPU per request, so on a
  * machine shared by dockerd, HAProxy and the proxies under test it takes the least from them.
  */
-export const LOAD_GENERATOR = 'wrk (one thread)';
+export const LOAD_GENERATOR = 'one thread (C, low CPU per request)';
 const REPORT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
 
 const running = new Set<ChildProcess>();

@@ -232,7 +232,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
     dockerd,
     haproxy,
     command: `node ${[...flags, 'dist/main.js'].join(' ')}`,
-    loadGenerator: `${generator} (${LOAD_GENERATOR})`,
+    loadGenerator: `${generator}, ${LOAD_GENERATOR}`,
     sizes,
     note:
       'Everything (dockerd, HAProxy, dockscope and the load generator) shares these CPUs, so whichever ' +
