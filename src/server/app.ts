@@ -9,14 +9,14 @@ import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
-import { callerOf } from './caller.ts';
+import { callerOf, dropToken } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
-import { classifyRequest } from './prepare.ts';
+import { checkLists, classifyRequest } from './prepare.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
@@ -205,8 +205,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       profile = clients.identify(caller);
       state.profile = profile;
       bindings.client = profile.client;
-      // Tokens identify clients to dockscope; none goes upstream, whichever client matched.
-      if (clients.usesTokens && req.headers.authorization !== undefined) delete req.headers.authorization;
+      dropToken(clients, req);
       const chosen = profile;
       const readBody = async () => {
         const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {
@@ -215,17 +214,13 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         });
         return bodyText(bytes);
       };
-      // prepare() in two steps, the lists checked between them (no closure per request).
       const { target, route } = classifyRequest(method, url, req.headers['content-type']);
       state.route = route;
       state.template = routeTemplate(method, route, target.path);
-      const lists = chosen.routes.explain(method, target.path);
+      // In learn mode the lists only report; visibility and create rules still hold.
+      const lists = checkLists(chosen, method, target.path);
       state.rule = lists.by;
-      if (!lists.allowed) {
-        // In learn mode the lists only report; visibility and create rules still hold.
-        if (chosen.learning) state.wouldDeny = true;
-        else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
-      }
+      if (!lists.allowed) state.wouldDeny = true;
       forward = await decide({ method, target, route, raw: url, readBody }, chosen);
       state.forward = forward;
       state.timing = timingOf(method, route, target, upstream.timeoutMs);

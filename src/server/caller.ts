@@ -1,13 +1,21 @@
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Caller } from '../policy/clients.ts';
+import type { Caller, Clients } from '../policy/clients.ts';
 
 /** Which listener a connection came in on. */
 const listenerOf = new WeakMap<Socket, string>();
 
 export function nameListener(socket: Socket, name: string): void {
   listenerOf.set(socket, name);
+}
+
+/**
+ * Tokens identify clients to dockscope; none goes upstream, whichever client matched. Deleted only
+ * when sent: a delete turns the headers object into a slower dictionary.
+ */
+export function dropToken(clients: Clients, req: http.IncomingMessage): void {
+  if (clients.usesTokens && req.headers.authorization !== undefined) delete req.headers.authorization;
 }
 
 /** Who sends a request: its listener, address, headers and TLS client certificate. */

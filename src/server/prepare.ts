@@ -1,16 +1,9 @@
-import type { DecideContext, Forward } from '../policy/decide.ts';
-import { decide } from '../policy/decide.ts';
+import type { Profile } from '../policy/clients.ts';
 import { classify } from '../routes/classify.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { parseTarget, TargetError } from '../routes/target.ts';
 import { errors } from './errors.ts';
-
-export interface Prepared {
-  readonly target: RequestTarget;
-  readonly route: Route;
-  readonly forward: Forward;
-}
 
 const METHOD = /^[A-Z]+$/;
 
@@ -57,25 +50,25 @@ function checkContentType(contentType: string | undefined): void {
 }
 
 /**
- * The whole decision for one request, shared by plain and upgraded requests: parse the target the way
- * the daemon would, classify it, and decide. Throws a DockerApiError for anything refused.
+ * The client's allow/deny lists on a classified route, checked before anything is decided. Returns the
+ * lists' verdict (its `by` is the rule that decided); a refusal is thrown, except for a learning
+ * client, whose request is served and reported as a would-deny (`allowed` false).
  */
-export async function prepare(
+export function checkLists(
+  profile: Profile,
   method: string,
-  url: string,
-  contentType: string | undefined,
-  readBody: () => Promise<string>,
-  ctx: DecideContext,
-  /** Called with the classified route before anything is decided; may throw to refuse it. */
-  onRoute?: (route: Route, target: RequestTarget) => void,
-): Promise<Prepared> {
-  const { target, route } = classifyRequest(method, url, contentType);
-  onRoute?.(route, target);
-  const forward = await decide({ method, target, route, raw: url, readBody }, ctx);
-  return { target, route, forward };
+  path: string,
+): ReturnType<Profile['routes']['explain']> {
+  const lists = profile.routes.explain(method, path);
+  if (!lists.allowed && !profile.learning) throw errors.routeRefused(profile.client, method, path, lists.by);
+  return lists;
 }
 
-/** The first half of prepare(): the target parsed as the daemon would, checked, and classified. */
+/**
+ * The first step of every decision, shared by plain and upgraded requests: the target parsed as the
+ * daemon would, the version floor and content type checked, and the route classified. Then the
+ * client's lists (checkLists), then policy/decide.
+ */
 export function classifyRequest(
   method: string,
   url: string,

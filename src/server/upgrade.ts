@@ -5,19 +5,20 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
+import { decide } from '../policy/decide.ts';
 import { restoreRefs } from '../policy/missing.ts';
 import type { Route } from '../routes/route.ts';
 import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
-import { callerOf } from './caller.ts';
+import { callerOf, dropToken } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
-import { prepare } from './prepare.ts';
+import { checkLists, classifyRequest } from './prepare.ts';
 
 export interface UpgradeDeps {
   readonly upstream: Upstream;
@@ -94,26 +95,27 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const chosen = clients.identify(caller);
       profile = chosen;
       bindings.client = chosen.client;
-      if (clients.usesTokens) delete req.headers.authorization;
+      dropToken(clients, req);
       const method = req.method ?? '';
-      const prepared = await prepare(
-        method,
-        req.url ?? '',
-        req.headers['content-type'],
-        () => Promise.reject(errors.badRequest('unexpected body')),
-        chosen,
-        (r, target) => {
-          route = r;
-          template = routeTemplate(method, r, target.path);
-          const lists = chosen.routes.explain(method, target.path);
-          rule = lists.by;
-          if (!lists.allowed) {
-            if (chosen.learning) wouldDeny = true;
-            else throw errors.routeRefused(chosen.client, method, target.path, lists.by);
-          }
+      const url = req.url ?? '';
+      const classified = classifyRequest(method, url, req.headers['content-type']);
+      const { target } = classified;
+      route = classified.route;
+      template = routeTemplate(method, route, target.path);
+      const lists = checkLists(chosen, method, target.path);
+      rule = lists.by;
+      if (!lists.allowed) wouldDeny = true;
+      const forward = await decide(
+        {
+          method,
+          target,
+          route,
+          raw: url,
+          readBody: () => Promise.reject(errors.badRequest('unexpected body')),
         },
+        chosen,
       );
-      if (!isHijackRoute(prepared.route))
+      if (!isHijackRoute(route))
         throw errors.badRequest('Upgrade is only supported on attach and exec start');
       const length = Number(req.headers['content-length'] ?? 0);
       if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
@@ -133,7 +135,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         closed();
       });
       const { body, extra } = await readExactly(socket, head, length);
-      tunnel(prepared.forward, body, extra);
+      tunnel(forward, body, extra);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
       if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
