@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import type { ClientConfig, ClientMatch } from '../config/config.ts';
 import { errors } from '../errors.ts';
+import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { CreateRules } from './create-rules.ts';
@@ -94,20 +95,6 @@ const inList = (list: BlockList, address: string | undefined) => {
   return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
 };
 
-/** Peers repeat: an address check is answered from a small table (emptied when it fills). */
-function memoByAddress(check: (address: string | undefined) => boolean): (c: Caller) => boolean {
-  const seen = new Map<string | undefined, boolean>();
-  return (c) => {
-    let result = seen.get(c.address);
-    if (result === undefined) {
-      result = check(c.address);
-      if (seen.size >= 4096) seen.clear();
-      seen.set(c.address, result);
-    }
-    return result;
-  };
-}
-
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** The Bearer token of a request, if it sent one. */
@@ -130,7 +117,9 @@ async function compileMatch(
   }
   if (match.from) {
     const list = await addressList(match.from, `${where}.match.from`);
-    checks.push(memoByAddress((address) => inList(list, address)));
+    // Peers repeat: each address is checked once.
+    const listed = remembered((address: string | undefined) => inList(list, address), 4096);
+    checks.push((c) => listed(c.address));
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);

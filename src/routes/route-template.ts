@@ -1,3 +1,4 @@
+import { remembered } from '../memo.ts';
 import type { Route } from './route.ts';
 
 /**
@@ -46,21 +47,16 @@ function templatePath(route: Route, path: string): string {
     case 'refused':
       // Refused routes may have any number of segments the client typed: only their shape is kept.
       return refusedShape(path);
-    default: {
-      const known = fixedPaths.get(path);
-      if (known !== undefined) return known;
-      for (const [pattern, template] of GENERIC) {
-        if (pattern.test(path)) return path.replace(pattern, template);
-      }
-      // Fixed paths of the route table only (`/containers/json`, `/_ping`); anything else is not one.
-      const out = FIXED.test(path) ? path : '(unlisted)';
-      // Remembered: only paths of classified routes with no name in them get here, a bounded set.
-      if (fixedPaths.size >= 1024) fixedPaths.clear();
-      fixedPaths.set(path, out);
-      return out;
-    }
+    default:
+      return otherTemplate(path);
   }
 }
 
-/** Templates of paths that matched no generic pattern (templatePath runs on every request). */
-const fixedPaths = new Map<string, string>();
+/** The template of any other classified path, remembered per path (this runs on every request). */
+const otherTemplate = remembered((path: string): string => {
+  for (const [pattern, template] of GENERIC) {
+    if (pattern.test(path)) return path.replace(pattern, template);
+  }
+  // Fixed paths of the route table only (`/containers/json`, `/_ping`); anything else is not one.
+  return FIXED.test(path) ? path : '(unlisted)';
+}, 1024);

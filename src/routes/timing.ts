@@ -1,3 +1,4 @@
+import { remembered } from '../memo.ts';
 import { goBool } from './classify.ts';
 import type { Route } from './route.ts';
 import type { RequestTarget } from './target.ts';
@@ -34,17 +35,8 @@ const SLOW_PATHS = [
   /^\/swarm\/(init|join|leave)$/,
 ];
 
-/** Whether a path is one of SLOW_PATHS, remembered per path (bounded): laneOf runs on every request. */
-const slowPaths = new Map<string, boolean>();
-function isSlowPath(path: string): boolean {
-  let slow = slowPaths.get(path);
-  if (slow === undefined) {
-    slow = SLOW_PATHS.some((p) => p.test(path));
-    if (slowPaths.size >= 1024) slowPaths.clear();
-    slowPaths.set(path, slow);
-  }
-  return slow;
-}
+/** Whether a path is one of SLOW_PATHS, remembered per path: laneOf runs on every request. */
+const isSlowPath = remembered((path: string) => SLOW_PATHS.some((p) => p.test(path)), 1024);
 
 /** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): about 24.8 days. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -55,20 +47,14 @@ export function timingOf(method: string, route: Route, target: RequestTarget, ba
 }
 
 /** The three fixed timings of one UPSTREAM_TIMEOUT, made once (laneOf runs on every request). */
-const fixed = new Map<number, { short: Timing; stream: Timing; slow: Timing }>();
-function timingsFor(baseMs: number): { short: Timing; stream: Timing; slow: Timing } {
-  let t = fixed.get(baseMs);
-  if (!t) {
-    t = {
-      short: { lane: 'short', headerTimeoutMs: baseMs },
-      stream: { lane: 'stream', headerTimeoutMs: baseMs },
-      slow: { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR },
-    };
-    if (fixed.size > 16) fixed.clear();
-    fixed.set(baseMs, t);
-  }
-  return t;
-}
+const timingsFor = remembered(
+  (baseMs: number): { short: Timing; stream: Timing; slow: Timing } => ({
+    short: { lane: 'short', headerTimeoutMs: baseMs },
+    stream: { lane: 'stream', headerTimeoutMs: baseMs },
+    slow: { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR },
+  }),
+  16,
+);
 
 function laneOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
   const { short, stream, slow } = timingsFor(baseMs);

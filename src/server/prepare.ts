@@ -1,3 +1,4 @@
+import { remembered } from '../memo.ts';
 import type { Profile } from '../policy/clients.ts';
 import { classify } from '../routes/classify.ts';
 import type { Route } from '../routes/route.ts';
@@ -24,17 +25,8 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Versions seen so far and whether they are below the floor (a handful in practice; bounded anyway). */
-const versions = new Map<string, boolean>();
-function tooOld(version: string): boolean {
-  let old = versions.get(version);
-  if (old === undefined) {
-    old = compareVersions(version, MIN_API_VERSION) < 0;
-    if (versions.size >= 256) versions.clear();
-    versions.set(version, old);
-  }
-  return old;
-}
+/** Whether a version is below the floor, per version seen (a handful in practice). */
+const tooOld = remembered((version: string) => compareVersions(version, MIN_API_VERSION) < 0, 256);
 
 /**
  * Bodies the daemon would read differently from dockscope: a form-encoded POST body overrides the
