@@ -43,13 +43,15 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
     // GHSA-ggv3-7p47-pfv8): nothing after its last chunk can be read as another request.
     if (forward.body === undefined && headers['transfer-encoding'] !== undefined)
       headers.connection = 'close';
+    // A client that goes away cancels the upstream request, or ends its answer once it came. (Its
+    // access record, and the reason client-gone, are the request listener's.)
     let cancel: (() => void) | undefined;
+    let upstreamRes: IncomingMessage | undefined;
     const onClose = () => {
-      if (!res.writableFinished) state.reason ??= 'client-gone';
-      cancel?.();
+      if (upstreamRes) upstreamRes.destroy();
+      else cancel?.();
     };
     res.once('close', onClose);
-    let upstreamRes: IncomingMessage;
     try {
       upstreamRes = await upstream.open(req.method ?? 'GET', forward.path, {
         headers,
@@ -69,15 +71,11 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
       sendError(res, apiError);
       return;
     }
-    res.off('close', onClose);
     if (res.destroyed) {
+      res.off('close', onClose);
       upstreamRes.destroy();
       return;
     }
-    res.once('close', () => {
-      if (!res.writableFinished) state.reason ??= 'client-gone';
-      upstreamRes.destroy();
-    });
     await respond(state, req.method ?? 'GET', upstreamRes, res);
   };
 }

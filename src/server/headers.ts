@@ -25,9 +25,8 @@ export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<stri
 const NONE: ReadonlySet<string> = new Set();
 
 /**
- * The same as responseHeaders(rawHeaders, false), as the flat name/value list `writeHead` takes
- * without a setHeader per field (the pass-through path: nothing is added to it), and whether the
- * answer has a length.
+ * The fields of an upstream answer to pass on, as the flat name/value list `writeHead` takes without
+ * a setHeader per field (the pass-through path: nothing is added to it), and whether it has a length.
  */
 export function responseHeaderList(rawHeaders: readonly string[]): { list: string[]; hasLength: boolean } {
   let named: Set<string> | null = null;
@@ -55,18 +54,11 @@ export function responseHeaderList(rawHeaders: readonly string[]): { list: strin
  */
 export function responseHeaders(rawHeaders: readonly string[], dropLength: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  const named = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] ?? '').toLowerCase() === 'connection') {
-      for (const t of (rawHeaders[i + 1] ?? '').split(',')) named.add(t.trim().toLowerCase());
-    }
-  }
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    const value = rawHeaders[i + 1] ?? '';
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
-    if (dropLength && lower === 'content-length') continue;
+  const { list } = responseHeaderList(rawHeaders);
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    const value = list[i + 1] as string;
+    if (dropLength && name.toLowerCase() === 'content-length') continue;
     const prev = out[name];
     out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [String(prev), value];
   }
