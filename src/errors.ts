@@ -41,6 +41,14 @@ export class DockerApiError extends Error {
   }
 }
 
+/**
+ * The rule an audit line names for a refusal: the one that made it, else visibility for an answer as
+ * missing, else policy. Never the list entry that let the request through.
+ */
+export function refusalRule(error: DockerApiError): string {
+  return error.rule ?? (error.decision === 'hidden' ? 'visibility' : 'policy');
+}
+
 export const errors = {
   /** The daemon's words for a missing container, in the daemon's shape (see `daemonShaped`). */
   noSuchContainerAsDaemon: (status: number, ref: string) => {

@@ -37,7 +37,7 @@ import {
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
-import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
+import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
@@ -279,18 +279,14 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
   const names = resolver.daemonNames;
   if (!rawFilters) {
     if (!names) return listForward(input);
-    return listForward(input, JSON.stringify({ name: Object.fromEntries(names.map((n) => [n, true])) }));
+    return listForward(input, JSON.stringify({ name: filterValues(names, false) }));
   }
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
   // The client's own name filter stays as it is (the daemon ORs the values of one key).
   const pushed = names !== undefined && filters.name === undefined;
-  if (names && pushed) {
-    // The daemon reads one form or the other for the whole object, never a mix.
-    const legacy = Object.values(filters).some(Array.isArray);
-    filters.name = legacy ? [...names] : Object.fromEntries(names.map((n) => [n, true]));
-  }
+  if (names && pushed) filters.name = filterValues(names, isLegacyForm(filters));
   const missing: MissingRef[] = [];
   for (const key of ['before', 'since']) {
     const value = filters[key];
@@ -308,7 +304,7 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
         out.push(m.sentinel);
       }
     }
-    if (refs.length > 0) filters[key] = legacy ? out : Object.fromEntries(out.map((r) => [r, true]));
+    if (refs.length > 0) filters[key] = filterValues(out, legacy);
   }
   if (missing.length === 0) return listForward(input, pushed ? JSON.stringify(filters) : undefined);
   const query = new URLSearchParams(input.target.query);

@@ -39,6 +39,16 @@ export function withOwnerLabel(labels: Decoded | undefined, o: Ownership, field:
   return out;
 }
 
+/** The daemon reads filters in one form or the other for the whole object, never a mix. */
+export function isLegacyForm(filters: Record<string, unknown>): boolean {
+  return Object.values(filters).some(Array.isArray);
+}
+
+/** A filter's values in the form of the rest: `["a"]` (legacy) or `{"a": true}`. */
+export function filterValues(values: readonly string[], legacy: boolean): string[] | Record<string, true> {
+  return legacy ? [...values] : Object.fromEntries(values.map((v) => [v, true]));
+}
+
 /**
  * A `filters` query with `label=<key>=<owner>` added, for lists and prunes the daemon scopes itself
  * (its label filters must all hold). Both forms of filters.Args are kept: `{"label":{"a=b":true}}`
@@ -51,10 +61,8 @@ export function addOwnerFilter(raw: string | null, o: Ownership): string {
   }
   const wanted = `${o.key}=${o.owner}`;
   const label = filters.label;
-  // The daemon reads one form or the other for the whole object, never a mix.
-  const legacy = Object.values(filters).some(Array.isArray);
   if (Array.isArray(label)) filters.label = [...label, wanted];
-  else if (label === undefined && legacy) filters.label = [wanted];
+  else if (label === undefined && isLegacyForm(filters)) filters.label = [wanted];
   else if (label !== undefined && (typeof label !== 'object' || label === null)) {
     throw new DockerApiError(400, 'dockscope: the label filter must be an object or a list', 'invalid');
   } else filters.label = { ...(label as Record<string, unknown> | undefined), [wanted]: true };

@@ -12,7 +12,7 @@ import { countVisibleContainers } from '../upstream/count-containers.ts';
 import { callerOf, dropToken } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { ConnectionQueue, clientKey } from './capacity.ts';
-import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
+import { asApiError, DockerApiError, errors, refusalRule, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
@@ -244,8 +244,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       const apiError = asApiError(error);
       state.decision = apiError.decision;
       if (apiError.reason) state.reason = apiError.reason;
-      // A refusal the lists did not make names what made it, never the list entry that let it through.
-      state.rule = apiError.rule ?? (apiError.decision === 'hidden' ? 'visibility' : 'policy');
+      state.rule = refusalRule(apiError);
       if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
       // The client may still be sending a body that will never be forwarded (a build context, a
       // plugin): read a bounded part of it first, briefly, so that it reads the refusal instead of a

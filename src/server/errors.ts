@@ -5,7 +5,7 @@ import type { DockerApiError } from '../errors.ts';
 import { errorBody } from '../errors.ts';
 
 export type { Decision } from '../errors.ts';
-export { asApiError, DockerApiError, errorBody, errors } from '../errors.ts';
+export { asApiError, DockerApiError, errorBody, errors, refusalRule } from '../errors.ts';
 
 /**
  * Sends a Docker-style error. When the response has already started (a stream was under way),

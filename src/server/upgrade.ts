@@ -15,7 +15,7 @@ import { logPath, newRequestId } from './app.ts';
 import { callerOf, dropToken } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
-import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
+import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
 import { checkLists, classifyRequest } from './prepare.ts';
@@ -65,11 +65,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const done = (status: number, decision: string, failure?: DockerApiError) => {
       if (recorded) return;
       recorded = true;
-      const ruleOf = failure
-        ? (failure.rule ?? (decision === 'hidden' ? 'visibility' : 'policy'))
-        : decision === 'hidden'
-          ? 'visibility'
-          : rule;
+      const ruleOf = failure ? refusalRule(failure) : decision === 'hidden' ? 'visibility' : rule;
       observer.complete({
         reqId: bindings.reqId as number,
         listener: caller.listener,
