@@ -52,7 +52,12 @@ describe('the dockscope image, built and run', () => {
       Healthcheck: { Test: string[] };
     };
     expect(config.User).toBe('node');
-    expect(config.Entrypoint).toEqual(['node', '--max-semi-space-size=4', 'dist/main.js']);
+    expect(config.Entrypoint).toEqual([
+      'node',
+      '--max-semi-space-size=4',
+      '--initial-old-space-size=8',
+      'dist/main.js',
+    ]);
     expect(config.Healthcheck.Test).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
   });
 
