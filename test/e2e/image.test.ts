@@ -56,6 +56,7 @@ describe('the dockscope image, built and run', () => {
       'node',
       '--max-semi-space-size=4',
       '--initial-old-space-size=8',
+      '--no-allocation-site-pretenuring',
       'dist/main.js',
     ]);
     expect(config.Healthcheck.Test).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
