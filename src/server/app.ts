@@ -16,6 +16,7 @@ import { asApiError, DockerApiError, errors, refusalRule, sendError } from './er
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
+import { recordedDecision, recordedRule } from './observe.ts';
 import { checkLists, classifyRequest } from './prepare.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
@@ -60,9 +61,6 @@ function drainBriefly(req: IncomingMessage): Promise<void> {
     req.resume();
   });
 }
-
-/** Decisions that already say the request was not served as asked. */
-const REFUSED = new Set(['refused', 'hidden', 'invalid', 'upstream-error', 'internal-error']);
 
 let nextId = 1;
 
@@ -186,11 +184,9 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         path: bindings.path as string,
         route: state.route?.kind,
         template: state.template ?? routeTemplate(method, undefined, ''),
-        // A learning client's request that its lists would refuse was served: it is a would-deny.
-        decision: state.wouldDeny && !REFUSED.has(state.decision) ? 'would-deny' : state.decision,
+        decision: recordedDecision(state.decision, state.wouldDeny),
         reason: state.reason || undefined,
-        // A container the client may not see answered as missing: visibility decided.
-        rule: state.decision === 'hidden' ? 'visibility' : state.rule || undefined,
+        rule: recordedRule(state.decision, state.rule),
         // What the client really got: the status written, if a head went out at all.
         status: res.headersSent ? res.statusCode : 0,
         complete: res.writableFinished,

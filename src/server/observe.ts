@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FailureReason } from '../errors.ts';
+import type { Decision, FailureReason } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 
 /**
@@ -37,6 +37,28 @@ export interface Observer {
   complete(record: Completion): void;
   /** A long-lived stream or hijack opened; the function is called when it closes. */
   streamOpened(client: string, kind: 'stream' | 'hijack'): () => void;
+}
+
+/** Decisions that already say the request was not served as asked (every Decision of an error). */
+const NOT_SERVED: ReadonlySet<string> = new Set<Decision>([
+  'refused',
+  'hidden',
+  'invalid',
+  'upstream-error',
+  'internal-error',
+]);
+
+/**
+ * The decision a record shows, for plain and upgraded requests alike: a learning client's request that
+ * its lists would refuse, and that was served, is a would-deny.
+ */
+export function recordedDecision(decision: string, wouldDeny: boolean | undefined): string {
+  return wouldDeny && !NOT_SERVED.has(decision) ? 'would-deny' : decision;
+}
+
+/** The rule a record shows: a container answered as missing was decided by visibility. */
+export function recordedRule(decision: string, rule: string | undefined): string | undefined {
+  return decision === 'hidden' ? 'visibility' : rule || undefined;
 }
 
 const WRITES = new Set(['POST', 'PUT', 'DELETE']);

@@ -18,6 +18,7 @@ import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
+import { recordedDecision, recordedRule } from './observe.ts';
 import { checkLists, classifyRequest } from './prepare.ts';
 
 export interface UpgradeDeps {
@@ -65,7 +66,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const done = (status: number, decision: string, failure?: DockerApiError) => {
       if (recorded) return;
       recorded = true;
-      const ruleOf = failure ? refusalRule(failure) : decision === 'hidden' ? 'visibility' : rule;
+      const ruleOf = failure ? refusalRule(failure) : recordedRule(decision, rule);
       observer.complete({
         reqId: bindings.reqId as number,
         listener: caller.listener,
@@ -74,7 +75,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         path: bindings.path as string,
         ...(route ? { route: route.kind } : {}),
         template,
-        decision: wouldDeny && decision === 'allowed' ? 'would-deny' : decision,
+        decision: recordedDecision(decision, wouldDeny),
         ...(failure?.reason ? { reason: failure.reason } : {}),
         ...(ruleOf ? { rule: ruleOf } : {}),
         status,
