@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -52,13 +52,14 @@ describe('the dockscope image, built and run', () => {
       Healthcheck: { Test: string[] };
     };
     expect(config.User).toBe('node');
-    expect(config.Entrypoint).toEqual([
-      'node',
-      '--max-semi-space-size=4',
-      '--initial-old-space-size=8',
-      '--no-allocation-site-pretenuring',
-      'dist/main.js',
-    ]);
+    // The image runs dockscope exactly as `npm start` does, V8 flags included (docs/operations.md#memory).
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: { start: string };
+    };
+    expect(pkg.scripts.start).toBe(
+      'node --max-semi-space-size=4 --initial-old-space-size=8 --no-allocation-site-pretenuring dist/main.js',
+    );
+    expect(config.Entrypoint).toEqual(pkg.scripts.start.split(' '));
     expect(config.Healthcheck.Test).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
   });
 
