@@ -73,13 +73,17 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
       return slow;
     case 'container': {
       const action = route.rest[0] ?? '';
-      // Read only here: the parsed query is made on first use (RequestTarget.query).
-      const q = target.query;
       if (STREAM_ACTIONS.has(action)) return stream;
-      if (action === 'logs') return goBool(q.get('follow')) ? stream : short;
+      // The query is read only by the actions below: it is parsed on first use (RequestTarget.query),
+      // and an inspect, the most frequent container call, never needs it.
+      if (action === 'logs') return goBool(target.query.get('follow')) ? stream : short;
       // BoolValueOrDefault(r, "stream", true): absent means streaming.
-      if (action === 'stats') return q.get('stream') === null || goBool(q.get('stream')) ? stream : short;
+      if (action === 'stats') {
+        const q = target.query;
+        return q.get('stream') === null || goBool(q.get('stream')) ? stream : short;
+      }
       if (action === 'stop' || action === 'restart') {
+        const q = target.query;
         const t = q.get('t') ?? q.get('timeout');
         const seconds = t === null || t === '' ? 10 : Number(t);
         if (!Number.isFinite(seconds) || seconds < 0) return slow;
