@@ -198,7 +198,7 @@ describe('JsonArrayFilter with fields: only the named top-level keys are parsed'
 
   const tricky = [
     // Same-named keys below the top level must not be taken for the element's own.
-    String.raw`{"Labels":{"Names":["/keep-fake"],"k":"v"},"Names":["/drop-real"],"X":{"Names":["/keep-deeper"]}}`,
+    `{"Labels":{"Names":["/keep-fake"],"k":"v"},"Names":["/drop-real"],"X":{"Names":["/keep-deeper"]}}`,
     // Keys and values with escapes, braces and quotes in strings, values of every JSON type.
     String.raw`{"A\"b":"Names","Names":["/keep-\"x\"}"],"N":1.5e3,"T":true,"Z":null,"Labels":{"a\\":"}{"}}`,
     // A repeated key: the last one wins, as in JSON.parse.
