@@ -53,7 +53,10 @@ export async function phase<T>(name: string, work: () => Promise<T>): Promise<T>
 /** Slices per side of a comparison (see compareSides). */
 const SLICES = 6;
 
-/** One route on several sides with the same load, interleaved; CPU per request for those with a pid. */
+/**
+ * One route on several sides with the same load, interleaved in `slices` rounds; CPU per request for
+ * those with a pid.
+ */
 export async function measure(
   s: Setup,
   name: string,
@@ -61,6 +64,7 @@ export async function measure(
   shape: Shape,
   sideNames: readonly string[],
   n?: number,
+  slices = SLICES,
 ): Promise<Case> {
   return phase(`${name}: ${sideNames.join(', ')}`, async () => {
     const cpu = new Map<string, number>();
@@ -81,7 +85,7 @@ export async function measure(
             };
       return { load: { base: target.url, path, ...shape }, ...(during ? { during } : {}) };
     });
-    const { result, other } = await otherLoadDuring(() => compareSides(sides, SLICES));
+    const { result, other } = await otherLoadDuring(() => compareSides(sides, slices));
     return {
       name,
       n,

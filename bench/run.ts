@@ -20,7 +20,7 @@ import { type BenchContainer, createContainers, Engine } from './fixtures.ts';
 import { checkLoadGenerator, LOAD_GENERATOR, load, memoryOf, stopAllLoad } from './load.ts';
 import { type Case, type Check, markdownReport, printable } from './report.ts';
 import { checkList, LIST_PATH, rssRounds } from './scenarios.ts';
-import { evaluate, INSPECT, ONE, PING } from './targets.ts';
+import { evaluate, INSPECT, ONE, PAIRED, PING } from './targets.ts';
 
 const MAX_N = Number(process.env.BENCH_MAX_N ?? 5000);
 const SIZES = [...new Set([300, 1000, MAX_N].filter((n) => n <= MAX_N))];
@@ -30,6 +30,7 @@ const CREATE_BUDGET_MS = 240_000;
 // Measured seconds per side, in six alternating slices (cases.ts).
 const SMALL: Shape = { connections: 16, seconds: 12, warmupSeconds: 2 };
 const LIGHT: Shape = { connections: 1, seconds: 6, warmupSeconds: 1 };
+const PAIR: Shape = { connections: 16, seconds: 12, warmupSeconds: 1 };
 const LIST: Shape = { connections: 16, seconds: 12, warmupSeconds: 1 };
 const BIG: Shape = { connections: 4, seconds: 12, warmupSeconds: 1 };
 const RSS = { rounds: 3, connections: 8, seconds: 10, limitMiB: 128 };
@@ -139,6 +140,10 @@ async function bench(cleanup: Cleanup): Promise<void> {
   });
   cases.push(await measure(s, PING, '/_ping', SMALL, all));
   cases.push(await measure(s, INSPECT, inspect, SMALL, all));
+  // #10 compares two sides that cost about the same: in rounds of two 1 s slices back to back, twelve
+  // of them, so that the machine's drift (a fifth within seconds on a shared host) moves both alike.
+  cases.push(await measure(s, `${PING}${PAIRED}`, '/_ping', PAIR, ['env', 'ds'], undefined, 12));
+  cases.push(await measure(s, `${INSPECT}${PAIRED}`, inspect, PAIR, ['env', 'ds'], undefined, 12));
   cases.push(await measure(s, `${PING}${ONE}`, '/_ping', LIGHT, ['up', 'bare', 'ds']));
   cases.push(await measure(s, `${INSPECT}${ONE}`, inspect, LIGHT, ['up', 'bare', 'ds']));
   await env.stop();
@@ -217,7 +222,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   const running = containers.filter((c) => c.running).length;
   const details = [
     `Fixture: ${n} containers (every 10th \`bench-vis-<i>\`, the rest \`bench-hid-<i>\`, 4 labels of ~40 bytes each), ${running} of them running with \`--network none\`, the rest created only; created through the Engine API, 8 at a time, in ${(createMs / 1000).toFixed(0)} s (${(n / (createMs / 1000)).toFixed(0)} per second).`,
-    `Load: ${generator}, one thread, ${SMALL.connections} connections (lists at N <= 1000 too; the largest list ${BIG.connections}); first 3 s of \`/_ping\` and 3 s of inspect on each proxy (JIT), then per case and side a warm-up (${SMALL.warmupSeconds} s at 16 connections, else 1 s), then ${SMALL.seconds} s measured (1 connection: ${LIGHT.seconds} s; lists at N <= 1000: ${LIST.seconds} s; the largest: ${BIG.seconds} s) in six slices whose order alternates (up, bare, env, ds, then ds, env, bare, up, ...); requests per second in the table over all slices, latencies the median slice's; the targets' ratios are the median of the six rounds' ratios (each round's slices run back to back); after each slice a pause lets requests cut off at its end finish in dockerd.`,
+    `Load: ${generator}, one thread, ${SMALL.connections} connections (lists at N <= 1000 too; the largest list ${BIG.connections}); first 3 s of \`/_ping\` and 3 s of inspect on each proxy (JIT), then per case and side a warm-up (${SMALL.warmupSeconds} s at 16 connections, else 1 s), then ${SMALL.seconds} s measured (1 connection: ${LIGHT.seconds} s; lists at N <= 1000: ${LIST.seconds} s; the largest: ${BIG.seconds} s) in six slices whose order alternates (up, bare, env, ds, then ds, env, bare, up, ...); requests per second in the table over all slices, latencies the median slice's; the targets' ratios are the median of the six rounds' ratios (each round's slices run back to back); the "(env and ds paired)" cases, which #10 is judged on, run env and ds alone in twelve rounds of 1 s slices; after each slice a pause lets requests cut off at its end finish in dockerd.`,
     "The bare Node proxy (`bench/bare-proxy.ts`) is Node's own `http.createServer` and `http.request` on one keep-alive agent, piping both bodies: the least a Node proxy can do, run with the same Node and flags as dockscope.",
     `Peak RSS: a fresh dockscope process configured as ds (RSS ${rss.before.rss.toFixed(1)} MiB at rest), a first round (peak ${rss.warmupPeak.toFixed(1)} MiB, in which a fresh heap grows to its working size; counted for the limit, not for flatness), then ${RSS.rounds} rounds of ${RSS.connections} clients fetching the N=${n} list for ${RSS.seconds} s each; VmHWM reset before each round (\`/proc/<pid>/clear_refs\`), VmRSS sampled every 20 ms. The dockscope that served all the cases above ended at VmRSS ${main.rss.toFixed(1)} MiB, lifetime VmHWM ${main.hwm.toFixed(1)} MiB.`,
     `Warm cache: a second dockscope process whose upstream is a counting TCP pass-through (in the benchmark process) in front of the same HAProxy; once its \`/events\` watch is up, one warm-up request, then ${K} sequential ones.`,
