@@ -4,7 +4,7 @@ import dotenv from 'dotenv';
 import { runCommand, runSuggest } from './cli.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
-import { logBanner } from './server/banner.ts';
+import { logBanner, logNodeFlags } from './server/banner.ts';
 import { createLogger } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
 
@@ -70,6 +70,7 @@ const dockscope = await startDockscope(config, log).catch((error: unknown) => {
   process.exit(2);
 });
 logBanner(log, config, dockscope.addresses, dockscope.adminAddress);
+logNodeFlags(log, process.execArgv);
 log.info(
   {
     listeners: dockscope.addresses,

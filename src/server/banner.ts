@@ -84,6 +84,34 @@ export function logBanner(
   }
 }
 
+/**
+ * The V8 flags dockscope is meant to run with (`npm start` and the image's entrypoint, which the image
+ * test holds to this list): docs/operations.md#memory says what each one does, with the measurements.
+ */
+export const NODE_FLAGS = [
+  '--max-semi-space-size=4',
+  '--initial-old-space-size=8',
+  '--no-allocation-site-pretenuring',
+] as const;
+
+/** Which of NODE_FLAGS a process was started without (its `process.execArgv`). */
+export function missingNodeFlags(execArgv: readonly string[]): string[] {
+  return NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+}
+
+/**
+ * A warning when dockscope was started without its V8 flags (`node dist/main.js` by hand): it works,
+ * but memory under large lists stays higher and every request costs more CPU.
+ */
+export function logNodeFlags(log: Logger, execArgv: readonly string[]): void {
+  const missing = missingNodeFlags(execArgv);
+  if (missing.length === 0) return;
+  log.warn(
+    { missing },
+    'node runs without the flags of `npm start`: more memory under large lists and more CPU per request (docs/operations.md#memory)',
+  );
+}
+
 function isOpenTcp(l: ListenerConfig): boolean {
   if ('socketPath' in l.address || l.tls) return false;
   return !['127.0.0.1', '::1', 'localhost'].includes(l.address.host);

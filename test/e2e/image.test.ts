@@ -2,6 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { NODE_FLAGS } from '../../src/server/banner.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
 import { importNodeBaseImage } from '../harness/node-image.ts';
 import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
@@ -56,9 +57,7 @@ describe('the dockscope image, built and run', () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       scripts: { start: string };
     };
-    expect(pkg.scripts.start).toBe(
-      'node --max-semi-space-size=4 --initial-old-space-size=8 --no-allocation-site-pretenuring dist/main.js',
-    );
+    expect(pkg.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} dist/main.js`);
     expect(config.Entrypoint).toEqual(pkg.scripts.start.split(' '));
     expect(config.Healthcheck.Test).toEqual(['CMD', 'node', 'dist/healthcheck.js']);
   });

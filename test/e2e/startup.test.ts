@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { NODE_FLAGS } from '../../src/server/banner.ts';
 import { getFreePort } from '../harness/free-port.ts';
 import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
 import { rawRequest } from './support/http.ts';
@@ -119,6 +120,10 @@ describe('the dockscope process, as the Dockerfile runs it', () => {
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
+      // Started as `node dist/main.js`, without the V8 flags of `npm start`: it says so, once.
+      expect(lines.filter((l) => Array.isArray(l.missing))).toMatchObject([
+        { level: 40, missing: [...NODE_FLAGS] },
+      ]);
       const hiddenLine = lines.find((l) => l.path === `/containers/${p}-hid/json`);
       expect(hiddenLine).toMatchObject({
         method: 'GET',

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
-import { logBanner } from '../../../src/server/banner.ts';
+import { logBanner, logNodeFlags, missingNodeFlags, NODE_FLAGS } from '../../../src/server/banner.ts';
 
 function banner(env: Record<string, string>, file?: string) {
   const lines: Record<string, unknown>[] = [];
@@ -53,5 +53,34 @@ clients:
       .filter((l) => l.level === 40)
       .map((l) => String(l.msg));
     expect(warnings.some((w) => warning.test(w))).toBe(true);
+  });
+});
+
+describe('the V8 flags of npm start', () => {
+  const capture = () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino(
+      { level: 'info' },
+      { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    );
+    return { log, lines };
+  };
+
+  it('says nothing when node runs with all of them, among other flags', () => {
+    const { log, lines } = capture();
+    logNodeFlags(log, ['--enable-source-maps', ...NODE_FLAGS]);
+    expect(lines).toEqual([]);
+  });
+
+  it('warns once, naming the flags node runs without', () => {
+    const { log, lines } = capture();
+    logNodeFlags(log, ['--max-semi-space-size=4', '--initial-old-space-size=16']);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      missing: ['--initial-old-space-size=8', '--no-allocation-site-pretenuring'],
+    });
+    expect(String(lines[0]?.msg)).toContain('docs/operations.md#memory');
+    expect(missingNodeFlags([])).toEqual([...NODE_FLAGS]);
   });
 });
