@@ -23,7 +23,7 @@ EXPOSE 2375
 # dockscope writes nothing to disk, so the container can run with read_only: true.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # A 4 MiB young generation and an 8 MiB first old-generation limit keep the memory of concurrent large
-# lists low and flat; without allocation-site pretenuring, per-request objects die young (8-18% less
+# lists low and flat; without allocation-site pretenuring, per-request objects die young (7-18% less
 # CPU per request). Measurements in docs/operations.md#memory.
 # Arguments go to dockscope: `docker run dockscope check --config /c.yml`.
 ENTRYPOINT ["node", "--max-semi-space-size=4", "--initial-old-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]

@@ -27,7 +27,7 @@ const SIZES = [...new Set([300, 1000, MAX_N].filter((n) => n <= MAX_N))];
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 /** Container creation beyond this stops early; the largest N is then what exists. */
 const CREATE_BUDGET_MS = 240_000;
-// Measured seconds per side, in six alternating slices (cases.ts).
+// Measured seconds per side, in six alternating slices (twelve for the paired #10 cases; cases.ts).
 const SMALL: Shape = { connections: 16, seconds: 12, warmupSeconds: 2 };
 const LIGHT: Shape = { connections: 1, seconds: 6, warmupSeconds: 1 };
 const PAIR: Shape = { connections: 16, seconds: 12, warmupSeconds: 1 };

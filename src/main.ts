@@ -70,7 +70,7 @@ const dockscope = await startDockscope(config, log).catch((error: unknown) => {
   process.exit(2);
 });
 logBanner(log, config, dockscope.addresses, dockscope.adminAddress);
-logNodeFlags(log, process.execArgv);
+logNodeFlags(log, process.execArgv, process.env.NODE_OPTIONS);
 log.info(
   {
     listeners: dockscope.addresses,

@@ -94,17 +94,27 @@ export const NODE_FLAGS = [
   '--no-allocation-site-pretenuring',
 ] as const;
 
-/** Which of NODE_FLAGS a process was started without (its `process.execArgv`). */
-export function missingNodeFlags(execArgv: readonly string[]): string[] {
-  return NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+/** A flag as V8 reads it: `_` and `-` are the same in its name. */
+function flagSpelling(arg: string): string {
+  const eq = arg.indexOf('=');
+  return eq === -1 ? arg.replaceAll('_', '-') : `${arg.slice(0, eq).replaceAll('_', '-')}${arg.slice(eq)}`;
+}
+
+/**
+ * Which of NODE_FLAGS a process was started without: given on the command line (`process.execArgv`)
+ * or in NODE_OPTIONS (which Node accepts for some V8 flags), in either spelling.
+ */
+export function missingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(flagSpelling));
+  return NODE_FLAGS.filter((flag) => !given.has(flag));
 }
 
 /**
  * A warning when dockscope was started without its V8 flags (`node dist/main.js` by hand): it works,
  * but memory under large lists stays higher and every request costs more CPU.
  */
-export function logNodeFlags(log: Logger, execArgv: readonly string[]): void {
-  const missing = missingNodeFlags(execArgv);
+export function logNodeFlags(log: Logger, execArgv: readonly string[], nodeOptions = ''): void {
+  const missing = missingNodeFlags(execArgv, nodeOptions);
   if (missing.length === 0) return;
   log.warn(
     { missing },

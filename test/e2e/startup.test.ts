@@ -56,7 +56,7 @@ async function startMain(cwd: string, env: Record<string, string>) {
   return { child, output: () => stdout };
 }
 
-describe('the dockscope process, as the Dockerfile runs it', () => {
+describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds only V8 flags)', () => {
   const p = uniquePrefix('up');
   let dir: string;
 

@@ -83,4 +83,17 @@ describe('the V8 flags of npm start', () => {
     expect(String(lines[0]?.msg)).toContain('docs/operations.md#memory');
     expect(missingNodeFlags([])).toEqual([...NODE_FLAGS]);
   });
+
+  it('counts flags from NODE_OPTIONS and in the underscore spelling V8 also reads', () => {
+    expect(
+      missingNodeFlags(
+        ['--no_allocation_site_pretenuring'],
+        ' --max_semi_space_size=4  --initial-old-space-size=8',
+      ),
+    ).toEqual([]);
+    // The value must be the same: a larger young generation is not the one measured.
+    expect(missingNodeFlags([...NODE_FLAGS.slice(1), '--max-semi-space-size=16'])).toEqual([
+      '--max-semi-space-size=4',
+    ]);
+  });
 });
