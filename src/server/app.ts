@@ -196,6 +196,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       });
     });
     let forward: Forward;
+    let contentType: string | undefined;
     let profile: Profile | undefined;
     try {
       profile = clients.identify(caller);
@@ -210,7 +211,9 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         });
         return bodyText(bytes);
       };
-      const { target, route } = classifyRequest(method, url, req.headers['content-type']);
+      const classified = classifyRequest(method, url, req.headers);
+      const { target, route } = classified;
+      contentType = classified.contentType;
       state.route = route;
       state.template = routeTemplate(method, route, target.path);
       // In learn mode the lists only report; visibility and create rules still hold.
@@ -254,7 +257,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       } else sendError(res, apiError);
       return;
     }
-    const headers = forwardedRequestHeaders(req.headers, forward.body);
+    const headers = forwardedRequestHeaders(req.headers, forward.body, contentType);
     await forwardRequest(req, res, state, headers);
   };
 

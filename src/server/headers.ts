@@ -72,11 +72,14 @@ export function responseHeaders(rawHeaders: readonly string[], dropLength: boole
  * Framing stays for a body that is piped (Node re-frames it; the forwarder sends a chunked one on a
  * connection closed after it, as httpxy does for GHSA-ggv3-7p47-pfv8); a body dockscope replaced gets
  * its own length.
+ * The client's Content-Type never goes on: a judged body is `application/json`, a piped one has the
+ * type chosen for its route (`contentType`, see server/prepare.ts), no body has none (issue #19).
  * With `upgrade`, `Connection` and `Upgrade` are kept for the hijack.
  */
 export function forwardedRequestHeaders(
   headers: IncomingHttpHeaders,
-  body?: string,
+  body: string | undefined,
+  contentType: string | undefined,
   upgrade = false,
 ): IncomingHttpHeaders {
   const named = connectionTokens(headers);
@@ -93,10 +96,10 @@ export function forwardedRequestHeaders(
       if (keepFraming) out[name] = value;
       continue;
     }
-    if (HOP_BY_HOP.has(name) || name === 'expect' || named.has(name)) continue;
-    if (!keepFraming && name === 'content-type') continue;
+    if (HOP_BY_HOP.has(name) || name === 'expect' || name === 'content-type' || named.has(name)) continue;
     out[name] = value;
   }
+  if (keepFraming && contentType !== undefined) out['content-type'] = contentType;
   if (!keepFraming) {
     out['content-type'] = 'application/json';
     out['content-length'] = String(Buffer.byteLength(body));

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { goMediaType, goToLower, isFormType } from '../body/media-type.ts';
 import { remembered } from '../memo.ts';
 import type { Profile } from '../policy/clients.ts';
 import { classify } from '../routes/classify.ts';
@@ -28,17 +30,49 @@ export function compareVersions(a: string, b: string): number {
 /** Whether a version is below the floor, per version seen (a handful in practice). */
 const tooOld = remembered((version: string) => compareVersions(version, MIN_API_VERSION) < 0, 256);
 
-/**
- * Bodies the daemon would read differently from dockscope: a form-encoded POST body overrides the
- * query in Go's ParseForm (so `?networkmode=` could be replaced after the check), and newer daemons
- * hand any `application/grpc` request to BuildKit whatever its path.
- */
-function checkContentType(contentType: string | undefined): void {
-  const type = (contentType ?? '').toLowerCase();
-  if (type.includes('application/x-www-form-urlencoded') || type.includes('multipart/form-data')) {
-    throw errors.badRequest('form-encoded request bodies are not accepted');
+/** Whether the client sent (or is sending) a body. */
+export function hasRequestBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Routes whose body is a tar stream (build contexts, image and plugin tarballs, archive uploads). */
+function takesTar(method: string, route: Route, path: string): boolean {
+  switch (route.kind) {
+    case 'build':
+    case 'imageCreate':
+      return true;
+    case 'container':
+      return method === 'PUT' && route.rest[0] === 'archive';
+    case 'plain':
+      return path === '/images/load';
+    case 'hostAccess':
+      return path === '/plugins/create';
+    default:
+      return false;
   }
-  if (type.startsWith('application/grpc')) throw errors.refused('gRPC requests are refused');
+}
+
+/**
+ * The Content-Type to forward with a piped body: one dockscope writes itself, never the client's
+ * (issue #19). The client's is read as the daemon reads it (body/media-type.ts): a form body would
+ * let Go's ParseForm replace the judged query with body values, and newer daemons hand any
+ * `application/grpc` request to BuildKit whatever its path, so both are refused. A form type without
+ * a body is harmless (curl sends one with `-d ''`) and is dropped like any other.
+ */
+function forwardedContentType(
+  method: string,
+  route: Route,
+  path: string,
+  headers: IncomingHttpHeaders,
+): string | undefined {
+  if (!hasRequestBody(headers)) return undefined;
+  const value = headers['content-type'];
+  const media = value === undefined ? null : goMediaType(value);
+  if (media && 'malformed' in media) throw errors.badRequest('malformed Content-Type header');
+  if (media && isFormType(media.type))
+    throw errors.badRequest('form-encoded request bodies are not accepted');
+  return takesTar(method, route, path) ? 'application/x-tar' : 'application/json';
 }
 
 /**
@@ -58,14 +92,15 @@ export function checkLists(
 
 /**
  * The first step of every decision, shared by plain and upgraded requests: the target parsed as the
- * daemon would, the version floor and content type checked, and the route classified. Then the
+ * daemon would, the version floor checked, the route classified, and the Content-Type to forward
+ * with a piped body chosen (none without a body). Then the
  * client's lists (checkLists), then policy/decide.
  */
 export function classifyRequest(
   method: string,
   url: string,
-  contentType: string | undefined,
-): { target: RequestTarget; route: Route } {
+  headers: IncomingHttpHeaders,
+): { target: RequestTarget; route: Route; contentType: string | undefined } {
   if (!METHOD.test(method)) throw errors.badRequest('method must be an upper-case token');
   let target: ReturnType<typeof parseTarget>;
   try {
@@ -79,8 +114,10 @@ export function classifyRequest(
       `client version ${target.version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
     );
   }
-  checkContentType(contentType);
+  const type = headers['content-type'];
+  if (type !== undefined && goToLower(type).trimStart().startsWith('application/grpc'))
+    throw errors.refused('gRPC requests are refused');
   const route = classify(method, target);
   if (!route) throw errors.unknownRoute(method, target.path);
-  return { target, route };
+  return { target, route, contentType: forwardedContentType(method, route, target.path, headers) };
 }

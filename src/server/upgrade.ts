@@ -95,7 +95,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       dropToken(clients, req);
       const method = req.method ?? '';
       const url = req.url ?? '';
-      const classified = classifyRequest(method, url, req.headers['content-type']);
+      const classified = classifyRequest(method, url, req.headers);
       const { target } = classified;
       route = classified.route;
       template = routeTemplate(method, route, target.path);
@@ -132,7 +132,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         closed();
       });
       const { body, extra } = await readExactly(socket, head, length);
-      tunnel(forward, body, extra);
+      tunnel(forward, body, extra, classified.contentType);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
       if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
@@ -140,10 +140,15 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       writeSocketError(socket, apiError);
     });
 
-    function tunnel(forward: Forward, body: Buffer, extra: Buffer): void {
+    function tunnel(forward: Forward, body: Buffer, extra: Buffer, contentType: string | undefined): void {
       // The client may have left while the decision was made: then there is nothing to open.
       if (socket.destroyed) return;
-      const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, true);
+      const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(
+        req.headers,
+        undefined,
+        contentType,
+        true,
+      );
       headers['content-length'] = String(body.length);
       const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
       // The daemon answers a hijack at once (101, or an error): a silent upstream is a 504.

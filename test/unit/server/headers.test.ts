@@ -98,12 +98,7 @@ describe('forwardedRequestHeaders', () => {
   const names = (headers: IncomingHttpHeaders): string[] => Object.keys(headers).sort();
 
   it.each<[string, IncomingHttpHeaders, boolean, string[]]>([
-    [
-      'nothing to drop',
-      { host: 'x', 'content-type': 'application/json', 'content-length': '2' },
-      false,
-      ['content-length', 'content-type', 'host'],
-    ],
+    ['nothing to drop', { host: 'x', 'content-length': '2' }, false, ['content-length', 'host']],
     [
       'hop-by-hop fields are dropped, framing kept',
       {
@@ -150,7 +145,7 @@ describe('forwardedRequestHeaders', () => {
       ['transfer-encoding'],
     ],
   ])('%s', (_label, headers, upgrade, expected) => {
-    expect(names(forwardedRequestHeaders(headers, undefined, upgrade))).toEqual(expected);
+    expect(names(forwardedRequestHeaders(headers, undefined, undefined, upgrade))).toEqual(expected);
   });
 
   it('a replaced body brings its own type and length; the client framing and Connection-named fields go', () => {
@@ -165,6 +160,7 @@ describe('forwardedRequestHeaders', () => {
         'x-registry-auth': 'kept',
       },
       '{"Image":"ü"}',
+      'application/x-tar',
     );
     expect(out).toEqual({
       host: 'x',
@@ -172,5 +168,18 @@ describe('forwardedRequestHeaders', () => {
       'content-type': 'application/json',
       'content-length': '14',
     });
+  });
+
+  it.each<[string, string | undefined, string | undefined]>([
+    ['a piped body gets the type chosen for its route', 'application/x-tar', 'application/x-tar'],
+    ['a request without a body has none', undefined, undefined],
+  ])("the client's Content-Type never goes on: %s", (_label, chosen, expected) => {
+    const out = forwardedRequestHeaders(
+      { host: 'x', 'content-length': '4', 'content-type': 'appl\u00c4\u00b0cation/x-www-form-urlencoded' },
+      undefined,
+      chosen,
+    );
+    expect(out['content-type']).toBe(expected);
+    expect(out['content-length']).toBe('4');
   });
 });
