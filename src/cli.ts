@@ -108,7 +108,7 @@ export async function runCommand(command: string, args: readonly string[], confi
     process.stdout.write(`${method} ${path}: refused (403): no Engine API route dockscope knows\n`);
     return 0;
   }
-  const refused = profile.routes.check(method, target.path);
+  const refused = profile.routes.check(method, target.path, target);
   if (refused) {
     process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${refused.refusedBy}\n`);
     return 0;

@@ -1,3 +1,6 @@
+import type { WithQuery } from './equivalents.ts';
+import { relatedRoutes } from './equivalents.ts';
+
 /**
  * `allow` and `deny` lists of a client: route templates `METHOD /path` (the path without the version
  * prefix; `{id}` or `*` is one segment, `**` any number of segments, the method `*` any method) and
@@ -148,13 +151,19 @@ function compileTemplate(template: string, origin: string): RouteTemplate {
 /** A client's lists, compiled: `deny` first, then `allow` (absent: every route dockscope knows). */
 export interface RouteRules {
   /** The template that refuses the request, or null when it may pass. */
-  check(method: string, path: string): { readonly refusedBy: string } | null;
+  check(method: string, path: string, target?: WithQuery | null): { readonly refusedBy: string } | null;
   /** The entry that lets the request pass, or refuses it (for the audit log). */
-  explain(method: string, path: string): { readonly allowed: boolean; readonly by: string };
+  explain(
+    method: string,
+    path: string,
+    target?: WithQuery | null,
+  ): { readonly allowed: boolean; readonly by: string };
 }
 
 const NO_ALLOW_LIST = { allowed: true, by: 'no allow list' } as const;
 const NO_ENTRY = { allowed: false, by: 'allow: no entry matches' } as const;
+/** Relations followed per request at the most (a `docker save` of many names is the long case). */
+const MAX_RELATED = 256;
 
 export function compileRouteRules(
   allow: readonly string[] | undefined,
@@ -165,16 +174,52 @@ export function compileRouteRules(
   // Every answer is made once here: explain runs on every request.
   const denies = denied.map((t) => ({ t, answer: { allowed: false, by: `deny: ${t.text}` } }));
   const allows = allowed?.map((t) => ({ t, answer: { allowed: true, by: `allow: ${t.text}` } })) ?? null;
-  const explain = (method: string, path: string) => {
+  const explainOne = (method: string, path: string) => {
     for (const d of denies) if (d.t.matches(method, path)) return d.answer;
     if (allows === null) return NO_ALLOW_LIST;
     for (const a of allows) if (a.t.matches(method, path)) return a.answer;
     return NO_ENTRY;
   };
+  /**
+   * A request passes only if no route it also gives is denied, and every route whose own answer it
+   * gives passes as well (routes/equivalents.ts), followed transitively.
+   */
+  const explainRelated = (method: string, path: string, target: WithQuery | null) => {
+    const seen = new Set([`${method} ${path}`]);
+    const queue: { method: string; path: string; target: WithQuery | null }[] = [{ method, path, target }];
+    for (let i = 0; i < queue.length && i < MAX_RELATED; i++) {
+      const at = queue[i] as (typeof queue)[number];
+      const related = relatedRoutes(at.method, at.path, at.target);
+      for (const [m, p] of related.yields) {
+        const answer = explainOne(m, p);
+        if (!answer.allowed)
+          return { allowed: false, by: `${answer.by} for ${m} ${p}, which this request also answers` };
+        if (!seen.has(`${m} ${p}`)) {
+          seen.add(`${m} ${p}`);
+          queue.push({ method: m, path: p, target: null });
+        }
+      }
+      for (const [m, p] of related.covers) {
+        for (const d of denies) {
+          if (d.t.matches(m, p)) return { allowed: false, by: `${d.answer.by}, covering ${m} ${p}` };
+        }
+        if (!seen.has(`${m} ${p}`)) {
+          seen.add(`${m} ${p}`);
+          queue.push({ method: m, path: p, target: null });
+        }
+      }
+    }
+    return null;
+  };
+  const explain = (method: string, path: string, target: WithQuery | null = null) => {
+    const own = explainOne(method, path);
+    if (!own.allowed || (denies.length === 0 && allows === null)) return own;
+    return explainRelated(method, path, target) ?? own;
+  };
   return {
     explain,
-    check: (method, path) => {
-      const decision = explain(method, path);
+    check: (method, path, target = null) => {
+      const decision = explain(method, path, target);
       return decision.allowed ? null : { refusedBy: decision.by };
     },
   };

@@ -217,7 +217,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       state.route = route;
       state.template = routeTemplate(method, route, target.path);
       // In learn mode the lists only report; visibility and create rules still hold.
-      const lists = checkLists(chosen, method, target.path);
+      const lists = checkLists(chosen, method, target);
       state.rule = lists.by;
       if (!lists.allowed) state.wouldDeny = true;
       forward = await decide({ method, target, route, raw: url, readBody }, chosen);

@@ -83,9 +83,10 @@ function forwardedContentType(
 export function checkLists(
   profile: Profile,
   method: string,
-  path: string,
+  target: RequestTarget,
 ): ReturnType<Profile['routes']['explain']> {
-  const lists = profile.routes.explain(method, path);
+  const { path } = target;
+  const lists = profile.routes.explain(method, path, target);
   if (!lists.allowed && !profile.learning) throw errors.routeRefused(profile.client, method, path, lists.by);
   return lists;
 }

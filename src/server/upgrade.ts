@@ -99,7 +99,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const { target } = classified;
       route = classified.route;
       template = routeTemplate(method, route, target.path);
-      const lists = checkLists(chosen, method, target.path);
+      const lists = checkLists(chosen, method, target);
       rule = lists.by;
       if (!lists.allowed) wouldDeny = true;
       const forward = await decide(

@@ -1,0 +1,142 @@
+/**
+ * Routes that give what another route gives (issue #19): a client's lists name routes, and a route it
+ * may not use must not be reachable by another spelling of the same data. `POST
+ * /containers/{id}/attach?logs=1` answers the container's log history, as `GET .../logs` does; `GET
+ * .../export` and `GET .../archive?path=/` are the same files. The lists check (templates.ts) judges a
+ * request by itself and by its relations here.
+ */
+
+/** A route as the lists see it: the method and the path without the version prefix. */
+export type RouteRef = readonly [method: string, path: string];
+
+export interface Related {
+  /** Another route's own answer, given by this request: that route must pass the lists too. */
+  readonly yields: readonly RouteRef[];
+  /** Routes whose data (or effect) this request also gives: a deny entry of one refuses this request. */
+  readonly covers: readonly RouteRef[];
+}
+
+/** What a request's query is read through (target.ts's URLSearchParams). */
+export interface QueryView {
+  get(name: string): string | null;
+  getAll(name: string): string[];
+}
+
+/** A request target whose query is parsed only when read (target.ts makes it on first use). */
+export interface WithQuery {
+  readonly query: QueryView;
+}
+
+const NONE: Related = Object.freeze({ yields: [], covers: [] });
+
+/**
+ * A segment that stands for "any object of that kind" where a request acts on objects it does not
+ * name (prunes): `{id}`, `*` and `**` match it, and no exact name can be it.
+ */
+export const ANY_OBJECT = '<any>';
+
+/** httputils.BoolValue (routes/classify.ts goBool), kept here so routes/ needs no cycle. */
+function boolValue(value: string | null): boolean {
+  if (value === null) return false;
+  return !['', '0', 'no', 'false', 'none'].includes(value.trim().toLowerCase());
+}
+
+const CONTAINER = /^\/containers\/([^/]+)\/(attach|attach\/ws|export|archive|restart)$/;
+const IMAGE_GET = /^\/images\/(.+)\/get$/;
+
+/**
+ * The relations of one request. Symmetric pairs (attach and its WebSocket form, export and archive, the
+ * two spellings of `docker save`) cover each other; a whole covers its parts (`system df` gives the
+ * three lists; `restart` stops and starts; a prune removes; a commit gives the container's files; a
+ * forced removal kills). Relations are followed transitively by the lists check.
+ */
+export function relatedRoutes(method: string, path: string, target: WithQuery | null): Related {
+  const container = CONTAINER.exec(path);
+  if (container) {
+    const id = container[1] ?? '';
+    const base = `/containers/${id}`;
+    switch (container[2]) {
+      case 'attach':
+      case 'attach/ws': {
+        if (
+          !(
+            (method === 'POST' && container[2] === 'attach') ||
+            (method === 'GET' && container[2] === 'attach/ws')
+          )
+        )
+          return NONE;
+        const twin: RouteRef = method === 'POST' ? ['GET', `${base}/attach/ws`] : ['POST', `${base}/attach`];
+        return {
+          yields: boolValue(target?.query.get('logs') ?? null) ? [['GET', `${base}/logs`]] : [],
+          covers: [twin],
+        };
+      }
+      case 'export':
+        return method === 'GET' ? { yields: [], covers: [['GET', `${base}/archive`]] } : NONE;
+      case 'archive':
+        return method === 'GET'
+          ? {
+              yields: [],
+              covers: [
+                ['GET', `${base}/export`],
+                ['HEAD', `${base}/archive`],
+              ],
+            }
+          : NONE;
+      case 'restart':
+        return method === 'POST'
+          ? {
+              yields: [],
+              covers: [
+                ['POST', `${base}/stop`],
+                ['POST', `${base}/start`],
+              ],
+            }
+          : NONE;
+    }
+    return NONE;
+  }
+  if (method === 'GET') {
+    if (path === '/system/df') {
+      return {
+        yields: [],
+        covers: [
+          ['GET', '/containers/json'],
+          ['GET', '/images/json'],
+          ['GET', '/volumes'],
+        ],
+      };
+    }
+    if (path === '/images/get') {
+      const names = target?.query.getAll('names') ?? [];
+      return { yields: [], covers: names.map((name): RouteRef => ['GET', `/images/${name}/get`]) };
+    }
+    const image = IMAGE_GET.exec(path);
+    if (image) return { yields: [], covers: [['GET', '/images/get']] };
+    return NONE;
+  }
+  if (method === 'POST') {
+    switch (path) {
+      case '/containers/prune':
+        return { yields: [], covers: [['DELETE', `/containers/${ANY_OBJECT}`]] };
+      case '/volumes/prune':
+        return { yields: [], covers: [['DELETE', `/volumes/${ANY_OBJECT}`]] };
+      case '/networks/prune':
+        return { yields: [], covers: [['DELETE', `/networks/${ANY_OBJECT}`]] };
+      case '/images/prune':
+        return { yields: [], covers: [['DELETE', `/images/${ANY_OBJECT}`]] };
+      case '/commit': {
+        const id = target?.query.get('container') ?? '';
+        return id === '' || id.includes('/')
+          ? NONE
+          : { yields: [], covers: [['GET', `/containers/${id}/export`]] };
+      }
+    }
+    return NONE;
+  }
+  if (method === 'DELETE' && boolValue(target?.query.get('force') ?? null)) {
+    const removed = /^\/containers\/([^/]+)$/.exec(path);
+    if (removed) return { yields: [], covers: [['POST', `/containers/${removed[1]}/kill`]] };
+  }
+  return NONE;
+}
