@@ -132,6 +132,10 @@ export interface NamedVolume {
   readonly driver?: string;
   readonly options?: DecodedObject;
   readonly labels?: DecodedObject;
+  /** Mounted read-only (`:ro`, `ReadOnly: true`): how a bind-type volume's host path is judged. */
+  readonly readOnly?: boolean;
+  /** Mounted through a joined container (it exists: it is never created for the client). */
+  readonly inherited?: boolean;
 }
 
 /** A user-defined network a container would join: by its mode, or by an endpoint's key. */
@@ -180,13 +184,14 @@ export function checkLocalVolumeOptions(
   rules: CreateRules,
   field: string,
   options: DecodedObject | null | undefined,
+  mountedReadOnly = false,
 ): void {
   if (!options) return;
   const type = typeof options.type === 'string' ? options.type : '';
   const o = typeof options.o === 'string' ? options.o.split(',').map((x) => x.trim()) : [];
   const device = typeof options.device === 'string' ? options.device : undefined;
   if (o.includes('bind') || o.includes('rbind') || type === 'none' || type === 'bind') {
-    checkHostPath(rules, `${field}.device`, device ?? '', o.includes('ro'));
+    checkHostPath(rules, `${field}.device`, device ?? '', mountedReadOnly || o.includes('ro'));
     return;
   }
   if (type === 'tmpfs') return;
@@ -199,7 +204,7 @@ export function checkLocalVolumeOptions(
   }
 }
 
-function checkVolumeDriver(rules: CreateRules, field: string, driver: Decoded | undefined): void {
+export function checkVolumeDriver(rules: CreateRules, field: string, driver: Decoded | undefined): void {
   if (typeof driver !== 'string' || driver === '' || driver === 'local') return;
   if (!rules.volumeDrivers.includes(driver)) {
     throw createRuleRefusal(
@@ -359,6 +364,7 @@ export function namedObjects(body: DecodedObject): Deferred {
         field: `${H}Binds[${i}]`,
         name: source,
         ...(volumeDriver ? { driver: volumeDriver } : {}),
+        readOnly: (parts[2] ?? '').split(',').includes('ro'),
       });
     }
   }
@@ -378,6 +384,7 @@ export function namedObjects(body: DecodedObject): Deferred {
       ...(typeof driver?.Name === 'string' && driver.Name !== '' ? { driver: driver.Name } : {}),
       ...(isObject(driver?.Options) ? { options: driver.Options } : {}),
       ...(isObject(options?.Labels) ? { labels: options.Labels } : {}),
+      readOnly: mount.ReadOnly === true,
     });
   }
   return deferred;

@@ -7,13 +7,14 @@ import { asLabels } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
 import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import type { Join } from './decide-joins.ts';
+import { checkJoins } from './decide-joins.ts';
 import { ownersNetwork } from './decide-owned.ts';
+import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
-
-const CONTAINER_MODE = 'container:';
 
 /**
  * Container create, judged on the body as the daemon decodes it (see body/go-decode.ts). It may point
@@ -23,7 +24,9 @@ const CONTAINER_MODE = 'container:';
  * missing container at create (pid, ipc, volumes-from, links), or refused with the daemon's answer
  * where the daemon would create a container that points at it (network and cgroup modes, endpoint
  * links), so that a hidden container and a missing one answer alike. The new container itself must be
- * visible, or the client could create what it cannot manage.
+ * visible, or the client could create what it cannot manage. Under create rules, what a visible
+ * joined container has (host namespaces, privilege, devices, capabilities, host paths) is judged as
+ * if the client had asked for it (decide-joins.ts); links share nothing and are not judged so.
  */
 export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { resolver } = ctx;
@@ -46,10 +49,18 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
       'the new container would not be visible to this client: give it a name or label that CONTAINER_NAMES or CONTAINER_LABELS allows',
     );
   }
-  /** The full id of a visible container, or a sentinel that makes the daemon answer as for a missing one. */
-  const pin = async (ref: string): Promise<string> => {
+  /** Visible containers the create joins: judged under the create rules for what they hand on. */
+  const joins: Join[] = [];
+  /**
+   * The full id of a visible container, or a sentinel that makes the daemon answer as for a missing
+   * one (a hidden container is never judged further: its answer must be a missing one's).
+   */
+  const pin = async (ref: string, join?: Omit<Join, 'id'>): Promise<string> => {
     const facts = await resolver.resolve(ref);
-    if (facts?.visible) return facts.id;
+    if (facts?.visible) {
+      if (join) joins.push({ ...join, id: facts.id });
+      return facts.id;
+    }
     const m = missingRef(ref, missing.length);
     missing.push(m);
     return m.sentinel;
@@ -57,25 +68,35 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   const host = asObject(body.HostConfig);
   if (host) {
     // The daemon accepts a network or cgroup mode naming a missing container (the start fails later).
-    for (const key of ['NetworkMode', 'Cgroup'] as const) {
+    for (const [key, kind] of [
+      ['NetworkMode', 'network'],
+      ['Cgroup', 'cgroup'],
+    ] as const) {
       const ref = containerModeRef(host[key]);
       if (ref === null) continue;
       const facts = await resolver.resolve(ref);
       if (!facts?.visible) throw errors.noSuchContainerAsDaemon(400, ref);
+      joins.push({ field: `HostConfig.${key}`, id: facts.id, kind, readOnly: false });
       host[key] = `${CONTAINER_MODE}${facts.id}`;
     }
-    for (const key of ['PidMode', 'IpcMode'] as const) {
+    for (const [key, kind] of [
+      ['PidMode', 'pid'],
+      ['IpcMode', 'ipc'],
+    ] as const) {
       const ref = containerModeRef(host[key]);
-      if (ref !== null) host[key] = `${CONTAINER_MODE}${await pin(ref)}`;
+      if (ref !== null) {
+        host[key] =
+          `${CONTAINER_MODE}${await pin(ref, { field: `HostConfig.${key}`, kind, readOnly: false })}`;
+      }
     }
     if (Array.isArray(host.VolumesFrom)) {
       const out: Decoded[] = [];
-      for (const entry of host.VolumesFrom) {
+      for (const [i, entry] of host.VolumesFrom.entries()) {
         if (typeof entry !== 'string') throw errors.badRequest('HostConfig.VolumesFrom must hold strings');
         // `ref` or `ref:ro` / `ref:rw`.
-        const colon = entry.indexOf(':');
-        const ref = colon === -1 ? entry : entry.slice(0, colon);
-        out.push(`${await pin(ref)}${colon === -1 ? '' : entry.slice(colon)}`);
+        const { ref, readOnly } = parseVolumesFrom(entry);
+        const field = `HostConfig.VolumesFrom[${i}]`;
+        out.push(`${await pin(ref, { field, kind: 'volumes', readOnly })}${entry.slice(ref.length)}`);
       }
       host.VolumesFrom = out;
     }
@@ -94,8 +115,10 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
     const links = asObject(endpoint)?.Links;
     if (Array.isArray(links)) for (const link of links) await requireLinkTarget(link, resolver);
   }
+  const named = namedObjects(body);
+  if (ctx.create && joins.length > 0) named.volumes.push(...(await checkJoins(ctx.create, joins, resolver)));
   // Last, because it may create a volume: only for a create that will go on as it is.
-  if (ctx.create || ctx.owner) await checkNamed(namedObjects(body), ctx, missing);
+  if (ctx.create || ctx.owner) await checkNamed(named, ctx, missing);
   const canonical = serializeDecoded(body);
   if (missing.length > 0) return asMissing(input.raw, missing, canonical);
   return { path: input.raw, response: 'conflict', body: canonical };
@@ -120,11 +143,18 @@ async function checkNamed(
 ): Promise<void> {
   const { resolver, owner, create } = ctx;
   for (const volume of named.volumes) {
+    const stored = await resolver.directory.volume(volume.name);
+    // An existing volume mounts as it was made, whatever the create says (an administrator's
+    // `o=bind,device=/host/dir` volume binds that host path); one that does not exist is made empty.
+    if (create && stored !== null) {
+      checkStoredVolume(create, volume.field, volume.name, stored, volume.readOnly === true);
+    }
     if (owner) {
-      const labels = await resolver.directory.volumeLabels(volume.name);
+      const labels = stored?.labels ?? null;
       if (labels === null) {
-        // A create answered as for a missing container fails: it must not leave a volume behind.
-        if (missing.length > 0) continue;
+        // A create answered as for a missing container fails: it must not leave a volume behind. A
+        // joined container's volume is the daemon's to find; it is never made for the client.
+        if (missing.length > 0 || volume.inherited) continue;
         const made = await resolver.directory.createVolume(
           serializeDecoded({
             Name: volume.name,
@@ -168,10 +198,4 @@ async function checkNamed(
 
 function asObject(value: Decoded | undefined): DecodedObject | null {
   return isDecodedObject(value) ? value : null;
-}
-
-/** The reference in `container:<ref>` (the daemon splits at the first colon), or null for other modes. */
-function containerModeRef(value: Decoded | undefined): string | null {
-  if (typeof value !== 'string' || !value.startsWith(CONTAINER_MODE)) return null;
-  return value.slice(CONTAINER_MODE.length);
 }

@@ -12,6 +12,13 @@ export interface NetworkFacts {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** A volume as `GET /volumes/{name}` shows it. */
+export interface VolumeFacts {
+  readonly driver: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly labels: Record<string, string>;
+}
+
 /** A container as the daemon names it: what every client's visibility is computed from. */
 export type Identity = ContainerIdentity & { readonly id: string };
 
@@ -239,13 +246,36 @@ export class ContainerDirectory {
 
   /** A volume's labels, or null when the daemon has no volume of that name. */
   async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    return (await this.volume(name))?.labels ?? null;
+  }
+
+  /** A volume as the daemon stores it (driver, options, labels), or null when it has none of that name. */
+  async volume(name: string): Promise<VolumeFacts | null> {
     if (!name.isWellFormed()) return null;
     const res = await this.#get(`/volumes/${encodeURIComponent(name)}`);
     if (res.status === 404) return null;
-    if (res.status !== 200 || !isObject(res.body)) {
+    const body = res.body;
+    if (res.status !== 200 || !isObject(body) || typeof body.Driver !== 'string') {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a volume');
     }
-    return asLabels(res.body.Labels);
+    return { driver: body.Driver, options: asLabels(body.Options), labels: asLabels(body.Labels) };
+  }
+
+  /**
+   * A container's whole inspect answer, fresh (what a create that joins it would inherit), or null
+   * when the daemon has no such container or the reference is an id prefix several share. Bounded
+   * like every look-up (UPSTREAM_TIMEOUT); never cached, since only the identity is.
+   */
+  async inspect(ref: string): Promise<unknown> {
+    if (!ref.isWellFormed()) return null;
+    this.lookups++;
+    const res = await this.#get(`/containers/${encodeURIComponent(ref)}/json`);
+    if (res.status === 404) return null;
+    if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return null;
+    if (res.status !== 200 || !isObject(res.body)) {
+      throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
+    }
+    return res.body;
   }
 
   /** Creates a volume (a named volume a create would otherwise make without its owner label); its labels. */

@@ -235,16 +235,22 @@ describe('create rules: what a client is allowed', () => {
     const deferred = namedObjects(
       create(
         {
-          Binds: ['data:/data'],
-          Mounts: [{ Type: 'volume', Source: 'cache', Target: '/c' }],
+          Binds: ['data:/data', 'conf:/conf:ro,z'],
+          Mounts: [
+            { Type: 'volume', Source: 'cache', Target: '/c' },
+            { Type: 'volume', Source: 'seed', Target: '/s', ReadOnly: true },
+          ],
           NetworkMode: 'ci-net',
         },
         { NetworkingConfig: { EndpointsConfig: { other: {} } } },
       ),
     );
+    // How each is mounted: an existing volume is judged by what it is stored as, read-only or not.
     expect(deferred.volumes).toEqual([
-      { field: 'HostConfig.Binds[0]', name: 'data' },
-      { field: 'HostConfig.Mounts[0].Source', name: 'cache' },
+      { field: 'HostConfig.Binds[0]', name: 'data', readOnly: false },
+      { field: 'HostConfig.Binds[1]', name: 'conf', readOnly: true },
+      { field: 'HostConfig.Mounts[0].Source', name: 'cache', readOnly: false },
+      { field: 'HostConfig.Mounts[1].Source', name: 'seed', readOnly: true },
     ]);
     expect(deferred.networks.map((n) => n.name).sort()).toEqual(['ci-net', 'other']);
   });

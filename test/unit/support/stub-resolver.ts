@@ -9,6 +9,15 @@ export interface StubContainer {
   readonly id: string;
   readonly name: string;
   readonly labels?: Record<string, string>;
+  /** More of its inspect answer (HostConfig, Mounts), for what a create that joins it inherits. */
+  readonly inspect?: Record<string, unknown>;
+}
+
+/** A volume as `GET /volumes/{name}` answers it. */
+export interface StubVolume {
+  readonly Driver: string;
+  readonly Options?: Record<string, string> | null;
+  readonly Labels?: Record<string, string> | null;
 }
 
 /**
@@ -20,6 +29,7 @@ export function stubResolver(
   containers: StubContainer[],
   rules: VisibilityRules = { names: ['web'], labels: [] },
   execs: Record<string, string> = {},
+  volumes: Record<string, StubVolume> = {},
 ) {
   const paths: string[] = [];
   let gate: Promise<void> | null = null;
@@ -35,15 +45,36 @@ export function stubResolver(
     getJson: async (path: string) => {
       paths.push(path);
       if (gate) await gate;
+      if (path.startsWith('/containers/json?')) {
+        // Only the volume filter is asked for by decisions: the containers whose Mounts name it.
+        const filters = JSON.parse(new URLSearchParams(path.split('?')[1]).get('filters') ?? '{}');
+        const volume = Object.keys(filters.volume ?? {})[0];
+        const users = containers.filter((c) =>
+          ((c.inspect?.Mounts as { Name?: string }[] | undefined) ?? []).some((m) => m.Name === volume),
+        );
+        return {
+          status: 200,
+          body: users.map((c) => ({ Id: c.id, Names: [`/${c.name}`], Labels: c.labels ?? {} })),
+        };
+      }
       const [, kind, raw] = path.split('/');
       const ref = decodeURIComponent(raw ?? '');
+      if (kind === 'volumes') {
+        const volume = volumes[ref];
+        return volume
+          ? { status: 200, body: { Name: ref, ...volume } }
+          : { status: 404, body: { message: `get ${ref}: no such volume` } };
+      }
       if (kind === 'exec') {
         const owner = execs[ref];
         return owner ? { status: 200, body: { ContainerID: owner } } : { status: 404, body: {} };
       }
       const c = find(ref);
       return c
-        ? { status: 200, body: { Id: c.id, Name: `/${c.name}`, Config: { Labels: c.labels ?? {} } } }
+        ? {
+            status: 200,
+            body: { Id: c.id, Name: `/${c.name}`, Config: { Labels: c.labels ?? {} }, ...c.inspect },
+          }
         : { status: 404, body: { message: `No such container: ${ref}` } };
     },
   } as unknown as Upstream;
