@@ -23,6 +23,8 @@ const image = inject('image');
  */
 describe('commit and import changes cannot forge the owner label', () => {
   const p = uniquePrefix('cc');
+  // An owner of this file's own: ownership.test.ts prunes what ci-a owns on the same daemon.
+  const me = `ci-a-${p}`;
   const daemon = { socketPath: dockerSocket };
   let dir: string;
   let ds: Dockscope;
@@ -63,7 +65,7 @@ clients:
   - name: ci-a
     match: { token: { file: ${join(dir, 'token-a')} } }
     containers: owned
-    owner: ci-a
+    owner: ${me}
 `;
     ds = await startDockscope(
       loadConfig({ LOG_LEVEL: 'silent' }, { path: join(dir, 'dockscope.yaml'), text: yaml }),
@@ -120,7 +122,7 @@ clients:
     });
 
     it('through dockscope: commit and import are refused (403) and no image is made', async () => {
-      const message = `dockscope: changes sets the label dockscope.owner, which dockscope sets to this client's owner (ci-a)`;
+      const message = `dockscope: changes sets the label dockscope.owner, which dockscope sets to this client's owner (${me})`;
       const commit = await rawRequest(
         { url },
         'POST',
@@ -160,7 +162,7 @@ clients:
     const inspect = json(await rawRequest(daemon, 'GET', `/images/${committed}/json`)) as {
       Config: { Labels: Record<string, string>; Env: string[]; Cmd: string[] };
     };
-    expect(inspect.Config.Labels).toEqual({ a: 'b', 'dockscope.owner': 'ci-a' });
+    expect(inspect.Config.Labels).toEqual({ a: 'b', 'dockscope.owner': me });
     expect(inspect.Config.Env).toContain('X=1');
     expect(inspect.Config.Cmd).toEqual(['sh']);
 
@@ -175,7 +177,7 @@ clients:
     const imported_ = json(await rawRequest(daemon, 'GET', `/images/${imported}/json`)) as {
       Config: { Labels: Record<string, string>; Env: string[]; Cmd: string[] };
     };
-    expect(imported_.Config.Labels).toEqual({ a: 'b', 'dockscope.owner': 'ci-a' });
+    expect(imported_.Config.Labels).toEqual({ a: 'b', 'dockscope.owner': me });
     expect(imported_.Config.Env).toEqual(['X=1']);
     expect(imported_.Config.Cmd).toEqual(['sh']);
   });
@@ -186,12 +188,12 @@ clients:
     const imp = await rawRequest(
       { url },
       'POST',
-      `/v1.41/images/create?fromSrc=-&repo=${imported}&${changesQuery(['LABEL dockscope.owner=ci-a'])}`,
+      `/v1.41/images/create?fromSrc=-&repo=${imported}&${changesQuery([`LABEL dockscope.owner=${me}`])}`,
       tarball,
       { ...asA, 'content-type': 'application/x-tar' },
     );
     expect(imp.status, imp.body).toBe(200);
-    expect(await imageLabels(imported)).toEqual({ 'dockscope.owner': 'ci-a' });
+    expect(await imageLabels(imported)).toEqual({ 'dockscope.owner': me });
   });
 
   it('a change dockscope cannot read with certainty (an unterminated quote) is refused (400)', async () => {
