@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { parseSanEntry } from '../policy/cert-san.ts';
 import type { CreateRules } from '../policy/create-rules.ts';
 import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
 import { compileText, parseLabelRules } from '../policy/matcher.ts';
@@ -243,6 +244,13 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     clientNames.add(c.name);
     for (const name of c.match.listener ?? []) {
       if (!listenerNames.has(name)) fail(at('match', 'listener'), `no listener is named "${name}"`);
+    }
+    for (const [j, entry] of (c.match.certificate?.san ?? []).entries()) {
+      try {
+        parseSanEntry(entry);
+      } catch (error) {
+        fail(at('match', 'certificate', 'san', j), (error as Error).message);
+      }
     }
     let containers: ClientConfig['containers'] = 'all';
     const owner: Ownership | null =

@@ -7,6 +7,8 @@ import { errors } from '../errors.ts';
 import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
+import type { San } from './cert-san.ts';
+import { parseSanEntry, sanKey } from './cert-san.ts';
 import type { CreateRules } from './create-rules.ts';
 import type { ContainerDirectory } from './directory.ts';
 import { buildVisibility } from './matcher.ts';
@@ -35,8 +37,8 @@ export interface Caller {
   /** The peer's address; undefined on a unix socket. */
   readonly address: string | undefined;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The TLS client certificate's common name and subject alternative names, when there is one. */
-  readonly certificate?: { readonly cn: string; readonly san: readonly string[] };
+  /** The TLS client certificate's common name and subject alternative names (typed), when there is one. */
+  readonly certificate?: { readonly cn: string; readonly san: readonly San[] };
 }
 
 interface CompiledClient {
@@ -123,11 +125,22 @@ async function compileMatch(
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);
-    const sans = new Set(match.certificate.san ?? []);
+    // Compared with their type: an untyped entry is a DNS name, never a URI or email name (issue #19).
+    const sans = new Set(
+      (match.certificate.san ?? []).map((entry, j) => {
+        try {
+          return sanKey(parseSanEntry(entry));
+        } catch (error) {
+          throw new Error(`${where}.match.certificate.san[${j}]: ${(error as Error).message}`);
+        }
+      }),
+    );
     checks.push((c) => {
       const cert = c.certificate;
       if (!cert) return false;
-      return (cns.size === 0 || cns.has(cert.cn)) && (sans.size === 0 || cert.san.some((s) => sans.has(s)));
+      return (
+        (cns.size === 0 || cns.has(cert.cn)) && (sans.size === 0 || cert.san.some((s) => sans.has(sanKey(s))))
+      );
     });
   }
   if (match.header) {

@@ -8,6 +8,7 @@ import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { prefix } from './decide.ts';
 import type { ContainerDirectory, NetworkFacts } from './directory.ts';
 import { missingRef } from './missing.ts';
+import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
 import { asMissing } from './references.ts';
@@ -105,23 +106,20 @@ export async function ownedNetwork(
 }
 
 /**
- * `POST /commit` of an owner: the image carries its owner label (in the config body), and `changes`
- * may not set the label (a later container of the image would carry it).
+ * `POST /commit` of an owner: the image carries its owner label, in the config body and as the last of
+ * the `changes` (which the daemon applies over the body), and `changes` may not set it to another
+ * value (`owned-changes.ts`). Returns the query and the body to forward.
  */
-export async function ownedCommit(input: DecideInput, owner: Ownership): Promise<string | undefined> {
-  for (const change of input.target.query.getAll('changes')) {
-    for (const line of change.split('\n')) {
-      if (/^\s*label\b/i.test(line) && line.includes(owner.key)) {
-        throw errors.refused(
-          `changes sets the label ${owner.key}, which dockscope sets to this client's owner`,
-        );
-      }
-    }
-  }
+export async function ownedCommit(
+  input: DecideInput,
+  query: URLSearchParams,
+  owner: Ownership,
+): Promise<{ query: URLSearchParams; body: string }> {
+  const judged = withOwnedChanges(query, owner);
   const text = await input.readBody();
   const body = text.trim() === '' || text.trim() === 'null' ? newObject() : decodeBody(text, COMMIT_CONFIG);
   body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-  return serializeDecoded(body);
+  return { query: judged, body: serializeDecoded(body) };
 }
 
 /**

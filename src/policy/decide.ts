@@ -36,6 +36,7 @@ import {
 } from './decide-owned.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
@@ -206,11 +207,11 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const query = new URLSearchParams(input.target.query);
       if (facts?.visible) {
         query.set('container', facts.id);
-        const body = owner ? await ownedCommit(input, owner) : undefined;
+        const owned = owner ? await ownedCommit(input, query, owner) : undefined;
         return {
-          path: `${prefix(input.target)}/commit?${query}`,
+          path: `${prefix(input.target)}/commit?${owned?.query ?? query}`,
           response: 'raw',
-          ...(body === undefined ? {} : { body }),
+          ...(owned === undefined ? {} : { body: owned.body }),
         };
       }
       const ref = missingRef(typed);
@@ -241,7 +242,10 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
           "the daemon would fetch it from the host's network",
         );
       }
-      return { path: raw, response: 'raw' };
+      // Without fromImage the daemon imports, and applies `changes` to the image's config.
+      if (!owner || input.target.query.get('fromImage')) return { path: raw, response: 'raw' };
+      const query = withOwnedChanges(input.target.query, owner);
+      return { path: `${prefix(input.target)}${input.target.path}?${query}`, response: 'raw' };
     }
     case 'networkConnect':
       return decideNetworkConnect(input, route, ctx);

@@ -28,15 +28,18 @@ export function withOwnerLabel(labels: Decoded | undefined, o: Ownership, field:
   const out = newObject();
   if (isObject(labels)) Object.assign(out, labels);
   const given = out[o.key];
-  if (given !== undefined && given !== o.owner) {
-    throw new DockerApiError(
-      403,
-      `dockscope: ${field} sets the label ${o.key}, which dockscope sets to this client's owner (${o.owner})`,
-      'refused',
-    );
-  }
+  if (given !== undefined && given !== o.owner) throw ownerLabelRefusal(field, o);
   out[o.key] = o.owner;
   return out;
+}
+
+/** The refusal of a client's own value for the owner label, wherever it gave one. */
+export function ownerLabelRefusal(field: string, o: Ownership): DockerApiError {
+  return new DockerApiError(
+    403,
+    `dockscope: ${field} sets the label ${o.key}, which dockscope sets to this client's owner (${o.owner})`,
+    'refused',
+  );
 }
 
 /** The daemon reads filters in one form or the other for the whole object, never a mix. */

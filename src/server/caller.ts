@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { parseSubjectAltName } from '../policy/cert-san.ts';
 import type { Caller, Clients } from '../policy/clients.ts';
 
 /** Which listener a connection came in on. */
@@ -26,10 +27,7 @@ export function callerOf(req: http.IncomingMessage): Caller {
     cert && typeof cert.subject === 'object' && cert.subject
       ? {
           cn: String(cert.subject.CN ?? ''),
-          san: (cert.subjectaltname ?? '')
-            .split(',')
-            .map((s) => s.trim().replace(/^(DNS|IP Address|URI|email):/, ''))
-            .filter((s) => s !== ''),
+          san: parseSubjectAltName(cert.subjectaltname ?? ''),
         }
       : undefined;
   return {

@@ -25,6 +25,12 @@ describe('one dockscope, several clients', () => {
   let ds: Dockscope;
   let socketPath: string;
   let tls: { ca: string; cert: string; key: string; otherCert: string; otherKey: string };
+  const sanCerts: Record<'dns' | 'uri' | 'email' | 'ip', { cert: string; key: string }> = {
+    dns: { cert: '', key: '' },
+    uri: { cert: '', key: '' },
+    email: { cert: '', key: '' },
+    ip: { cert: '', key: '' },
+  };
   const token = `tok-${p}-${Math.random().toString(36).slice(2)}`;
   const names = ['dash', 'web', 'ci', 'db'].map((s) => `${p}-${s}`);
   const port = (listener: string) => Number(ds.addresses[listener]?.split(':').pop());
@@ -52,6 +58,15 @@ describe('one dockscope, several clients', () => {
     const admin = await ca.issue('admin', { cn: 'ops-admin' });
     const other = await (await makeCa(dir, 'other')).issue('intruder', { cn: 'ops-admin' });
     tls = { ca: ca.ca, cert: admin.cert, key: admin.key, otherCert: other.cert, otherKey: other.key };
+    // The same name under four types: only the DNS name (and the IP) is what `san` names.
+    for (const [kind, san] of [
+      ['dns', 'DNS:ops-admin'],
+      ['uri', 'URI:ops-admin'],
+      ['email', 'email:ops-admin'],
+      ['ip', 'IP:0:0:0:0:0:0:0:1'],
+    ] as const) {
+      sanCerts[kind] = await ca.issue(`san-${kind}`, { cn: `someone-${kind}`, san });
+    }
     await writeFile(join(dir, 'token'), `${token}\n`);
     const yaml = `
 upstream: ${dockerHost}
@@ -65,7 +80,13 @@ listeners:
   - name: secure
     address: "127.0.0.1:0"
     tls: { cert: ${server.cert}, key: ${server.key}, clientCa: ${ca.ca} }
+  - name: secure-san
+    address: "127.0.0.1:0"
+    tls: { cert: ${server.cert}, key: ${server.key}, clientCa: ${ca.ca} }
 clients:
+  - name: san-admin
+    match: { listener: secure-san, certificate: { san: [ops-admin, "IP:::1"] } }
+    containers: all
   - name: dashboard
     match: { listener: lan, from: [127.0.0.1] }
     containers: { labels: [${p}.dash] }
@@ -149,6 +170,29 @@ clients:
     expect(intruder.code).not.toBe(0);
     expect(intruder.stderr).toMatch(/certificate|tls/i);
     expect(intruder.names).toEqual([]);
+  });
+
+  it('certificate SANs keep their type: san [ops-admin] is the DNS name, not a URI or email of that text; IPs compare as addresses', async () => {
+    const flags = (c: { cert: string; key: string }) => [
+      '--tlsverify',
+      '--tlscacert',
+      tls.ca,
+      '--tlscert',
+      c.cert,
+      '--tlskey',
+      c.key,
+    ];
+    for (const kind of ['dns', 'ip'] as const) {
+      const ok = await psNames(tcp('secure-san'), flags(sanCerts[kind]));
+      expect(ok.code, `${kind}: ${ok.stderr}`).toBe(0);
+      expect(ok.names).toEqual([...names].sort());
+    }
+    for (const kind of ['uri', 'email'] as const) {
+      const refused = await psNames(tcp('secure-san'), flags(sanCerts[kind]));
+      expect(refused.code, kind).not.toBe(0);
+      expect(refused.stderr).toContain('dockscope: this connection matches no configured client');
+      expect(refused.names).toEqual([]);
+    }
   });
 
   it('a connection that matches no client gets 403', async () => {

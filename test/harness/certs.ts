@@ -7,8 +7,14 @@ const run = promisify(execFile);
 
 export interface CertificateAuthority {
   readonly ca: string;
-  /** Issues a certificate (and key) signed by this CA; returns the two paths. */
-  issue(name: string, opts: { cn: string; server?: boolean }): Promise<{ cert: string; key: string }>;
+  /**
+   * Issues a certificate (and key) signed by this CA; returns the two paths. `san` is a client
+   * certificate's subjectAltName in openssl's syntax (`DNS:x,URI:y`).
+   */
+  issue(
+    name: string,
+    opts: { cn: string; server?: boolean; san?: string },
+  ): Promise<{ cert: string; key: string }>;
 }
 
 /** A throw-away CA made with openssl, in `dir` (EC P-256 keys, valid two days). */
@@ -31,7 +37,7 @@ export async function makeCa(dir: string, name: string): Promise<CertificateAuth
   ]);
   return {
     ca,
-    issue: async (certName, { cn, server }) => {
+    issue: async (certName, { cn, server, san }) => {
       const key = join(dir, `${certName}-key.pem`);
       const csr = join(dir, `${certName}.csr`);
       const cert = join(dir, `${certName}.pem`);
@@ -40,7 +46,7 @@ export async function makeCa(dir: string, name: string): Promise<CertificateAuth
         ext,
         server
           ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
-          : 'extendedKeyUsage=clientAuth\n',
+          : `${san ? `subjectAltName=${san}\n` : ''}extendedKeyUsage=clientAuth\n`,
       );
       await run('openssl', ['req', ...ec, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
       await run('openssl', [

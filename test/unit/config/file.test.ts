@@ -230,3 +230,28 @@ describe('loadConfig with a file', () => {
     },
   );
 });
+
+describe('parseConfigFile: certificate SANs', () => {
+  const withSan = (san: string) =>
+    EXAMPLE.replace('certificate: { cn: [ops-admin] }', `certificate: { san: [${san}] }`);
+  it('typed and untyped entries are accepted', () => {
+    const admin = parse(withSan('ops-admin, "DNS:x", "IP:::1", "URI:spiffe://ci/ops", "email:a@b"'))
+      .clients[2];
+    expect(admin?.match.certificate?.san).toEqual([
+      'ops-admin',
+      'DNS:x',
+      'IP:::1',
+      'URI:spiffe://ci/ops',
+      'email:a@b',
+    ]);
+  });
+  it.each<[string, string]>([
+    [
+      '"spiffe://ci/ops"',
+      '"spiffe://ci/ops" has no known type: write DNS:, IP:, URI: or email: before the name (URI:spiffe://ci/ops for a URI)',
+    ],
+    ['"IP:nope"', '"IP:nope" is not an IP address such as IP:10.0.0.1 or IP:::1'],
+  ])('a bad entry names the file, line and key: %s', (san, problem) => {
+    expect(error(withSan(san))).toBe(`${FILE}:22: clients[2].match.certificate.san[0]: ${problem}`);
+  });
+});
