@@ -261,3 +261,14 @@ export const NETWORK_DISCONNECT = struct('the network disconnect body', { Contai
 
 /** `GET /containers/json?filters=`: filters.Args, a map of maps (or, in the legacy form, of lists). */
 export const LIST_FILTERS: Schema = mapOf(any);
+
+/** `POST /auth`: registry.AuthConfig (its JSON names are lower case). */
+export const AUTH_CONFIG = struct('the login body', {
+  username: any,
+  password: any,
+  auth: any,
+  email: any,
+  serveraddress: string,
+  identitytoken: any,
+  registrytoken: any,
+});

@@ -34,6 +34,7 @@ import {
   ownedNetwork,
   ownersNetwork,
 } from './decide-owned.ts';
+import { checkRegistryRoute } from './decide-registry.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
@@ -109,9 +110,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
   const { route, raw } = input;
   const { resolver, create, owner } = ctx;
   switch (route.kind) {
-    case 'plain':
+    case 'plain': {
+      // A login, search or distribution inspect makes the daemon contact a registry.
+      const body = await checkRegistryRoute(input, create);
       // Removing a volume, image or network that is in use answers with the ids of the users.
-      return { path: raw, response: input.method === 'DELETE' ? 'errorIds' : 'raw' };
+      const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
+      return body === undefined ? { path: raw, response } : { path: raw, response, body };
+    }
     case 'refused':
       throw errors.refused(route.reason);
     case 'containerList':
@@ -234,6 +239,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
     }
     case 'imageCreate': {
+      await checkRegistryRoute(input, create);
       const source = input.target.query.get('fromSrc') ?? '';
       if (create && !create.fetch && source !== '' && source !== '-') {
         throw createRuleRefusal(
@@ -251,6 +257,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideNetworkConnect(input, route, ctx);
     case 'imageExport':
     case 'imagePush': {
+      await checkRegistryRoute(input, create);
       // The tarball and the pushed config hold what image inspect blanks: the source container's id,
       // command, labels and environment.
       const names = route.name === null ? input.target.query.getAll('names') : [route.name];
