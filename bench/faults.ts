@@ -8,6 +8,8 @@
  * - Open file descriptors before and after 1,000 `logs -f` streams opened and abandoned.
  * - Peak RSS while one connection pipelines 10,000 requests.
  * - `/_ping` latency while 300 quiet `/events` streams are open.
+ * - Peak RSS while 64 connections each send a 4 MiB create body of 1.4 million empty arrays (from one
+ *   client address, then from eight): the body budget and the value cap of issue #27.
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -175,6 +177,39 @@ async function main(): Promise<void> {
     say(
       `- \`/_ping\` while 300 quiet \`/events\` streams are open: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms (200 sequential requests).`,
     );
+
+    // 5. 64 connections of 4 MiB bodies (issue #27: below 200 MiB), each run in a fresh process so
+    // that the peak is this case's own.
+    for (const addresses of [1, 8]) {
+      const fresh = await startDockscopeProcess({
+        proxyUrl: upstream.url,
+        dir,
+        name: `bodies-${addresses}`,
+        nodeArgs: await startFlags(),
+        env: { MAX_CONNECTIONS: '4096' },
+      });
+      try {
+        const base = await rssKiB(fresh.pid);
+        const port = Number(new URL(fresh.url).port);
+        const bodies = await sampling(
+          50,
+          () => rssKiB(fresh.pid),
+          () =>
+            Promise.all(
+              Array.from({ length: 64 }, (_, i) => bigCreate(port, `127.0.0.${1 + (i % addresses)}`)),
+            ),
+        );
+        const statuses = new Map<string, number>();
+        for (const status of bodies.result) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        say(
+          `- 64 connections from ${addresses === 1 ? 'one client address' : `${addresses} client addresses`}, each sending a 4 MiB create body of ` +
+            `1.4 million empty arrays, in a fresh process: RSS ${mib(base)} before, peak ${mib(Math.max(...bodies.samples))}; answers ` +
+            `${[...statuses].map(([k, v]) => `${v}× ${k}`).join(', ')}.`,
+        );
+      } finally {
+        await fresh.stop();
+      }
+    }
   } finally {
     keepAlive.destroy();
     await ds.stop();
@@ -193,6 +228,34 @@ async function main(): Promise<void> {
   ].join('\n');
   await writeFile(DOC, withFaultsSection(await readFile(DOC, 'utf8').catch(() => '# Benchmarks\n'), section));
   console.log(`wrote ${DOC.pathname}`);
+}
+
+const BIG_CREATE = (() => {
+  const head = '{"Image":"x","HostConfig":{"CapDrop":[';
+  const n = Math.floor((4 * 1024 * 1024 - head.length - 8) / 3);
+  return `${head}${'[],'.repeat(n - 1)}[]]}}`;
+})();
+
+/** Sends one 4 MiB create body on its own connection, from `from`; resolves with the answer's status. */
+function bigCreate(port: number, from: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    let head = '';
+    socket.on('data', (d: Buffer) => {
+      head += d.toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
+      if (status) {
+        socket.destroy();
+        resolve(status);
+      }
+    });
+    socket.on('error', () => resolve('reset'));
+    socket.on('close', () => resolve('closed'));
+    socket.write(
+      `POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BIG_CREATE.length}\r\n\r\n`,
+    );
+    socket.write(BIG_CREATE);
+  });
 }
 
 /** The document with its faults section replaced (or appended). */

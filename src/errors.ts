@@ -10,6 +10,7 @@ export type FailureReason =
   | 'upstream-unreachable'
   | 'client-gone'
   | 'too-large'
+  | 'body-timeout'
   | 'over-capacity';
 
 /**
@@ -114,6 +115,15 @@ export const errors = {
       code === 'ECONNRESET' || code === 'socket hang up' ? 'upstream-truncated' : 'upstream-unreachable',
     );
   },
+  /** A judged request body that did not arrive in time (it holds memory while it is awaited). */
+  bodyTimeout: (seconds: number) =>
+    withReason(
+      new DockerApiError(408, `dockscope: the request body did not arrive within ${seconds}s`, 'invalid'),
+      'body-timeout',
+    ),
+  /** Every client together is over a budget of dockscope's (not this client's doing). */
+  busy: (what: string) =>
+    withReason(new DockerApiError(503, `dockscope: ${what}`, 'refused'), 'over-capacity'),
   overCapacity: (what: string) =>
     withReason(new DockerApiError(429, `dockscope: ${what}`, 'refused'), 'over-capacity'),
   /** The upstream broke off an answer dockscope reads before it could be relayed. */

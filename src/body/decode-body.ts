@@ -2,7 +2,7 @@ import { errors } from '../errors.ts';
 import { CONTAINER_CREATE, TOP_LEVEL_HOST_CONFIG } from './daemon-types.ts';
 import type { DecodedObject, Schema } from './go-decode.ts';
 import { BodyError, decodeAs, fieldFor } from './go-decode.ts';
-import { JsonSyntaxError, parseJsonAst } from './json-ast.ts';
+import { JsonLimitError, JsonSyntaxError, parseJsonAst } from './json-ast.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -25,6 +25,7 @@ export function decodeBody(text: string, schema: Schema): DecodedObject {
   try {
     node = parseJsonAst(text);
   } catch (error) {
+    if (error instanceof JsonLimitError) throw errors.badRequest(`${where} has ${error.message}`);
     if (error instanceof JsonSyntaxError)
       throw errors.badRequest(`${where} is not valid JSON: ${error.message}`);
     throw error;

@@ -18,11 +18,23 @@ export interface JsonEntry {
 }
 
 export class JsonSyntaxError extends Error {
-  override readonly name = 'JsonSyntaxError';
+  override readonly name: string = 'JsonSyntaxError';
 }
 
 /** Deeper bodies are refused: no Engine API body nests anywhere near this. */
 export const MAX_DEPTH = 128;
+
+/**
+ * Bodies with more values are refused (issue #27): each value is a node of some 100 bytes, so a 4 MiB
+ * body of `[],[],…` (1.4 million values) would take about 250 MiB before any rule could refuse it. A
+ * real create body has a few hundred values; ten thousand environment entries or labels still fit.
+ */
+export const MAX_VALUES = 100_000;
+
+/** The body has more values than dockscope parses (a limit, not a syntax error). */
+export class JsonLimitError extends JsonSyntaxError {
+  override readonly name = 'JsonLimitError';
+}
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 8259 forbids raw control characters in strings
@@ -41,6 +53,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
 /** Parses one JSON value; only white space may follow it. */
 export function parseJsonAst(text: string): JsonNode {
   let pos = 0;
+  let values = 0;
 
   const fail = (what: string): never => {
     throw new JsonSyntaxError(`${what} at offset ${pos}`);
@@ -86,6 +99,7 @@ export function parseJsonAst(text: string): JsonNode {
 
   const parseValue = (depth: number): JsonNode => {
     if (depth >= MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`);
+    if (++values > MAX_VALUES) throw new JsonLimitError(`more than ${MAX_VALUES} values`);
     skipSpace();
     const c = text[pos];
     if (c === '{') {

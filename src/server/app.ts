@@ -11,7 +11,7 @@ import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
 import { callerOf, dropToken } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
-import { ConnectionQueue, clientKey } from './capacity.ts';
+import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
@@ -34,6 +34,14 @@ export interface AppDeps {
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
 /** Past the cap, this much more of a body is read (and dropped) so that the client gets the 413. */
 const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
+/**
+ * Judged request bodies held at once (see BodyBudget): one whole one per client address, four in all.
+ * Creates are a few KiB, so only bodies near the cap ever meet it. Measured in docs/operations.md.
+ */
+export const BODY_BUDGET_TOTAL = 16 * 1024 * 1024;
+export const BODY_BUDGET_PER_CLIENT = 4 * 1024 * 1024;
+/** How long a judged body may take to arrive: it holds its budget while it does. */
+const BODY_READ_MS = 30_000;
 /** What is read of a refused request's body before the refusal goes out, and for how long at most. */
 const REFUSED_DRAIN_BYTES = 64 * 1024 * 1024;
 const REFUSED_DRAIN_MS = 5000;
@@ -83,6 +91,7 @@ export function logPath(url: string): string {
  * proxy, and it did nothing else here.)
  */
 export function createRequestListener(deps: AppDeps): RequestListener {
+  const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
   const { upstream, clients, log, streams, observer } = deps;
   const connections = new ConnectionQueue();
   const contexts = new WeakMap<Profile, RespondContext>();
@@ -204,13 +213,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       bindings.client = profile.client;
       dropToken(clients, req);
       const chosen = profile;
-      const readBody = async () => {
-        const bytes = await readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN).catch((error: unknown) => {
-          if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
-          throw errors.badRequest('could not read the request body');
-        });
-        return bodyText(bytes);
-      };
+      const readBody = () => readJudgedBody(req, res, bodies);
       const classified = classifyRequest(method, url, req.headers);
       const { target, route } = classified;
       contentType = classified.contentType;
@@ -271,6 +274,57 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       else sendError(res, asApiError(new Error('unexpected')));
     });
   };
+}
+
+/**
+ * A body dockscope judges, read whole (up to MAX_REQUEST_BODY) within BODY_READ_MS, each chunk
+ * reserved in the body budget until the request ends: its bytes and what is parsed from them live
+ * that long.
+ */
+async function readJudgedBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bodies: BodyBudget,
+): Promise<string> {
+  const client = clientKey(req.socket);
+  let held = 0;
+  res.once('close', () => bodies.release(client, held));
+  let timer: NodeJS.Timeout | undefined;
+  let late: Error | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = errors.bodyTimeout(BODY_READ_MS / 1000);
+      reject(late);
+    }, BODY_READ_MS);
+  });
+  const admit = (bytes: number): Error | null => {
+    // Past the deadline nothing more is kept: the read ends at its next chunk.
+    if (late) return late;
+    const verdict = bodies.reserve(client, bytes);
+    if (verdict === 'ok') {
+      held += bytes;
+      return null;
+    }
+    return verdict === 'client'
+      ? errors.overCapacity(
+          `this client has ${bodies.perClient} bytes of request bodies being judged; send the next when one is answered`,
+        )
+      : errors.busy(`dockscope is judging ${bodies.total} bytes of request bodies; try again shortly`);
+  };
+  const read = readBytes(req, MAX_REQUEST_BODY, MAX_REQUEST_DRAIN, admit).catch((error: unknown) => {
+    // A body that will not be judged holds nothing while it is drained.
+    bodies.release(client, held);
+    held = 0;
+    if (error instanceof DockerApiError) throw error;
+    if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
+    throw errors.badRequest('could not read the request body');
+  });
+  try {
+    return bodyText(await Promise.race([read, timeout]));
+  } finally {
+    clearTimeout(timer);
+    read.catch(() => {});
+  }
 }
 
 /** `/v1.41` of a request target, or '' without a version. */

@@ -80,3 +80,45 @@ export class ConnectionQueue {
     };
   }
 }
+
+/**
+ * Request bodies held in memory while they are judged (issue #27): a judged body may be 4 MiB, and
+ * parsing and decoding it costs up to about nine times that, so without a bound 64 connections each
+ * sending one would take most of a container's memory. Bytes are reserved as they arrive and given
+ * back when the request ends; one client address may hold `perClient` of them, all clients together
+ * `total`. A body that does not fit is refused at once, so no client waits on another.
+ */
+export class BodyBudget {
+  readonly total: number;
+  readonly perClient: number;
+  #used = 0;
+  readonly #byClient = new Map<string, number>();
+
+  constructor(total: number, perClient: number) {
+    this.total = total;
+    this.perClient = perClient;
+  }
+
+  /** Reserves `bytes` more for the client: 'ok', or which budget it would exceed (nothing reserved). */
+  reserve(client: string, bytes: number): 'ok' | 'client' | 'total' {
+    const held = this.#byClient.get(client) ?? 0;
+    if (held + bytes > this.perClient) return 'client';
+    if (this.#used + bytes > this.total) return 'total';
+    this.#byClient.set(client, held + bytes);
+    this.#used += bytes;
+    return 'ok';
+  }
+
+  release(client: string, bytes: number): void {
+    if (bytes <= 0) return;
+    const left = (this.#byClient.get(client) ?? bytes) - bytes;
+    if (left <= 0) this.#byClient.delete(client);
+    else this.#byClient.set(client, left);
+    this.#used = Math.max(0, this.#used - bytes);
+  }
+
+  /** Bytes held now, by every client together. */
+  get used(): number {
+    return this.#used;
+  }
+}

@@ -178,12 +178,14 @@ export async function readBody(
 /**
  * Reads a stream whole, failing past maxBytes. With `drainBytes`, that much more is read and dropped
  * before failing, so that a client still sending its body reads the 413 instead of a reset; past it
- * (or without it) the stream is destroyed.
+ * (or without it) the stream is destroyed. `admit` is asked before each chunk is kept; an error it
+ * returns ends the read with that error (the stream is left for the caller to drain).
  */
 export function readBytes(
   stream: NodeJS.ReadableStream & { destroy(): void },
   maxBytes: number,
   drainBytes = 0,
+  admit?: (bytes: number) => Error | null,
 ): Promise<Buffer> {
   // Listeners, not `for await`: the async iterator costs a promise per chunk and its own listeners,
   // measurable on every inspect (issue #13).
@@ -207,7 +209,14 @@ export function readBytes(
         finish(new BodyTooLargeError(maxBytes));
         return;
       }
-      if (size <= maxBytes) chunks.push(buf);
+      if (size > maxBytes) return;
+      // A chunk to keep may be refused by the caller (a memory budget): the read ends with its error.
+      const refusal = admit?.(buf.length) ?? null;
+      if (refusal) {
+        finish(refusal);
+        return;
+      }
+      chunks.push(buf);
     };
     const onEnd = () => finish();
     const onError = (error: Error) => finish(error);

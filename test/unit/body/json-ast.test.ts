@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { JsonSyntaxError, MAX_DEPTH, parseJsonAst, serializeAst } from '../../../src/body/json-ast.ts';
+import {
+  JsonLimitError,
+  JsonSyntaxError,
+  MAX_DEPTH,
+  MAX_VALUES,
+  parseJsonAst,
+  serializeAst,
+} from '../../../src/body/json-ast.ts';
 
 describe('parseJsonAst keeps what JSON.parse drops', () => {
   it('every key in order, duplicates included', () => {
@@ -65,5 +72,13 @@ describe('parseJsonAst refuses what is not one strict JSON value', () => {
     expect(() => parseJsonAst(deep)).toThrow(/nesting/);
     const ok = `${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}`;
     expect(serializeAst(parseJsonAst(ok))).toBe(ok);
+  });
+
+  it(`more than ${MAX_VALUES} values: stopped as they are counted, before the rest is built`, () => {
+    // 1.4 million empty arrays in 4 MiB would be some 250 MiB of nodes.
+    const many = `[${'[],'.repeat(MAX_VALUES)}[]]`;
+    expect(() => parseJsonAst(many)).toThrow(JsonLimitError);
+    const fits = `[${'0,'.repeat(MAX_VALUES - 2)}0]`;
+    expect(parseJsonAst(fits)).toMatchObject({ type: 'array' });
   });
 });
