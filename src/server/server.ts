@@ -50,6 +50,8 @@ export interface StartOptions {
   readonly watchEvents?: boolean;
   /** A connection that has not sent a complete request head by then is closed (default 30 s). */
   readonly headersTimeoutMs?: number;
+  /** A TLS connection whose handshake has not finished by then is destroyed (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /** Builds and starts dockscope for a configuration. */
@@ -118,8 +120,13 @@ export async function startDockscope(
       log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
     }
   };
+  // TLS sockets whose handshake finished: only they can carry an HTTP answer.
+  const secured = new WeakSet<Socket>();
   const onClientError = (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A handshake that failed or timed out (issue #27): an answer written to it would wait for the
+    // handshake forever, and `end()` would keep the socket, and its MAX_CONNECTIONS slot, open.
+    const unsecured = 'encrypted' in socket && !secured.has(socket);
+    if (unsecured || error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -154,11 +161,19 @@ export async function startDockscope(
     for (const listener of config.listeners) {
       const tls = await tlsOptions(listener);
       const server = tls
-        ? https.createServer({ ...serverOptions, ...tls, handshakeTimeout: 10_000 }, onRequest)
+        ? https.createServer(
+            { ...serverOptions, ...tls, handshakeTimeout: options.handshakeTimeoutMs ?? 10_000 },
+            onRequest,
+          )
         : http.createServer(serverOptions, onRequest);
       // Counted as they connect (a handshake in progress holds a descriptor too).
       server.on('connection', onConnection(listener, tls !== null));
-      if (tls) server.on('secureConnection', (socket: Socket) => nameListener(socket, listener.name));
+      if (tls) {
+        server.on('secureConnection', (socket: Socket) => {
+          secured.add(socket);
+          nameListener(socket, listener.name);
+        });
+      }
       server.on('upgrade', onUpgrade);
       server.on('clientError', onClientError);
       servers.push(server);

@@ -1,0 +1,92 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Dockscope } from '../../src/server/server.ts';
+import { startDockscope } from '../../src/server/server.ts';
+import { makeCa } from '../harness/certs.ts';
+import { waitFor } from './support/fixtures.ts';
+
+const dockerHost = inject('dockerHost');
+
+/** Resolves when the server closes the socket (any way), with every byte it sent before. */
+function closedByServer(socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      out += d;
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(out));
+  });
+}
+
+/**
+ * Issue #27, second round of faults: one client or one stalled reader must not take dockscope down.
+ * Each case reproduces the fault on the wire against the real daemon; a fake upstream stands in front
+ * of it only where the daemon cannot produce the fault (a 503, a silent event stream).
+ */
+describe('TLS handshakes that never finish', () => {
+  let dir: string;
+  let ds: Dockscope;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ds-faults2-'));
+    const authority = await makeCa(dir, 'f2');
+    ca = await readFile(authority.ca, 'utf8');
+    const server = await authority.issue('server', { cn: 'localhost', server: true });
+    const text = `upstream: ${dockerHost}
+listeners:
+  - { name: secure, address: "127.0.0.1:0", tls: { cert: ${server.cert}, key: ${server.key} } }
+maxConnections: 4
+clients:
+  - { name: all, containers: all }
+`;
+    ds = await startDockscope(loadConfig({}, { path: 'inline.yml', text }), pino({ level: 'silent' }), {
+      watchEvents: false,
+      handshakeTimeoutMs: 500,
+    });
+  });
+  afterAll(async () => {
+    await ds?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('are closed after the handshake timeout, and give their MAX_CONNECTIONS slots back', async () => {
+    const port = Number(ds.address.split(':').pop());
+    const silent = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1'));
+    try {
+      const all = Promise.all(silent.map(closedByServer));
+      let done = false;
+      void all.then(() => {
+        done = true;
+      });
+      await waitFor('dockscope to close the four silent sockets', async () => done, 20_000);
+      // Nothing was sent back: an HTTP answer makes no sense on a connection that never became TLS.
+      expect(await all).toEqual(['', '', '', '']);
+    } finally {
+      for (const s of silent) s.destroy();
+    }
+    const status = await new Promise<[number, string]>((resolve, reject) => {
+      const req = https.get(
+        { host: '127.0.0.1', port, path: '/_ping', ca, servername: 'localhost' },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            body += d;
+          });
+          res.on('end', () => resolve([res.statusCode ?? 0, body]));
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(status).toEqual([200, 'OK']);
+  });
+});
