@@ -1,8 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config, ListenerConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { Metrics } from '../metrics.ts';
 import type { Clients } from '../policy/clients.ts';
 import { compileClients } from '../policy/clients.ts';
@@ -12,9 +11,8 @@ import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createAdminServer } from './admin.ts';
 import { createRequestListener } from './app.ts';
-import { nameListener } from './caller.ts';
 import { StreamSlots } from './capacity.ts';
-import { errorBody } from './errors.ts';
+import { createConnectionGuard } from './connections.ts';
 import { addressOf, listen, tlsOptions } from './listen.ts';
 import { auditLogger, BUILD } from './logger.ts';
 import { createObserver } from './observe.ts';
@@ -95,52 +93,7 @@ export async function startDockscope(
     keepAlive: true,
     keepAliveInitialDelay: 60_000,
   };
-  // A total cap on client connections, over every listener: one more gets a Docker-style 503 at once.
-  let open = 0;
-  const onConnection = (listener: ListenerConfig, tls: boolean) => (socket: Socket) => {
-    // A TLS socket is named once the handshake is done (the request's socket is the TLS one).
-    if (!tls) nameListener(socket, listener.name);
-    open++;
-    socket.once('close', () => {
-      open--;
-    });
-    if (open > config.maxConnections) {
-      if (tls) {
-        socket.destroy();
-        log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
-        return;
-      }
-      const body = errorBody(
-        `dockscope: ${config.maxConnections} client connections are open (MAX_CONNECTIONS); try again later`,
-      );
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      socket.destroySoon();
-      log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
-    }
-  };
-  // TLS sockets whose handshake finished: only they can carry an HTTP answer.
-  const secured = new WeakSet<Socket>();
-  const onClientError = (error: NodeJS.ErrnoException, socket: Socket) => {
-    // A handshake that failed or timed out (issue #27): an answer written to it would wait for the
-    // handshake forever, and `end()` would keep the socket, and its MAX_CONNECTIONS slot, open.
-    const unsecured = 'encrypted' in socket && !secured.has(socket);
-    if (unsecured || error.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const [status, text, message] =
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'dockscope: the request head did not arrive in time']
-        : error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large', 'dockscope: request headers are too large']
-          : [400, 'Bad Request', 'dockscope: malformed HTTP request'];
-    const body = errorBody(message);
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  };
+  const guard = createConnectionGuard(config.maxConnections, log);
 
   const servers: http.Server[] = [];
   const removers: (() => Promise<void>)[] = [];
@@ -167,15 +120,10 @@ export async function startDockscope(
           )
         : http.createServer(serverOptions, onRequest);
       // Counted as they connect (a handshake in progress holds a descriptor too).
-      server.on('connection', onConnection(listener, tls !== null));
-      if (tls) {
-        server.on('secureConnection', (socket: Socket) => {
-          secured.add(socket);
-          nameListener(socket, listener.name);
-        });
-      }
+      server.on('connection', guard.onConnection(listener.name, tls !== null));
+      if (tls) server.on('secureConnection', guard.onSecureConnection(listener.name));
       server.on('upgrade', onUpgrade);
-      server.on('clientError', onClientError);
+      server.on('clientError', guard.onClientError);
       servers.push(server);
       removers.push(await listen(server, listener));
       // A unix socket is bound in a private directory and renamed into place: name where it is.

@@ -9,6 +9,8 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Dockscope } from '../../src/server/server.ts';
 import { startDockscope } from '../../src/server/server.ts';
 import { makeCa } from '../harness/certs.ts';
+import type { RunningDockscope } from './support/dockscope.ts';
+import { startTestDockscope } from './support/dockscope.ts';
 import { waitFor } from './support/fixtures.ts';
 
 const dockerHost = inject('dockerHost');
@@ -88,5 +90,30 @@ clients:
       req.on('error', reject);
     });
     expect(status).toEqual([200, 'OK']);
+  });
+});
+
+describe('a request head larger than Node parses', () => {
+  let ds: RunningDockscope;
+  beforeAll(async () => {
+    ds = await startTestDockscope({ PROXY_URL: dockerHost }, { watchEvents: false });
+  });
+  afterAll(async () => {
+    await ds?.close();
+  });
+
+  it('a 10 MiB header line gets the 431, not a reset', async () => {
+    const socket = net.connect(ds.port, '127.0.0.1');
+    const errors: string[] = [];
+    socket.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+    const answer = closedByServer(socket);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(10 * 1024 * 1024)}\r\n\r\n`);
+    const body = '{"message":"dockscope: request headers are too large"}';
+    expect(await answer).toBe(
+      `HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    // The rest of the head was read and dropped: the connection ended with a FIN, not a reset.
+    expect(errors).toEqual([]);
   });
 });
