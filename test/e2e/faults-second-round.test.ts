@@ -9,11 +9,15 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Dockscope } from '../../src/server/server.ts';
 import { startDockscope } from '../../src/server/server.ts';
 import { makeCa } from '../harness/certs.ts';
+import type { DaemonFront } from '../harness/daemon-front.ts';
+import { startDaemonFront } from '../harness/daemon-front.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { waitFor } from './support/fixtures.ts';
+import { json, rawRequest } from './support/http.ts';
 
 const dockerHost = inject('dockerHost');
+const dockerSocket = inject('dockerSocket');
 
 /** Resolves when the server closes the socket (any way), with every byte it sent before. */
 function closedByServer(socket: net.Socket): Promise<string> {
@@ -115,5 +119,31 @@ describe('a request head larger than Node parses', () => {
     );
     // The rest of the head was read and dropped: the connection ended with a FIN, not a reset.
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the event watch after a fault of the upstream', () => {
+  let front: DaemonFront;
+  let ds: RunningDockscope;
+  let refusedOnce = false;
+  beforeAll(async () => {
+    front = await startDaemonFront(dockerSocket, (path) => {
+      if (path !== '/events' || refusedOnce) return 'pass';
+      refusedOnce = true;
+      return { status: 503 };
+    });
+    ds = await startTestDockscope({ PROXY_URL: front.url, ADMIN_LISTEN: '127.0.0.1:0' });
+  });
+  afterAll(async () => {
+    await ds?.close();
+    await front?.close();
+  });
+
+  it('one 503 on /events: the watch retries within seconds and /ready is 200 again', async () => {
+    const ready = () => rawRequest({ url: `http://${ds.ds.adminAddress}` }, 'GET', '/ready');
+    // A refusal (401/403) is retried after a minute; a 503 is a fault, retried after 1 s, then 2 s, ...
+    await waitFor('/ready to be 200', async () => (await ready()).status === 200, 20_000);
+    expect(json(await ready())).toEqual({ ready: true, upstream: 'ok', events: 'watching' });
+    expect(front.seen.filter((p) => p === '/events')).toEqual(['/events', '/events']);
   });
 });
