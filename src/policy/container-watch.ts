@@ -26,8 +26,8 @@ export function nextAttempt(
 
 /**
  * Follows the daemon's rename and destroy events to drop cached decisions the moment they go stale.
- * While the watch is up, full-id decisions are trusted longer; when the upstream refuses /events or
- * the stream breaks, the cache falls back to CACHE_TTL and the watch retries (see `nextAttempt`).
+ * Decisions are trusted for CACHE_TTL whether it is up or not (a silent stream may be a stalled one);
+ * when the upstream refuses /events or the stream breaks, the watch retries (see `nextAttempt`).
  */
 export class ContainerWatch {
   readonly #abort = new AbortController();

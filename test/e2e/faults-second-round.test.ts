@@ -11,13 +11,15 @@ import { startDockscope } from '../../src/server/server.ts';
 import { makeCa } from '../harness/certs.ts';
 import type { DaemonFront } from '../harness/daemon-front.ts';
 import { startDaemonFront } from '../harness/daemon-front.ts';
+import { dockerOk } from '../harness/docker-cli.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
-import { waitFor } from './support/fixtures.ts';
+import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
 import { json, rawRequest } from './support/http.ts';
 
 const dockerHost = inject('dockerHost');
 const dockerSocket = inject('dockerSocket');
+const image = inject('image');
 
 /** Resolves when the server closes the socket (any way), with every byte it sent before. */
 function closedByServer(socket: net.Socket): Promise<string> {
@@ -145,5 +147,43 @@ describe('the event watch after a fault of the upstream', () => {
     await waitFor('/ready to be 200', async () => (await ready()).status === 200, 20_000);
     expect(json(await ready())).toEqual({ ready: true, upstream: 'ok', events: 'watching' });
     expect(front.seen.filter((p) => p === '/events')).toEqual(['/events', '/events']);
+  });
+});
+
+describe('an event stream that is open but silent', () => {
+  const p = uniquePrefix('f2s');
+  let front: DaemonFront;
+  let ds: RunningDockscope;
+  beforeAll(async () => {
+    // Docker sends no heartbeat: a stream that stalled looks exactly like one with nothing to report.
+    front = await startDaemonFront(dockerSocket, (path) => (path === '/events' ? 'silent' : 'pass'));
+    ds = await startTestDockscope({
+      PROXY_URL: front.url,
+      CONTAINER_NAMES: `${p}-vis`,
+      CACHE_TTL: '1s',
+      ADMIN_LISTEN: '127.0.0.1:0',
+    });
+  });
+  afterAll(async () => {
+    await ds?.close();
+    await front?.close();
+    await removeContainers(dockerHost, [`${p}-vis`, `${p}-gone`]);
+  });
+
+  it('a container renamed out of scope on the daemon is hidden after CACHE_TTL, though the watch says watching', async () => {
+    const admin = { url: `http://${ds.ds.adminAddress}` };
+    await waitFor(
+      'the watch to be up',
+      async () => (await rawRequest(admin, 'GET', '/ready')).status === 200,
+    );
+    expect(json(await rawRequest(admin, 'GET', '/ready'))).toMatchObject({ events: 'watching' });
+    const c = await createContainer(dockerHost, image, { name: `${p}-vis` });
+    const top = () => rawRequest({ url: ds.url }, 'GET', `/containers/${c.id}/top`);
+    // Cached by full id while the watch is up.
+    expect((await top()).status).toBe(200);
+    await dockerOk(dockerHost, ['rename', `${p}-vis`, `${p}-gone`]);
+    await waitFor('the renamed container to be hidden', async () => (await top()).status === 404, 15_000);
+    expect(json(await top())).toEqual({ message: `No such container: ${c.id}` });
+    expect(json(await rawRequest(admin, 'GET', '/ready'))).toMatchObject({ events: 'watching' });
   });
 });
