@@ -40,6 +40,9 @@ export interface Dockscope {
    * the result names what differs and needs a restart.
    */
   reload(config: Config): Promise<{ readonly restartNeeded: readonly string[] }>;
+  /** An audit file is opened anew (after log rotation, on SIGHUP); other audit targets: nothing. */
+  reopenAudit(): Promise<void>;
+  /** Stops serving; buffered audit lines get up to 1 s to be written. */
   close(): Promise<void>;
 }
 
@@ -76,7 +79,9 @@ export async function startDockscope(
   const first = current.identifyByName(config.clients[0]?.name ?? '');
   const streams = new StreamSlots(config.maxStreamsPerClient);
   const metrics = new Metrics(() => ({ lookups: directory.lookups, hits: directory.hits }), BUILD);
-  const observer = createObserver(log, metrics, auditLogger(config.audit));
+  const audit = auditLogger(config.audit);
+  if (audit) metrics.countDropsOf('audit', audit.sink);
+  const observer = createObserver(log, metrics, audit?.logger ?? null);
   const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
@@ -189,10 +194,12 @@ export async function startDockscope(
       }
       return { restartNeeded };
     },
+    reopenAudit: () => audit?.sink.reopen() ?? Promise.resolve(),
     close: async () => {
       watch?.stop();
       await closeAll();
       upstream.destroy();
+      await audit?.sink.flush(1000);
     },
   };
 }

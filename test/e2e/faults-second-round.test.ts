@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
@@ -12,6 +13,8 @@ import { makeCa } from '../harness/certs.ts';
 import type { DaemonFront } from '../harness/daemon-front.ts';
 import { startDaemonFront } from '../harness/daemon-front.ts';
 import { dockerOk } from '../harness/docker-cli.ts';
+import { getFreePort } from '../harness/free-port.ts';
+import { waitForExit } from '../harness/process.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
@@ -186,4 +189,106 @@ describe('an event stream that is open but silent', () => {
     expect(json(await top())).toEqual({ message: `No such container: ${c.id}` });
     expect(json(await rawRequest(admin, 'GET', '/ready'))).toMatchObject({ events: 'watching' });
   });
+});
+
+/** `node dist/main.js` with `env`, its stdout never read; resolves once its admin listener answers. */
+async function startStalledMain(env: Record<string, string>) {
+  const [port, adminPort] = [await getFreePort(), await getFreePort()];
+  const child = spawn(process.execPath, [resolve('dist/main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PROXY_URL: dockerHost,
+      LISTEN: `127.0.0.1:${port}`,
+      ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  const admin = { url: `http://127.0.0.1:${adminPort}` };
+  try {
+    await waitFor('dockscope to listen', async () =>
+      rawRequest(admin, 'GET', '/health').then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}; stderr: ${stderr}`);
+  }
+  return { child, api: { url: `http://127.0.0.1:${port}` }, admin, stderr: () => stderr };
+}
+
+describe('the audit log never blocks serving', () => {
+  const p = uniquePrefix('f2a');
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ds-audit2-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('AUDIT_LOG=stdout with a reader that never reads: /_ping and /health still answer after 3000 audited writes', async () => {
+    const ds = await startStalledMain({ AUDIT_LOG: 'stdout', CONTAINER_NAMES: `${p}-none` });
+    try {
+      // Each is a write, so each is audited, and logged: far more than a pipe holds.
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 375; i++) {
+            const res = await rawRequest(ds.api, 'DELETE', `/containers/${p}-none`);
+            expect(res.status).toBe(404);
+          }
+        }),
+      );
+      const ping = await rawRequest(ds.api, 'GET', '/_ping');
+      expect([ping.status, ping.body]).toEqual([200, 'OK']);
+      const health = await rawRequest(ds.admin, 'GET', '/health');
+      expect([health.status, json(health)]).toEqual([200, { status: 'ok' }]);
+      // Lines wait in a bounded buffer (4 MiB per log); these fit, so none was dropped yet.
+      const metrics = (await rawRequest(ds.admin, 'GET', '/metrics')).body;
+      expect(metrics).toContain('dockscope_log_lines_dropped_total{log="audit",reason="buffer-full"} 0');
+      // Shutdown does not wait for the reader either.
+      ds.child.kill('SIGTERM');
+      expect(await waitForExit(ds.child.pid ?? 0, 15_000)).toBe(true);
+    } finally {
+      ds.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('after rotation and SIGHUP, audit lines go to a new file of the configured name', async () => {
+    const file = join(dir, 'audit.log');
+    const ds = await startStalledMain({ AUDIT_LOG: file, CONTAINER_NAMES: `${p}-none` });
+    const lines = async (path: string) =>
+      (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    try {
+      expect((await rawRequest(ds.api, 'DELETE', `/containers/${p}-first`)).status).toBe(404);
+      await waitFor('the first audit line', async () => (await lines(file)).length === 1);
+      await rename(file, `${file}.1`);
+      ds.child.kill('SIGHUP');
+      // The reopen happens soon after the signal; until then lines still go to the renamed file.
+      await waitFor('a line in the new file', async () => {
+        await rawRequest(ds.api, 'DELETE', `/containers/${p}-after`);
+        return (await lines(file)).length > 0;
+      });
+      const [inOld, inNew] = [(await lines(`${file}.1`)).length, (await lines(file)).length];
+      for (let i = 0; i < 3; i++) {
+        expect((await rawRequest(ds.api, 'DELETE', `/containers/${p}-last`)).status).toBe(404);
+      }
+      await waitFor('three more lines in the new file', async () => (await lines(file)).length === inNew + 3);
+      expect((await lines(`${file}.1`)).length).toBe(inOld);
+      expect(JSON.parse((await lines(file)).at(-1) ?? '{}')).toMatchObject({
+        audit: true,
+        method: 'DELETE',
+        route: 'DELETE /containers/{id}',
+        status: 404,
+      });
+    } finally {
+      ds.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
