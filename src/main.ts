@@ -139,6 +139,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       .close()
       .then(() => logSink.flush(1000))
       .then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5000).unref();
+    // The drain is bounded (10 s, then 1 s per log); this is the last resort past both.
+    setTimeout(() => process.exit(0), 15_000).unref();
   });
 }

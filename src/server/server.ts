@@ -13,6 +13,7 @@ import { createAdminServer } from './admin.ts';
 import { createRequestListener } from './app.ts';
 import { StreamSlots } from './capacity.ts';
 import { createConnectionGuard } from './connections.ts';
+import { InFlight } from './drain.ts';
 import { addressOf, listen, tlsOptions } from './listen.ts';
 import { auditLogger, BUILD } from './logger.ts';
 import { createObserver } from './observe.ts';
@@ -42,8 +43,11 @@ export interface Dockscope {
   reload(config: Config): Promise<{ readonly restartNeeded: readonly string[] }>;
   /** An audit file is opened anew (after log rotation, on SIGHUP); other audit targets: nothing. */
   reopenAudit(): Promise<void>;
-  /** Stops serving; buffered audit lines get up to 1 s to be written. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets short requests in progress finish for up to `graceMs` (default
+   * 10 s), then closes every connection (streams at once); buffered audit lines get up to 1 s more.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -54,6 +58,9 @@ export interface StartOptions {
   /** A TLS connection whose handshake has not finished by then is destroyed (default 10 s). */
   readonly handshakeTimeoutMs?: number;
 }
+
+/** How long a shutdown waits for short requests in progress. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Builds and starts dockscope for a configuration. */
 export async function startDockscope(
@@ -81,7 +88,8 @@ export async function startDockscope(
   const metrics = new Metrics(() => ({ lookups: directory.lookups, hits: directory.hits }), BUILD);
   const audit = auditLogger(config.audit);
   if (audit) metrics.countDropsOf('audit', audit.sink);
-  const observer = createObserver(log, metrics, audit?.logger ?? null);
+  const inFlight = new InFlight();
+  const observer = inFlight.observe(createObserver(log, metrics, audit?.logger ?? null));
   const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
@@ -103,16 +111,13 @@ export async function startDockscope(
   const servers: http.Server[] = [];
   const removers: (() => Promise<void>)[] = [];
   const addresses: Record<string, string> = {};
-  const closeAll = async () => {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+  // Stops accepting at once (idle connections are closed too), lets short requests in progress
+  // finish for up to `graceMs`, then cuts what is left: streams, hijacks, requests that overran.
+  const closeAll = async (graceMs: number) => {
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    await inFlight.settled(graceMs);
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(closed);
     for (const remove of removers) await remove().catch(() => {});
   };
   try {
@@ -129,6 +134,7 @@ export async function startDockscope(
       if (tls) server.on('secureConnection', guard.onSecureConnection(listener.name));
       server.on('upgrade', onUpgrade);
       server.on('clientError', guard.onClientError);
+      inFlight.track(server);
       servers.push(server);
       removers.push(await listen(server, listener));
       // A unix socket is bound in a private directory and renamed into place: name where it is.
@@ -136,7 +142,7 @@ export async function startDockscope(
         'socketPath' in listener.address ? `unix://${listener.address.socketPath}` : addressOf(server);
     }
   } catch (error) {
-    await closeAll();
+    await closeAll(0);
     upstream.destroy();
     throw error;
   }
@@ -149,7 +155,7 @@ export async function startDockscope(
       removers.push(await listen(admin, { name: 'admin', address: config.admin }));
     } catch (error) {
       watch?.stop();
-      await closeAll();
+      await closeAll(0);
       upstream.destroy();
       throw error;
     }
@@ -195,9 +201,9 @@ export async function startDockscope(
       return { restartNeeded };
     },
     reopenAudit: () => audit?.sink.reopen() ?? Promise.resolve(),
-    close: async () => {
+    close: async (graceMs = SHUTDOWN_GRACE_MS) => {
       watch?.stop();
-      await closeAll();
+      await closeAll(graceMs);
       upstream.destroy();
       await audit?.sink.flush(1000);
     },

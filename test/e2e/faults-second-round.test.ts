@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -291,4 +293,58 @@ describe('the audit log never blocks serving', () => {
       ds.child.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe('shutdown', () => {
+  it('SIGTERM lets a short request in progress finish, then dockscope exits', async () => {
+    // A daemon that takes 1.5 s over /version: a real one cannot be made slow on demand.
+    let arrived = false;
+    const slow = http.createServer((req, res) => {
+      const path = (req.url ?? '').replace(/^\/v[\d.]+/, '');
+      if (!path.startsWith('/version')) {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"page not found"}');
+        return;
+      }
+      arrived = true;
+      setTimeout(
+        () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"Version":"slow"}'),
+        1500,
+      );
+    });
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    const ds = await startStalledMain({
+      PROXY_URL: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`,
+      CONTAINER_NAMES: 'none',
+    });
+    try {
+      const answer = rawRequest(ds.api, 'GET', '/version');
+      await waitFor('the request to reach the upstream', async () => arrived);
+      ds.child.kill('SIGTERM');
+      const res = await answer;
+      expect([res.status, res.body]).toEqual([200, '{"Version":"slow"}']);
+      expect(await waitForExit(ds.child.pid ?? 0, 20_000)).toBe(true);
+    } finally {
+      ds.child.kill('SIGKILL');
+      slow.closeAllConnections();
+      slow.close();
+    }
+  }, 60_000);
+
+  it('an open event stream is not waited for: it is ended and close() returns before the grace', async () => {
+    const ds = await startTestDockscope({ PROXY_URL: dockerHost }, { watchEvents: false });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(`${ds.url}/events`, resolve).on('error', reject);
+    });
+    expect(res.statusCode).toBe(200);
+    const ended = new Promise<void>((resolve) => {
+      res.on('close', resolve);
+      res.resume();
+    });
+    const started = Date.now();
+    await ds.ds.close();
+    await ended;
+    // The grace is 10 s; a stream would have held it to the end.
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
 });
