@@ -26,8 +26,8 @@ export class InFlight {
   observe(observer: Observer): Observer {
     return {
       complete: (record) => observer.complete(record),
-      streamOpened: (client, kind) => {
-        const closed = observer.streamOpened(client, kind);
+      streamOpened: (client, kind, session) => {
+        const closed = observer.streamOpened(client, kind, session);
         if (kind !== 'stream') return closed;
         this.#streams++;
         let done = false;

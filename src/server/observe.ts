@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Decision, FailureReason } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Session } from './sessions.ts';
 
 /**
  * The completion record: one per request, written when it ends (for a hijack: when its tunnel opens
@@ -35,8 +36,11 @@ export interface Completion {
 /** Where completion records and stream counts go. */
 export interface Observer {
   complete(record: Completion): void;
-  /** A long-lived stream or hijack opened; the function is called when it closes. */
-  streamOpened(client: string, kind: 'stream' | 'hijack'): () => void;
+  /**
+   * A long-lived stream or hijack opened; the function is called when it closes. The session lets a
+   * reload end it (server/sessions.ts).
+   */
+  streamOpened(client: string, kind: 'stream' | 'hijack', session?: Session): () => void;
 }
 
 /** Decisions that already say the request was not served as asked (every Decision of an error). */

@@ -17,6 +17,7 @@ import { InFlight } from './drain.ts';
 import { addressOf, listen, tlsOptions } from './listen.ts';
 import { auditLogger, BUILD } from './logger.ts';
 import { createObserver } from './observe.ts';
+import { OpenSessions } from './sessions.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface Dockscope {
@@ -37,8 +38,9 @@ export interface Dockscope {
   /**
    * Puts a new configuration in force for the next request: its clients are compiled whole first
    * (a failure leaves the old ones in force and is thrown); cached container identities survive,
-   * per-client decisions do not. Listeners, the upstream and the caps are not changed by a reload:
-   * the result names what differs and needs a restart.
+   * per-client decisions do not. Open streams and hijacks whose caller the new clients refuse, give
+   * to another client, or whose client's entry changed are ended. Listeners, the upstream and the caps
+   * are not changed by a reload: the result names what differs and needs a restart.
    */
   reload(config: Config): Promise<{ readonly restartNeeded: readonly string[] }>;
   /** An audit file is opened anew (after log rotation, on SIGHUP); other audit targets: nothing. */
@@ -89,7 +91,10 @@ export async function startDockscope(
   const audit = auditLogger(config.audit);
   if (audit) metrics.countDropsOf('audit', audit.sink);
   const inFlight = new InFlight();
-  const observer = inFlight.observe(createObserver(log, metrics, audit?.logger ?? null));
+  const sessions = new OpenSessions();
+  const observer = sessions.observe(inFlight.observe(createObserver(log, metrics, audit?.logger ?? null)));
+  // The client entries in force, to tell which clients a reload changed.
+  let clientConfigs = config.clients;
   const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
@@ -183,6 +188,12 @@ export async function startDockscope(
       }
       const compiled = await compileClients(next.clients, directory);
       current = compiled;
+      const before = new Map(clientConfigs.map((c) => [c.name, JSON.stringify(c)]));
+      const after = new Map(next.clients.map((c) => [c.name, JSON.stringify(c)]));
+      clientConfigs = next.clients;
+      // Streams and hijacks opened under the old configuration end when it no longer allows them.
+      const ended = sessions.revoke(compiled, (name) => before.get(name) !== after.get(name));
+      if (ended > 0) log.info({ ended }, 'reload: streams of revoked or changed clients ended');
       const restartNeeded: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -346,5 +346,64 @@ describe('shutdown', () => {
     await ended;
     // The grace is 10 s; a stream would have held it to the end.
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
+
+describe('a reload that revokes a token', () => {
+  let dir: string;
+  let ds: Dockscope;
+  let text: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ds-revoke-'));
+    await writeFile(join(dir, 'ci.token'), 'old-token\n');
+    await writeFile(join(dir, 'ops.token'), 'ops-token\n');
+    text = `upstream: ${dockerHost}
+listeners:
+  - { name: lan, address: "127.0.0.1:0" }
+clients:
+  - { name: ci, match: { token: { file: ${join(dir, 'ci.token')} } }, containers: all }
+  - { name: ops, match: { token: { file: ${join(dir, 'ops.token')} } }, containers: all }
+`;
+    ds = await startDockscope(loadConfig({}, { path: 'inline.yml', text }), pino({ level: 'silent' }), {
+      watchEvents: false,
+    });
+  });
+  afterAll(async () => {
+    await ds?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const events = (token: string) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(`http://${ds.address}/events`, { headers: { authorization: `Bearer ${token}` } }, resolve)
+        .on('error', reject);
+    });
+
+  it('ends the streams opened with the revoked token, and only those', async () => {
+    const [revoked, kept] = [await events('old-token'), await events('ops-token')];
+    expect([revoked.statusCode, kept.statusCode]).toEqual([200, 200]);
+    let keptClosed = false;
+    kept.on('close', () => {
+      keptClosed = true;
+    });
+    let revokedClosed = false;
+    revoked.on('close', () => {
+      revokedClosed = true;
+    });
+    revoked.resume();
+    kept.resume();
+    await writeFile(join(dir, 'ci.token'), 'new-token\n');
+    await ds.reload(loadConfig({}, { path: 'inline.yml', text }));
+    await waitFor('the revoked stream to end', async () => revokedClosed, 10_000);
+    expect(keptClosed).toBe(false);
+    // The new token opens a stream again; the old one is refused.
+    const again = await events('new-token');
+    expect(again.statusCode).toBe(200);
+    again.destroy();
+    const refused = await events('old-token');
+    expect(refused.statusCode).toBe(401);
+    refused.resume();
+    kept.destroy();
   });
 });
