@@ -58,15 +58,19 @@ export function openLineSink(target: number | string | Writable, options: SinkOp
   return fileSink(fs.openSync(target, 'a'), target, options);
 }
 
+function warn(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // stderr itself is gone: the count in the metrics is what is left.
+  }
+}
+
 function notifier(name: string): (dropped: number, why: string) => void {
   return (dropped, why) => {
     // The first, then every thousandth: a full disk must not also flood stderr.
     if (dropped !== 1 && dropped % 1000 !== 0) return;
-    try {
-      process.stderr.write(`dockscope: ${name} lines dropped (${why}); ${dropped} so far\n`);
-    } catch {
-      // stderr itself is gone: the count in the metrics is what is left.
-    }
+    warn(`dockscope: ${name} lines dropped (${why}); ${dropped} so far\n`);
   };
 }
 
@@ -177,7 +181,9 @@ function fileSink(initialFd: number, path: string | null, options: SinkOptions):
         if (path === null) return resolve();
         fs.open(path, 'a', (error, next) => {
           if (error) {
-            notify(1, `cannot reopen ${path}: ${error.code ?? 'error'}; still writing to the old file`);
+            warn(
+              `dockscope: ${options.name} file ${path} cannot be reopened (${error.code ?? 'error'}); lines still go to the file open before\n`,
+            );
           } else {
             const old = fd;
             fd = next;
