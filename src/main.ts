@@ -5,7 +5,8 @@ import { runCommand, runSuggest } from './cli.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
 import { logBanner, logNodeFlags } from './server/banner.ts';
-import { createLogger } from './server/logger.ts';
+import { openLineSink } from './server/line-sink.ts';
+import { createLogger, LOG_BUFFER_BYTES } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
 
 // Wiring only: configuration, logger, server, signals.
@@ -62,13 +63,16 @@ if (command === 'check' || command === 'explain') {
   process.exit(code);
 }
 
-const log = createLogger(config.logLevel);
+// The service log, like the audit log, never blocks serving on a stalled stdout (#27).
+const logSink = openLineSink(1, { maxBytes: LOG_BUFFER_BYTES, name: 'log' });
+const log = createLogger(config.logLevel, logSink);
 const dockscope = await startDockscope(config, log).catch((error: unknown) => {
   // A listener or client that cannot be set up (a socket in use, an unreadable token) is a
   // configuration error too: named, and exit code 2.
   process.stderr.write(`dockscope: cannot start: ${(error as Error).message}\n`);
   process.exit(2);
 });
+dockscope.metrics.countDropsOf('log', logSink);
 logBanner(log, config, dockscope.addresses, dockscope.adminAddress);
 logNodeFlags(log, process.execArgv, process.env.NODE_OPTIONS);
 log.info(
@@ -112,7 +116,11 @@ const reload = (why: string) => {
   });
 };
 process.off('SIGHUP', startupHup);
-process.on('SIGHUP', () => reload('SIGHUP'));
+process.on('SIGHUP', () => {
+  // What logrotate's postrotate sends: lines go to a file of the audit log's name again.
+  void dockscope.reopenAudit();
+  reload('SIGHUP');
+});
 if (path !== undefined) {
   // Editors replace files as often as they write them: watch the directory, and let changes settle.
   let timer: NodeJS.Timeout | undefined;
@@ -127,7 +135,11 @@ if (path !== undefined) {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log.info({ signal }, 'shutting down');
-    void dockscope.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5000).unref();
+    void dockscope
+      .close()
+      .then(() => logSink.flush(1000))
+      .then(() => process.exit(0));
+    // The drain is bounded (10 s, then 1 s per log); this is the last resort past both.
+    setTimeout(() => process.exit(0), 15_000).unref();
   });
 }

@@ -85,12 +85,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Log sinks whose dropped lines are reported, by log name. */
+  readonly #sinks = new Map<
+    string,
+    { readonly dropped: { readonly full: number; readonly failed: number } }
+  >();
+
+  /** Reports the lines a log's sink dropped (`audit`, `log`) in dockscope_log_lines_dropped_total. */
+  countDropsOf(log: string, sink: { readonly dropped: { readonly full: number; readonly failed: number } }) {
+    this.#sinks.set(log, sink);
+  }
+
   constructor(
     lookups: () => { lookups: number; hits: number },
     build: { readonly version: string; readonly node: string },
   ) {
     const self = this.registry;
     const cells = this.#cells;
+    const sinks = this.#sinks;
+    new Counter({
+      name: 'dockscope_log_lines_dropped_total',
+      help: 'Log lines dropped, by log (audit, log) and reason (buffer-full: the reader or disk did not keep up; write-failed: a full disk, a closed reader).',
+      labelNames: ['log', 'reason'] as const,
+      registers: [self],
+      collect() {
+        this.reset();
+        for (const [log, sink] of sinks) {
+          this.inc({ log, reason: 'buffer-full' }, sink.dropped.full);
+          this.inc({ log, reason: 'write-failed' }, sink.dropped.failed);
+        }
+      },
+    });
     new Counter({
       name: 'dockscope_requests_total',
       help: 'Requests answered, by client, route template, decision and status sent (0: no head went out).',

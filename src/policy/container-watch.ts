@@ -6,14 +6,33 @@ import type { ContainerDirectory } from './directory.ts';
 
 const WATCH_PATH = `/events?filters=${encodeURIComponent(JSON.stringify({ type: ['container'], event: ['rename', 'destroy'] }))}`;
 
+/** A refusal by the upstream (a socket proxy without EVENTS) is not retried more often than this. */
+export const REFUSED_RETRY_MS = 60_000;
+/** A fault (a 5xx, a network error, a stream that ended) is retried after 1 s, doubling up to this. */
+export const FAULT_RETRY_MAX_MS = 10_000;
+
+/**
+ * How long the watch waits before its next attempt, and the fault back-off after it. A refusal (401,
+ * 403) will not change soon; a fault usually ends within seconds (a daemon restarting, one 503), and
+ * while the watch is down cached decisions already fall back to CACHE_TTL and /ready says so (#27).
+ */
+export function nextAttempt(
+  outcome: 'refused' | 'fault',
+  faultMs: number,
+): { readonly waitMs: number; readonly faultMs: number } {
+  if (outcome === 'refused') return { waitMs: REFUSED_RETRY_MS, faultMs: 1000 };
+  return { waitMs: faultMs, faultMs: Math.min(faultMs * 2, FAULT_RETRY_MAX_MS) };
+}
+
 /**
  * Follows the daemon's rename and destroy events to drop cached decisions the moment they go stale.
- * While the watch is up, full-id decisions are trusted longer; when the upstream refuses /events or
- * the stream breaks, the cache falls back to CACHE_TTL and the watch retries with back-off.
+ * Decisions are trusted for CACHE_TTL whether it is up or not (a silent stream may be a stalled one);
+ * when the upstream refuses /events or the stream breaks, the watch retries (see `nextAttempt`).
  */
 export class ContainerWatch {
   readonly #abort = new AbortController();
-  #retryMs = 1000;
+  /** The next wait after a fault. */
+  #faultMs = 1000;
   #timer: NodeJS.Timeout | undefined;
   /** For readiness: watching, refused by the upstream (a socket proxy without EVENTS), or down. */
   state: 'starting' | 'watching' | 'refused' | 'down' = 'starting';
@@ -39,6 +58,7 @@ export class ContainerWatch {
 
   async #run(): Promise<void> {
     if (this.#abort.signal.aborted) return;
+    let outcome: 'refused' | 'fault' = 'fault';
     try {
       const res = await this.upstream.open('GET', WATCH_PATH, {
         signal: this.#abort.signal,
@@ -47,16 +67,19 @@ export class ContainerWatch {
       if (res.statusCode !== 200) {
         res.resume();
         // A socket proxy that refuses /events answers 403 (or 401); anything else is a fault.
-        this.state = res.statusCode === 403 || res.statusCode === 401 ? 'refused' : 'down';
+        const refused = res.statusCode === 403 || res.statusCode === 401;
+        this.state = refused ? 'refused' : 'down';
+        if (refused) outcome = 'refused';
         this.log.warn(
           { status: res.statusCode },
-          'upstream refused /events: container decisions fall back to CACHE_TTL',
+          refused
+            ? 'upstream refused /events: container decisions fall back to CACHE_TTL'
+            : 'upstream failed /events: container decisions fall back to CACHE_TTL; retrying',
         );
-        this.#retryMs = 60_000;
       } else {
         this.resolver.setWatching(true);
         this.state = 'watching';
-        this.#retryMs = 1000;
+        this.#faultMs = 1000;
         this.log.debug('watching container renames and removals');
         const sink = new NdjsonFilter((event) => {
           if (isObject(event) && isObject(event.Actor) && typeof event.Actor.ID === 'string') {
@@ -83,8 +106,9 @@ export class ContainerWatch {
       this.log.warn({ err: (error as Error).message }, 'event watch failed; retrying');
     }
     if (this.#abort.signal.aborted) return;
-    this.#timer = setTimeout(() => void this.#run(), this.#retryMs);
+    const next = nextAttempt(outcome, this.#faultMs);
+    this.#faultMs = next.faultMs;
+    this.#timer = setTimeout(() => void this.#run(), next.waitMs);
     this.#timer.unref();
-    this.#retryMs = Math.min(this.#retryMs * 2, 60_000);
   }
 }

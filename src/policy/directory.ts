@@ -47,13 +47,12 @@ function messageOf(body: unknown): string {
  *
  * Names and id prefixes are always looked up fresh, because a name can point at another container at
  * any moment (remove and re-create, rename). A full id's identity can change only by a rename (labels
- * are immutable), so it is trusted for `ttlMs`, or longer while the event watch confirms no rename.
+ * are immutable), so it is trusted for CACHE_TTL, and dropped at once when the event watch reports one.
  */
 export class ContainerDirectory {
   readonly #cache = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<Found>>();
   readonly #execs = new Map<string, string>();
-  #ttlMs: number;
   /**
    * Bumped by every invalidation. A look-up that started before a rename or removal was reported may
    * carry the old name: its answer serves the request that asked, but is not cached.
@@ -72,7 +71,6 @@ export class ContainerDirectory {
     this.upstream = upstream;
     this.baseTtlMs = baseTtlMs;
     this.log = log;
-    this.#ttlMs = baseTtlMs;
   }
 
   /** A JSON look-up upstream; a transport failure is the Docker-style upstream error. */
@@ -88,9 +86,13 @@ export class ContainerDirectory {
     });
   }
 
-  /** While the daemon's events confirm renames and removals, cached identities may live longer. */
-  setWatching(watching: boolean): void {
-    this.#ttlMs = watching ? Math.max(this.baseTtlMs, 10 * 60_000) : this.baseTtlMs;
+  /**
+   * The event watch went up or down: events may have been missed around it, so nothing cached before
+   * is trusted. Identities are trusted for CACHE_TTL either way: Docker sends no heartbeat, so a stream
+   * that stalled silently cannot be told from one with nothing to report, and a rename it never
+   * delivered must not keep a decision for longer (#27). The watch makes renames count at once.
+   */
+  setWatching(_watching: boolean): void {
     this.clear();
   }
 
@@ -105,7 +107,7 @@ export class ContainerDirectory {
       const oldest = this.#cache.keys().next().value;
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
-    this.#cache.set(identity.id, { identity, expires: Date.now() + this.#ttlMs });
+    this.#cache.set(identity.id, { identity, expires: Date.now() + this.baseTtlMs });
   }
 
   invalidate(id: string): void {

@@ -9,7 +9,7 @@ import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
-import { callerOf, dropToken } from './caller.ts';
+import { callerOf, dropToken, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, sendError } from './errors.ts';
@@ -211,6 +211,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       profile = clients.identify(caller);
       state.profile = profile;
       bindings.client = profile.client;
+      const authorization = req.headers.authorization;
       dropToken(clients, req);
       const chosen = profile;
       const readBody = () => readJudgedBody(req, res, bodies);
@@ -236,7 +237,10 @@ export function createRequestListener(deps: AppDeps): RequestListener {
             `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
           );
         }
-        const closed = observer.streamOpened(profile.client, 'stream');
+        const closed = observer.streamOpened(profile.client, 'stream', {
+          caller: keptCaller(caller, authorization),
+          end: () => res.destroy(),
+        });
         res.once('close', () => {
           release();
           closed();

@@ -37,3 +37,11 @@ export function callerOf(req: http.IncomingMessage): Caller {
     ...(certificate ? { certificate } : {}),
   };
 }
+
+/**
+ * The caller as identified, for a session a reload identifies again: `dropToken` deletes the token
+ * from the request's headers, so it is put back in a copy (kept in memory only, never logged).
+ */
+export function keptCaller(caller: Caller, authorization: string | undefined): Caller {
+  return authorization === undefined ? caller : { ...caller, headers: { ...caller.headers, authorization } };
+}

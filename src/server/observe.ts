@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Decision, FailureReason } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Session } from './sessions.ts';
 
 /**
  * The completion record: one per request, written when it ends (for a hijack: when its tunnel opens
@@ -35,8 +36,11 @@ export interface Completion {
 /** Where completion records and stream counts go. */
 export interface Observer {
   complete(record: Completion): void;
-  /** A long-lived stream or hijack opened; the function is called when it closes. */
-  streamOpened(client: string, kind: 'stream' | 'hijack'): () => void;
+  /**
+   * A long-lived stream or hijack opened; the function is called when it closes. The session lets a
+   * reload end it (server/sessions.ts).
+   */
+  streamOpened(client: string, kind: 'stream' | 'hijack', session?: Session): () => void;
 }
 
 /** Decisions that already say the request was not served as asked (every Decision of an error). */
@@ -69,24 +73,6 @@ export function isAudited(record: Completion): boolean {
   return record.learning === true || WRITES.has(record.method) || REFUSALS.has(record.decision);
 }
 
-/**
- * An audit line that cannot be written (a full disk, a closed descriptor) must not take the proxy
- * down with it: the failure is logged and counted, and serving goes on.
- */
-let auditFailures = 0;
-function writeAudit(audit: Logger, line: Record<string, unknown>): void {
-  try {
-    audit.info(line);
-  } catch (error) {
-    auditFailures++;
-    if (auditFailures === 1 || auditFailures % 1000 === 0) {
-      process.stderr.write(
-        `dockscope: an audit line could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'}); ${auditFailures} lost so far\n`,
-      );
-    }
-  }
-}
-
 /** The observer of a running dockscope: the access log, the metrics, and the audit log if any. */
 export function createObserver(log: Logger, metrics: Metrics, audit: Logger | null): Observer {
   return {
@@ -116,7 +102,8 @@ export function createObserver(log: Logger, metrics: Metrics, audit: Logger | nu
       if (r.reason?.startsWith('upstream-')) metrics.upstreamErrors.inc({ reason: r.reason });
       if (r.dropped) metrics.eventsDropped.inc({ client }, r.dropped);
       if (audit && isAudited(r)) {
-        writeAudit(audit, {
+        // The sink never throws and never blocks: what it cannot write it drops and counts.
+        audit.info({
           reqId: r.reqId,
           client,
           listener: r.listener,

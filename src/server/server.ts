@@ -1,8 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config, ListenerConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { Metrics } from '../metrics.ts';
 import type { Clients } from '../policy/clients.ts';
 import { compileClients } from '../policy/clients.ts';
@@ -12,12 +11,13 @@ import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createAdminServer } from './admin.ts';
 import { createRequestListener } from './app.ts';
-import { nameListener } from './caller.ts';
 import { StreamSlots } from './capacity.ts';
-import { errorBody } from './errors.ts';
+import { createConnectionGuard } from './connections.ts';
+import { InFlight } from './drain.ts';
 import { addressOf, listen, tlsOptions } from './listen.ts';
 import { auditLogger, BUILD } from './logger.ts';
 import { createObserver } from './observe.ts';
+import { OpenSessions } from './sessions.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface Dockscope {
@@ -38,11 +38,18 @@ export interface Dockscope {
   /**
    * Puts a new configuration in force for the next request: its clients are compiled whole first
    * (a failure leaves the old ones in force and is thrown); cached container identities survive,
-   * per-client decisions do not. Listeners, the upstream and the caps are not changed by a reload:
-   * the result names what differs and needs a restart.
+   * per-client decisions do not. Open streams and hijacks whose caller the new clients refuse, give
+   * to another client, or whose client's entry changed are ended. Listeners, the upstream and the caps
+   * are not changed by a reload: the result names what differs and needs a restart.
    */
   reload(config: Config): Promise<{ readonly restartNeeded: readonly string[] }>;
-  close(): Promise<void>;
+  /** An audit file is opened anew (after log rotation, on SIGHUP); other audit targets: nothing. */
+  reopenAudit(): Promise<void>;
+  /**
+   * Stops accepting connections, lets short requests in progress finish for up to `graceMs` (default
+   * 10 s), then closes every connection (streams at once); buffered audit lines get up to 1 s more.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -50,7 +57,12 @@ export interface StartOptions {
   readonly watchEvents?: boolean;
   /** A connection that has not sent a complete request head by then is closed (default 30 s). */
   readonly headersTimeoutMs?: number;
+  /** A TLS connection whose handshake has not finished by then is destroyed (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
 }
+
+/** How long a shutdown waits for short requests in progress. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Builds and starts dockscope for a configuration. */
 export async function startDockscope(
@@ -76,7 +88,13 @@ export async function startDockscope(
   const first = current.identifyByName(config.clients[0]?.name ?? '');
   const streams = new StreamSlots(config.maxStreamsPerClient);
   const metrics = new Metrics(() => ({ lookups: directory.lookups, hits: directory.hits }), BUILD);
-  const observer = createObserver(log, metrics, auditLogger(config.audit));
+  const audit = auditLogger(config.audit);
+  if (audit) metrics.countDropsOf('audit', audit.sink);
+  const inFlight = new InFlight();
+  const sessions = new OpenSessions();
+  const observer = sessions.observe(inFlight.observe(createObserver(log, metrics, audit?.logger ?? null)));
+  // The client entries in force, to tell which clients a reload changed.
+  let clientConfigs = config.clients;
   const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
   const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
@@ -93,74 +111,35 @@ export async function startDockscope(
     keepAlive: true,
     keepAliveInitialDelay: 60_000,
   };
-  // A total cap on client connections, over every listener: one more gets a Docker-style 503 at once.
-  let open = 0;
-  const onConnection = (listener: ListenerConfig, tls: boolean) => (socket: Socket) => {
-    // A TLS socket is named once the handshake is done (the request's socket is the TLS one).
-    if (!tls) nameListener(socket, listener.name);
-    open++;
-    socket.once('close', () => {
-      open--;
-    });
-    if (open > config.maxConnections) {
-      if (tls) {
-        socket.destroy();
-        log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
-        return;
-      }
-      const body = errorBody(
-        `dockscope: ${config.maxConnections} client connections are open (MAX_CONNECTIONS); try again later`,
-      );
-      socket.end(
-        `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      socket.destroySoon();
-      log.warn({ reason: 'over-capacity', open }, 'connection refused: MAX_CONNECTIONS reached');
-    }
-  };
-  const onClientError = (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const [status, text, message] =
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'dockscope: the request head did not arrive in time']
-        : error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'Request Header Fields Too Large', 'dockscope: request headers are too large']
-          : [400, 'Bad Request', 'dockscope: malformed HTTP request'];
-    const body = errorBody(message);
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  };
+  const guard = createConnectionGuard(config.maxConnections, log);
 
   const servers: http.Server[] = [];
   const removers: (() => Promise<void>)[] = [];
   const addresses: Record<string, string> = {};
-  const closeAll = async () => {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+  // Stops accepting at once (idle connections are closed too), lets short requests in progress
+  // finish for up to `graceMs`, then cuts what is left: streams, hijacks, requests that overran.
+  const closeAll = async (graceMs: number) => {
+    const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    await inFlight.settled(graceMs);
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(closed);
     for (const remove of removers) await remove().catch(() => {});
   };
   try {
     for (const listener of config.listeners) {
       const tls = await tlsOptions(listener);
       const server = tls
-        ? https.createServer({ ...serverOptions, ...tls, handshakeTimeout: 10_000 }, onRequest)
+        ? https.createServer(
+            { ...serverOptions, ...tls, handshakeTimeout: options.handshakeTimeoutMs ?? 10_000 },
+            onRequest,
+          )
         : http.createServer(serverOptions, onRequest);
       // Counted as they connect (a handshake in progress holds a descriptor too).
-      server.on('connection', onConnection(listener, tls !== null));
-      if (tls) server.on('secureConnection', (socket: Socket) => nameListener(socket, listener.name));
+      server.on('connection', guard.onConnection(listener.name, tls !== null));
+      if (tls) server.on('secureConnection', guard.onSecureConnection(listener.name));
       server.on('upgrade', onUpgrade);
-      server.on('clientError', onClientError);
+      server.on('clientError', guard.onClientError);
+      inFlight.track(server);
       servers.push(server);
       removers.push(await listen(server, listener));
       // A unix socket is bound in a private directory and renamed into place: name where it is.
@@ -168,7 +147,7 @@ export async function startDockscope(
         'socketPath' in listener.address ? `unix://${listener.address.socketPath}` : addressOf(server);
     }
   } catch (error) {
-    await closeAll();
+    await closeAll(0);
     upstream.destroy();
     throw error;
   }
@@ -181,7 +160,7 @@ export async function startDockscope(
       removers.push(await listen(admin, { name: 'admin', address: config.admin }));
     } catch (error) {
       watch?.stop();
-      await closeAll();
+      await closeAll(0);
       upstream.destroy();
       throw error;
     }
@@ -209,6 +188,12 @@ export async function startDockscope(
       }
       const compiled = await compileClients(next.clients, directory);
       current = compiled;
+      const before = new Map(clientConfigs.map((c) => [c.name, JSON.stringify(c)]));
+      const after = new Map(next.clients.map((c) => [c.name, JSON.stringify(c)]));
+      clientConfigs = next.clients;
+      // Streams and hijacks opened under the old configuration end when it no longer allows them.
+      const ended = sessions.revoke(compiled, (name) => before.get(name) !== after.get(name));
+      if (ended > 0) log.info({ ended }, 'reload: streams of revoked or changed clients ended');
       const restartNeeded: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');
@@ -226,10 +211,12 @@ export async function startDockscope(
       }
       return { restartNeeded };
     },
-    close: async () => {
+    reopenAudit: () => audit?.sink.reopen() ?? Promise.resolve(),
+    close: async (graceMs = SHUTDOWN_GRACE_MS) => {
       watch?.stop();
-      await closeAll();
+      await closeAll(graceMs);
       upstream.destroy();
+      await audit?.sink.flush(1000);
     },
   };
 }

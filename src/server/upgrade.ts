@@ -12,7 +12,7 @@ import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
-import { callerOf, dropToken } from './caller.ts';
+import { callerOf, dropToken, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
@@ -92,6 +92,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const chosen = clients.identify(caller);
       profile = chosen;
       bindings.client = chosen.client;
+      const authorization = req.headers.authorization;
       dropToken(clients, req);
       const method = req.method ?? '';
       const url = req.url ?? '';
@@ -126,7 +127,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
         );
       }
-      const closed = observer.streamOpened(chosen.client, 'hijack');
+      const closed = observer.streamOpened(chosen.client, 'hijack', {
+        caller: keptCaller(caller, authorization),
+        end: () => socket.destroy(),
+      });
       socket.once('close', () => {
         release();
         closed();
