@@ -3,6 +3,7 @@ import { NO_WAY_OUT } from '../policy/create-rules.ts';
 import type { VisibilityRules } from '../policy/matcher.ts';
 import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
+import type { ResourceLimits } from '../policy/resource-limits.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
 import { parseConfigFile } from './file.ts';
@@ -84,6 +85,8 @@ export interface ClientConfig {
    * rules (the default only for a client that sees every container).
    */
   readonly create: CreateRules | null;
+  /** Resource maxima and defaults of its creates and updates (policy/resource-limits.ts); null: none. */
+  readonly limits?: ResourceLimits | null;
   /** Ownership: the owner label set on everything it creates, and by which volumes and networks are scoped. */
   readonly owner: Ownership | null;
   /** `learn`: the allow/deny lists only report what they would refuse (see docs/operations.md). */

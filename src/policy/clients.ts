@@ -14,6 +14,7 @@ import type { ContainerDirectory } from './directory.ts';
 import { buildVisibility } from './matcher.ts';
 import type { Ownership } from './ownership.ts';
 import { ContainerResolver } from './resolver.ts';
+import type { ResourceLimits } from './resource-limits.ts';
 
 /** What a client is allowed and shown: compiled once from its configuration. */
 export interface Profile {
@@ -22,6 +23,8 @@ export interface Profile {
   readonly scrubEnvs: boolean;
   /** Its create rules; null when none are in force. */
   readonly create: CreateRules | null;
+  /** Its resource maxima and defaults; null when it has none. */
+  readonly limits: ResourceLimits | null;
   /** Its owner label, when it has ownership. */
   readonly owner: Ownership | null;
   readonly routes: RouteRules;
@@ -196,6 +199,7 @@ export async function compileClients(
         resolver: new ContainerResolver(directory, buildVisibility(config.containers)),
         scrubEnvs: config.scrubEnvs,
         create: config.create,
+        limits: config.limits ?? null,
         owner: config.owner,
         learning: config.mode === 'learn',
         routes: compileRouteRules(config.allow, config.deny),

@@ -15,6 +15,7 @@ import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
+import { applyCreateLimits } from './resource-limits.ts';
 
 /**
  * Container create, judged on the body as the daemon decodes it (see body/go-decode.ts). It may point
@@ -41,6 +42,8 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
       body.HostConfig = host;
     }
   }
+  // Resource maxima, and the defaults for what the create leaves unlimited (issue #23).
+  if (ctx.limits) body.HostConfig = applyCreateLimits(ctx.limits, asObject(body.HostConfig));
   if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
   const missing: MissingRef[] = [];
   const name = input.target.query.get('name') ?? '';

@@ -43,6 +43,8 @@ import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from '
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
+import type { ResourceLimits } from './resource-limits.ts';
+import { checkUpdateLimits } from './resource-limits.ts';
 
 /** How the upstream's response must be treated on its way back. */
 export type ResponseKind =
@@ -103,6 +105,8 @@ export interface DecideContext {
   readonly create: CreateRules | null;
   /** null: no ownership (nothing is labelled; volumes and networks are not scoped). */
   readonly owner: Ownership | null;
+  /** Resource maxima and defaults of creates and updates; absent or null: none. */
+  readonly limits?: ResourceLimits | null;
 }
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
@@ -420,6 +424,7 @@ async function decideContainer(
     }
     if (action === 'update') checkDevices(create, decoded, '');
   }
+  if (decoded && action === 'update' && ctx.limits) checkUpdateLimits(ctx.limits, decoded);
   const body = decoded ? serializeDecoded(decoded) : undefined;
   const facts = await resolver.resolve(route.ref);
   if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing], body);

@@ -204,6 +204,41 @@ describe('parseConfigFile: create rules', () => {
   });
 });
 
+describe('resource limits of a client', () => {
+  const withLimits = (limits: string) =>
+    `listeners:\n  - { name: a, address: "127.0.0.1:2375" }\nclients:\n  - name: c\n    containers: all\n    limits: ${limits}\n`;
+
+  it('are read with memory sizes as the Docker CLI reads them', () => {
+    const [client] = parse(
+      withLimits('{ memory: 512m, cpus: 1.5, pids: 64, defaults: { memory: 128m } }'),
+    ).clients;
+    expect(client?.limits).toEqual({
+      memory: 512n * 1024n * 1024n,
+      nanoCpus: 1_500_000_000n,
+      pids: 64n,
+      defaults: { memory: 128n * 1024n * 1024n, nanoCpus: null, pids: null },
+    });
+    expect(parse(withLimits('{ pids: 10 }')).clients[0]?.limits?.memory).toBeNull();
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'a memory size that is none',
+      '{ memory: lots }',
+      'clients[0].limits.memory: "lots" is not a memory size such as 512m or 2g',
+    ],
+    [
+      'a default over its maximum',
+      '{ memory: 64m, defaults: { memory: 1g } }',
+      'clients[0].limits.defaults.memory: is more than the maximum beside it',
+    ],
+    ['an unknown limit', '{ memroy: 64m }', 'unknown key "memroy"'],
+    ['a negative count', '{ pids: -1 }', 'clients[0].limits.pids'],
+  ])('%s fails the start, naming the line and key', (_label, limits, message) => {
+    expect(error(withLimits(limits))).toContain(message);
+  });
+});
+
 describe('loadConfig with a file', () => {
   const text =
     'listeners:\n  - { name: a, address: "127.0.0.1:2375" }\nclients:\n  - { name: c, containers: all }\n';
