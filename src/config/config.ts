@@ -3,6 +3,7 @@ import { NO_WAY_OUT } from '../policy/create-rules.ts';
 import type { VisibilityRules } from '../policy/matcher.ts';
 import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
+import type { RegistryLists } from '../policy/registry-lists.ts';
 import type { ResourceLimits } from '../policy/resource-limits.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
@@ -87,6 +88,8 @@ export interface ClientConfig {
   readonly create: CreateRules | null;
   /** Resource maxima and defaults of its creates and updates (policy/resource-limits.ts); null: none. */
   readonly limits?: ResourceLimits | null;
+  /** The registries its pulls, pushes and logins may reach (policy/registry-lists.ts); null: no lists. */
+  readonly registries?: RegistryLists | null;
   /** Ownership: the owner label set on everything it creates, and by which volumes and networks are scoped. */
   readonly owner: Ownership | null;
   /** `learn`: the allow/deny lists only report what they would refuse (see docs/operations.md). */

@@ -7,11 +7,10 @@ import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/crea
 import { compileText, parseLabelRules } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
-import type { ResourceLimits } from '../policy/resource-limits.ts';
-import { nanoCpusOf, parseMemorySize } from '../policy/resource-limits.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
 import { parseAuditTarget, parseListen } from './config.ts';
+import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
 
 /** A configuration file error: the file, the line, the key, and what is expected. */
 export class ConfigFileError extends Error {
@@ -117,15 +116,6 @@ const createSchema = z.union([
     .strict(),
 ]);
 
-const limitValues = {
-  memory: z.union([z.string().min(1), z.number().int().positive()]).optional(),
-  cpus: z.number().positive().optional(),
-  pids: z.number().int().positive().optional(),
-};
-const limitsSchema = z
-  .object({ ...limitValues, defaults: z.object(limitValues).strict().optional() })
-  .strict();
-
 const clientSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
@@ -139,6 +129,7 @@ const clientSchema = z
       .optional(),
     create: createSchema.optional(),
     limits: limitsSchema.optional(),
+    registries: registriesSchema.optional(),
     allow: z.array(z.string().min(1)).optional(),
     deny: z.array(z.string().min(1)).optional(),
   })
@@ -321,6 +312,9 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       create = { ...c.create, hostPaths, capAdd: c.create.capAdd.map(normalizeCapability) };
     }
     const limits = c.limits ? resourceLimits(c.limits, (...keys) => at('limits', ...keys), fail) : null;
+    const registries = c.registries
+      ? registryLists(c.registries, (...keys) => at('registries', ...keys), fail)
+      : null;
     return {
       name: c.name,
       match,
@@ -328,6 +322,7 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
       scrubEnvs: c.scrubEnvs,
       create,
       limits,
+      registries,
       owner,
       mode: c.mode,
       ...(c.allow ? { allow: c.allow } : {}),
@@ -380,41 +375,4 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
       return 'expected "all", "owned", or an object with "names", "labels" and/or "owned"';
   }
   return issue.message;
-}
-
-type LimitValues = {
-  memory?: string | number | undefined;
-  cpus?: number | undefined;
-  pids?: number | undefined;
-};
-
-/** `limits:` of a client, compiled: memory sizes read as the Docker CLI reads them, defaults within the maxima. */
-function resourceLimits(
-  spec: LimitValues & { defaults?: LimitValues | undefined },
-  at: (...keys: PropertyKey[]) => PropertyKey[],
-  fail: (path: readonly PropertyKey[], message: string) => never,
-): ResourceLimits {
-  const values = (v: LimitValues, ...where: string[]) => {
-    let memory: bigint | null = null;
-    if (v.memory !== undefined) {
-      memory = typeof v.memory === 'number' ? BigInt(v.memory) : parseMemorySize(v.memory);
-      if (memory === null)
-        fail(at(...where, 'memory'), `"${v.memory}" is not a memory size such as 512m or 2g`);
-    }
-    return {
-      memory,
-      nanoCpus: v.cpus === undefined ? null : nanoCpusOf(v.cpus),
-      pids: v.pids === undefined ? null : BigInt(v.pids),
-    };
-  };
-  const max = values(spec);
-  const defaults = values(spec.defaults ?? {}, 'defaults');
-  for (const key of ['memory', 'nanoCpus', 'pids'] as const) {
-    const d = defaults[key];
-    const m = max[key];
-    if (d !== null && m !== null && d > m) {
-      fail(at('defaults', key === 'nanoCpus' ? 'cpus' : key), 'is more than the maximum beside it');
-    }
-  }
-  return { ...max, defaults };
 }

@@ -13,6 +13,7 @@ import type { CreateRules } from './create-rules.ts';
 import type { ContainerDirectory } from './directory.ts';
 import { buildVisibility } from './matcher.ts';
 import type { Ownership } from './ownership.ts';
+import type { RegistryLists } from './registry-lists.ts';
 import { ContainerResolver } from './resolver.ts';
 import type { ResourceLimits } from './resource-limits.ts';
 
@@ -25,6 +26,8 @@ export interface Profile {
   readonly create: CreateRules | null;
   /** Its resource maxima and defaults; null when it has none. */
   readonly limits: ResourceLimits | null;
+  /** The registries the daemon may contact on its behalf; null: no lists. */
+  readonly registries: RegistryLists | null;
   /** Its owner label, when it has ownership. */
   readonly owner: Ownership | null;
   readonly routes: RouteRules;
@@ -200,6 +203,7 @@ export async function compileClients(
         scrubEnvs: config.scrubEnvs,
         create: config.create,
         limits: config.limits ?? null,
+        registries: config.registries ?? null,
         owner: config.owner,
         learning: config.mode === 'learn',
         routes: compileRouteRules(config.allow, config.deny),

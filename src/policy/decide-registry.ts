@@ -4,43 +4,52 @@ import { serializeDecoded } from '../body/go-decode.ts';
 import type { CreateRules } from './create-rules.ts';
 import type { DecideInput } from './decide.ts';
 import { checkRegistry, registryOfReference, registryOfServerAddress } from './registry-host.ts';
+import type { RegistryLists } from './registry-lists.ts';
+import { checkRegistryList, isListed } from './registry-lists.ts';
 
 const DISTRIBUTION = /^\/distribution\/(.+)\/json$/;
 
 /**
- * The registry a request makes the daemon contact, judged under the create rules' `fetch`
- * (registry-host.ts): pulls, pushes, distribution inspects, searches and logins. Returns the canonical
- * body to forward for a login (decoded as the daemon decodes it, so the server address judged is the
- * one it reads), else undefined.
+ * The registry a request makes the daemon contact: pulls, pushes, distribution inspects, searches
+ * and logins. A client's registry lists decide first (registry-lists.ts: one it names is allowed, one
+ * it does not is refused); a registry no list names is judged under the create rules' `fetch`
+ * (registry-host.ts: not on the host's loopback). Returns the canonical body to forward for a login
+ * (decoded as the daemon decodes it, so the server address judged is the one it reads), else undefined.
  */
 export async function checkRegistryRoute(
   input: DecideInput,
   create: CreateRules | null,
+  lists: RegistryLists | null,
 ): Promise<string | undefined> {
-  if (!create || create.fetch) return undefined;
+  if ((!create || create.fetch) && !lists) return undefined;
+  const contact = async (kind: 'pull' | 'push' | 'login', registry: string, field: string) => {
+    if (lists) checkRegistryList(lists, kind, registry, field);
+    if (isListed(lists, kind, registry)) return;
+    await checkRegistry(create, registry, field);
+  };
   const { route, target } = input;
   if (route.kind === 'imageCreate') {
     const from = target.query.get('fromImage') ?? '';
-    if (from !== '') await checkRegistry(create, registryOfReference(from), 'the fromImage query');
+    if (from !== '') await contact('pull', registryOfReference(from), 'the fromImage query');
     return undefined;
   }
   if (route.kind === 'imagePush') {
-    await checkRegistry(create, registryOfReference(route.name), 'the pushed image name');
+    await contact('push', registryOfReference(route.name), 'the pushed image name');
     return undefined;
   }
   if (route.kind !== 'plain') return undefined;
   if (input.method === 'POST' && target.path === '/auth') {
     const body = decodeBody(await input.readBody(), AUTH_CONFIG);
     const address = typeof body.serveraddress === 'string' ? body.serveraddress : '';
-    await checkRegistry(create, registryOfServerAddress(address), 'serveraddress');
+    await contact('login', registryOfServerAddress(address), 'serveraddress');
     return serializeDecoded(body);
   }
   if (input.method === 'GET' && target.path === '/images/search') {
     const term = target.query.get('term') ?? '';
-    await checkRegistry(create, registryOfReference(term), 'the term query');
+    await contact('pull', registryOfReference(term), 'the term query');
     return undefined;
   }
   const distribution = input.method === 'GET' ? DISTRIBUTION.exec(target.path) : null;
-  if (distribution) await checkRegistry(create, registryOfReference(distribution[1] ?? ''), 'the image name');
+  if (distribution) await contact('pull', registryOfReference(distribution[1] ?? ''), 'the image name');
   return undefined;
 }

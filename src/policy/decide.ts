@@ -42,6 +42,7 @@ import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
+import type { RegistryLists } from './registry-lists.ts';
 import type { ContainerResolver } from './resolver.ts';
 import type { ResourceLimits } from './resource-limits.ts';
 import { checkUpdateLimits } from './resource-limits.ts';
@@ -107,6 +108,8 @@ export interface DecideContext {
   readonly owner: Ownership | null;
   /** Resource maxima and defaults of creates and updates; absent or null: none. */
   readonly limits?: ResourceLimits | null;
+  /** The registries the daemon may contact for this client; absent or null: no lists. */
+  readonly registries?: RegistryLists | null;
 }
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
@@ -116,7 +119,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
   switch (route.kind) {
     case 'plain': {
       // A login, search or distribution inspect makes the daemon contact a registry.
-      const body = await checkRegistryRoute(input, create);
+      const body = await checkRegistryRoute(input, create, ctx.registries ?? null);
       // Removing a volume, image or network that is in use answers with the ids of the users.
       const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
       return body === undefined ? { path: raw, response } : { path: raw, response, body };
@@ -243,7 +246,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
     }
     case 'imageCreate': {
-      await checkRegistryRoute(input, create);
+      await checkRegistryRoute(input, create, ctx.registries ?? null);
       const source = input.target.query.get('fromSrc') ?? '';
       if (create && !create.fetch && source !== '' && source !== '-') {
         throw createRuleRefusal(
@@ -261,7 +264,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideNetworkConnect(input, route, ctx);
     case 'imageExport':
     case 'imagePush': {
-      await checkRegistryRoute(input, create);
+      await checkRegistryRoute(input, create, ctx.registries ?? null);
       // The tarball and the pushed config hold what image inspect blanks: the source container's id,
       // command, labels and environment.
       const names = route.name === null ? input.target.query.getAll('names') : [route.name];

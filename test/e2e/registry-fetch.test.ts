@@ -1,7 +1,14 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Dockscope } from '../../src/server/server.ts';
+import { startDockscope } from '../../src/server/server.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { uniquePrefix } from './support/fixtures.ts';
@@ -24,6 +31,9 @@ describe('registries on the host loopback', () => {
   let scoped: RunningDockscope;
   let open: RunningDockscope;
   const daemon = { socketPath: dockerSocket };
+  let dir: string;
+  let listedDs: Dockscope;
+  let listed: { url: string };
 
   beforeAll(async () => {
     hostOnly = createServer((req, res) => {
@@ -34,10 +44,31 @@ describe('registries on the host loopback', () => {
     port = (hostOnly.address() as AddressInfo).port;
     scoped = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_NAMES: `${p}-` });
     open = await startTestDockscope({ PROXY_URL: dockerHost });
+    dir = await mkdtemp(join(tmpdir(), 'ds-registries-'));
+    const yaml = `
+upstream: ${dockerHost}
+listeners:
+  - { name: main, address: "127.0.0.1:0" }
+clients:
+  - name: ci
+    match: { listener: main }
+    containers: { names: [${p}-] }
+    registries: { pull: ["127.0.0.1:${port}"], push: [registry.example] }
+`;
+    const path = join(dir, 'dockscope.yml');
+    await writeFile(path, yaml);
+    const ds = await startDockscope(
+      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
+      pino({ level: 'silent' }),
+    );
+    listedDs = ds;
+    listed = { url: `http://127.0.0.1:${ds.address.split(':').pop()}` };
   });
   afterAll(async () => {
     await scoped?.close();
     await open?.close();
+    await listedDs?.close();
+    await rm(dir, { recursive: true, force: true });
     await new Promise((resolve) => hostOnly?.close(resolve));
   });
 
@@ -93,6 +124,26 @@ describe('registries on the host loopback', () => {
     const { message } = JSON.parse(res.body) as { message: string };
     expect(message).toContain('create rule "fetch" refuses');
     expect(message).toContain(field);
+    expect(asked).toEqual([]);
+  });
+
+  it('a client with registry lists reaches what they name (even on loopback) and nothing else', async () => {
+    asked.length = 0;
+    const pull = await rawRequest(listed, 'POST', `/images/create?fromImage=127.0.0.1:${port}/${p}&tag=1`);
+    expect(pull.status).not.toBe(403);
+    expect(asked.some((a) => a.startsWith('GET /v2/'))).toBe(true);
+    asked.length = 0;
+    const hub = await rawRequest(listed, 'POST', '/images/create?fromImage=busybox&tag=1');
+    expect(hub.status).toBe(403);
+    expect(JSON.parse(hub.body)).toEqual({
+      message:
+        "dockscope: the fromImage query names the registry docker.io, which is not in this client's registries.pull",
+    });
+    const push = await rawRequest(listed, 'POST', `/images/127.0.0.1:${port}/${p}/push?tag=1`);
+    expect(push.status).toBe(403);
+    expect(JSON.parse(push.body).message).toContain("not in this client's registries.push");
+    const other = await rawRequest(listed, 'POST', '/auth', login(`localhost:${port}`));
+    expect(JSON.parse(other.body).message).toContain('registries.pull or registries.push');
     expect(asked).toEqual([]);
   });
 
