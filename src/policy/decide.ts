@@ -295,16 +295,23 @@ function withQuery(path: string, target: RequestTarget): string {
 async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
   const rawFilters = input.target.query.get('filters');
   const names = resolver.daemonNames;
+  const labels = resolver.daemonLabels;
   if (!rawFilters) {
-    if (!names) return listForward(input);
-    return listForward(input, JSON.stringify({ name: filterValues(names, false) }));
+    if (names) return listForward(input, JSON.stringify({ name: filterValues(names, false) }));
+    if (labels) return listForward(input, JSON.stringify({ label: filterValues(labels, false) }));
+    return listForward(input);
   }
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
   // The client's own name filter stays as it is (the daemon ORs the values of one key).
-  const pushed = names !== undefined && filters.name === undefined;
+  let pushed = names !== undefined && filters.name === undefined;
   if (names && pushed) filters.name = filterValues(names, isLegacyForm(filters));
+  // Label values must all hold for the daemon: the client's own and the visibility rule's narrow alike.
+  if (labels) {
+    filters.label = withLabelValues(filters.label, labels, isLegacyForm(filters));
+    pushed = true;
+  }
   const missing: MissingRef[] = [];
   for (const key of ['before', 'since']) {
     const value = filters[key];
@@ -328,6 +335,15 @@ async function decideList(input: DecideInput, resolver: ContainerResolver): Prom
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   return asMissing(`${prefix(input.target)}/containers/json?${query}`, missing);
+}
+
+/** A list filter's `label` values with more added, in the form it has (or the rest has, when absent). */
+function withLabelValues(label: unknown, more: readonly string[], legacy: boolean): unknown {
+  if (Array.isArray(label)) return [...label, ...more];
+  if (label === undefined) return filterValues(more, legacy);
+  if (typeof label !== 'object' || label === null)
+    throw errors.badRequest('the label filter must be an object or a list');
+  return { ...(label as Record<string, unknown>), ...filterValues(more, false) };
 }
 
 /**

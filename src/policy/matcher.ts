@@ -69,6 +69,14 @@ export type Visibility = ((container: ContainerIdentity) => boolean) & {
    * the predicate: this only spares work.
    */
   readonly daemonNames?: readonly string[];
+  /**
+   * Set when one exact label rule, or the owner label alone, decides visibility (issue #26): values
+   * for the daemon's `label` list filter (`key` or `key=value`, compared exactly, all of them must
+   * hold), so the daemon serialises only the containers the client can see. Substring, glob and regex
+   * rules cannot be said in the daemon's terms, nor can an OR of several rules. A list is still
+   * filtered by the predicate.
+   */
+  readonly daemonLabels?: readonly string[];
 };
 
 /** Go's regexp.QuoteMeta: the text as a literal in an RE2 pattern. */
@@ -131,7 +139,20 @@ export function buildVisibility(rules: VisibilityRules | 'all'): Visibility {
     }
     return false;
   };
-  if (owned) return Object.assign(visibility, { includesOwned: true });
+  if (owned) {
+    const alone = rules.names.length === 0 && rules.labels.length === 0;
+    return Object.assign(
+      visibility,
+      alone
+        ? { includesOwned: true, daemonLabels: [`${owned.key}=${owned.owner}`] }
+        : { includesOwned: true },
+    );
+  }
+  const [only] = rules.labels;
+  if (mode === 'exact' && rules.names.length === 0 && rules.labels.length === 1 && only) {
+    const daemonLabels = [only.value === undefined ? only.key : `${only.key}=${only.value}`];
+    return Object.assign(visibility, { daemonLabels });
+  }
   if (labels.length === 0 && (mode === 'substring' || mode === 'exact')) {
     // The daemon matches each pattern against the name with and without its leading `/`.
     const daemonNames = rules.names.map((n) => (mode === 'exact' ? `^${goQuoteMeta(n)}$` : goQuoteMeta(n)));

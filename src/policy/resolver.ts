@@ -35,6 +35,10 @@ export class ContainerResolver {
   }
 
   /** Patterns for the daemon's `name` list filter that keep every visible container (see Visibility). */
+  get daemonLabels(): readonly string[] | undefined {
+    return this.visibility.daemonLabels;
+  }
+
   get daemonNames(): readonly string[] | undefined {
     return this.visibility.daemonNames;
   }

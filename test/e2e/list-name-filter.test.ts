@@ -1,8 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Dockscope } from '../../src/server/server.ts';
+import { startDockscope } from '../../src/server/server.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
@@ -123,5 +127,84 @@ describe('container lists: the daemon filters by name first', () => {
     const theirs = await through({ name: [`${p}-x.y`] });
     expect(theirs.sent).toEqual({ name: [`${p}-x.y`] });
     expect(theirs.names).toEqual([`/${visible}`]);
+  });
+});
+
+/**
+ * Issue #26: one exact label rule (or the owner label alone) goes to the daemon as its `label` filter,
+ * which compares key and value exactly and makes every value hold. Shown on the daemon first.
+ */
+describe('container lists: the daemon filters by an exact label rule first', () => {
+  const p = uniquePrefix('lf');
+  const key = `${p}.team`;
+  const names = [`${p}-a1`, `${p}-a2`, `${p}-ab`, `${p}-b`];
+  let dir = '';
+  let relay: Awaited<ReturnType<typeof recordingRelay>>;
+  let ds: Dockscope;
+  let url = '';
+
+  beforeAll(async () => {
+    const labels = { [`${p}-a1`]: 'a', [`${p}-a2`]: 'a', [`${p}-ab`]: 'ab', [`${p}-b`]: 'b' };
+    for (const name of names) {
+      await createContainer(dockerHost, image, {
+        name,
+        createOnly: true,
+        labels: { [key]: labels[name] ?? '' },
+      });
+    }
+    dir = await mkdtemp(join(tmpdir(), 'ds-lf-'));
+    relay = await recordingRelay(dir);
+    const yaml = `
+upstream: unix://${relay.path}
+listeners:
+  - { name: main, address: "127.0.0.1:0" }
+clients:
+  - name: team-a
+    match: { listener: main }
+    containers: { labels: ["${key}=a"], match: exact }
+`;
+    const path = join(dir, 'dockscope.yml');
+    await writeFile(path, yaml);
+    ds = await startDockscope(
+      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
+      pino({ level: 'silent' }),
+    );
+    url = `http://127.0.0.1:${ds.address.split(':').pop()}`;
+  });
+  afterAll(async () => {
+    await ds?.close();
+    relay?.close();
+    await removeContainers(dockerHost, names);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const list = async (target: { url?: string; socketPath?: string }, filters?: unknown) => {
+    relay.seen.length = 0;
+    const query = filters === undefined ? '' : `&filters=${encodeURIComponent(JSON.stringify(filters))}`;
+    const res = await rawRequest(target, 'GET', `/containers/json?all=1${query}`);
+    expect(res.status).toBe(200);
+    const line = relay.seen.find((l) => l.startsWith('GET /containers/json')) ?? '';
+    return { names: own(json(res), p), sent: new URLSearchParams(line.split('?')[1]).get('filters') };
+  };
+
+  it('the daemon: a label filter compares the value exactly, and all its values must hold', async () => {
+    const daemon = { socketPath: dockerSocket };
+    expect((await list(daemon, { label: [`${key}=a`] })).names).toEqual([`/${p}-a1`, `/${p}-a2`]);
+    expect((await list(daemon, { label: [`${key}=a`, `${key}=b`] })).names).toEqual([]);
+  });
+
+  it('dockscope sends the rule as the label filter, joins the client’s own, and lists exactly the visible', async () => {
+    const plain = await list({ url });
+    expect(plain.names).toEqual([`/${p}-a1`, `/${p}-a2`]);
+    expect(JSON.parse(plain.sent ?? '')).toEqual({ label: { [`${key}=a`]: true } });
+    const current = await list({ url }, { status: { created: true } });
+    expect(current.names).toEqual([`/${p}-a1`, `/${p}-a2`]);
+    expect(JSON.parse(current.sent ?? '')).toEqual({
+      status: { created: true },
+      label: { [`${key}=a`]: true },
+    });
+    const legacy = await list({ url }, { label: [`${key}=b`] });
+    expect(legacy.names).toEqual([]);
+    expect(JSON.parse(legacy.sent ?? '')).toEqual({ label: [`${key}=b`, `${key}=a`] });
   });
 });

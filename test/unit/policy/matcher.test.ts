@@ -200,3 +200,33 @@ describe('ownName', () => {
     expect(visible({ name: ownName(['/web/db', '/db']), labels: {} })).toBe(false);
   });
 });
+
+describe('what the daemon can filter first (issue #26)', () => {
+  const L = (key: string, value?: string) => (value === undefined ? { key } : { key, value });
+  it.each<[string, Parameters<typeof buildVisibility>[0], readonly string[] | undefined]>([
+    [
+      'one exact label rule with a value',
+      { names: [], labels: [L('team', 'a')], match: 'exact' },
+      ['team=a'],
+    ],
+    ['one exact label key', { names: [], labels: [L('homepage')], match: 'exact' }, ['homepage']],
+    [
+      'the owner label alone',
+      { names: [], labels: [], owned: { key: 'dockscope.owner', owner: 'ci-a' } },
+      ['dockscope.owner=ci-a'],
+    ],
+    // The daemon compares exactly; a substring rule would be narrowed.
+    ['a substring label rule', { names: [], labels: [L('team', 'a')] }, undefined],
+    // The daemon's label values must all hold: an OR of two rules cannot be said.
+    ['two exact label rules', { names: [], labels: [L('a'), L('b')], match: 'exact' }, undefined],
+    ['a name beside a label', { names: ['web'], labels: [L('a')], match: 'exact' }, undefined],
+    [
+      'owned beside a label',
+      { names: [], labels: [L('a')], match: 'exact', owned: { key: 'o', owner: 'x' } },
+      undefined,
+    ],
+    ['a glob label rule', { names: [], labels: [L('team', 'a*')], match: 'glob' }, undefined],
+  ])('%s', (_label, rules, expected) => {
+    expect(buildVisibility(rules).daemonLabels).toEqual(expected);
+  });
+});
