@@ -1,14 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import type { Dockscope } from '../../src/server/server.ts';
-import { startDockscope } from '../../src/server/server.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
-import { startTestDockscope } from './support/dockscope.ts';
+import { startTestDockscope, startTestDockscopeFile } from './support/dockscope.ts';
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
 import { json, rawRequest } from './support/http.ts';
 
@@ -140,7 +136,7 @@ describe('container lists: the daemon filters by an exact label rule first', () 
   const names = [`${p}-a1`, `${p}-a2`, `${p}-ab`, `${p}-b`];
   let dir = '';
   let relay: Awaited<ReturnType<typeof recordingRelay>>;
-  let ds: Dockscope;
+  let ds: RunningDockscope;
   let url = '';
 
   beforeAll(async () => {
@@ -154,7 +150,7 @@ describe('container lists: the daemon filters by an exact label rule first', () 
     }
     dir = await mkdtemp(join(tmpdir(), 'ds-lf-'));
     relay = await recordingRelay(dir);
-    const yaml = `
+    ds = await startTestDockscopeFile(`
 upstream: unix://${relay.path}
 listeners:
   - { name: main, address: "127.0.0.1:0" }
@@ -162,14 +158,8 @@ clients:
   - name: team-a
     match: { listener: main }
     containers: { labels: ["${key}=a"], match: exact }
-`;
-    const path = join(dir, 'dockscope.yml');
-    await writeFile(path, yaml);
-    ds = await startDockscope(
-      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
-      pino({ level: 'silent' }),
-    );
-    url = `http://127.0.0.1:${ds.address.split(':').pop()}`;
+`);
+    url = ds.url;
   });
   afterAll(async () => {
     await ds?.close();

@@ -1,16 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import type { Dockscope } from '../../src/server/server.ts';
-import { startDockscope } from '../../src/server/server.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
-import { startTestDockscope } from './support/dockscope.ts';
+import { startTestDockscope, startTestDockscopeFile } from './support/dockscope.ts';
 import { uniquePrefix } from './support/fixtures.ts';
 import { rawRequest } from './support/http.ts';
 
@@ -31,9 +24,7 @@ describe('registries on the host loopback', () => {
   let scoped: RunningDockscope;
   let open: RunningDockscope;
   const daemon = { socketPath: dockerSocket };
-  let dir: string;
-  let listedDs: Dockscope;
-  let listed: { url: string };
+  let listed: RunningDockscope;
 
   beforeAll(async () => {
     hostOnly = createServer((req, res) => {
@@ -44,8 +35,7 @@ describe('registries on the host loopback', () => {
     port = (hostOnly.address() as AddressInfo).port;
     scoped = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_NAMES: `${p}-` });
     open = await startTestDockscope({ PROXY_URL: dockerHost });
-    dir = await mkdtemp(join(tmpdir(), 'ds-registries-'));
-    const yaml = `
+    listed = await startTestDockscopeFile(`
 upstream: ${dockerHost}
 listeners:
   - { name: main, address: "127.0.0.1:0" }
@@ -54,21 +44,12 @@ clients:
     match: { listener: main }
     containers: { names: [${p}-] }
     registries: { pull: ["127.0.0.1:${port}"], push: [registry.example] }
-`;
-    const path = join(dir, 'dockscope.yml');
-    await writeFile(path, yaml);
-    const ds = await startDockscope(
-      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
-      pino({ level: 'silent' }),
-    );
-    listedDs = ds;
-    listed = { url: `http://127.0.0.1:${ds.address.split(':').pop()}` };
+`);
   });
   afterAll(async () => {
     await scoped?.close();
     await open?.close();
-    await listedDs?.close();
-    await rm(dir, { recursive: true, force: true });
+    await listed?.close();
     await new Promise((resolve) => hostOnly?.close(resolve));
   });
 

@@ -1,12 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism as cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
+import { availableParallelism as cpus } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import type { Dockscope } from '../../src/server/server.ts';
-import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
+import type { RunningDockscope } from './support/dockscope.ts';
+import { startTestDockscopeFile } from './support/dockscope.ts';
 import { removeContainers, uniquePrefix } from './support/fixtures.ts';
 import { json, rawRequest } from './support/http.ts';
 
@@ -26,15 +22,13 @@ interface Stored {
 describe('resource limits per client', () => {
   const p = uniquePrefix('rl');
   const names: string[] = [];
-  let dir: string;
-  let ds: Dockscope;
+  let ds: RunningDockscope;
   let host: string;
   const daemon = { socketPath: dockerSocket };
   const stored = async (name: string) =>
     (json(await rawRequest(daemon, 'GET', `/containers/${name}/json`)) as Stored).HostConfig;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ds-limits-'));
     const yaml = `
 upstream: ${dockerHost}
 listeners:
@@ -45,18 +39,12 @@ clients:
     containers: { names: [${p}-] }
     limits: { memory: 256m, cpus: 1, pids: 100, defaults: { memory: 64m } }
 `;
-    const path = join(dir, 'dockscope.yml');
-    await writeFile(path, yaml);
-    ds = await startDockscope(
-      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
-      pino({ level: 'silent' }),
-    );
-    host = `tcp://127.0.0.1:${ds.address.split(':').pop()}`;
+    ds = await startTestDockscopeFile(yaml);
+    host = ds.host;
   });
   afterAll(async () => {
     await ds?.close();
     await removeContainers(dockerHost, names);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('on the daemon, a create may take 64 GiB of memory and every CPU of the host, and one without limits is unlimited', async () => {

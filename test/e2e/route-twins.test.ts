@@ -1,14 +1,12 @@
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import type { Dockscope } from '../../src/server/server.ts';
-import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli } from '../harness/docker-cli.ts';
+import type { RunningDockscope } from './support/dockscope.ts';
+import { startTestDockscopeFile } from './support/dockscope.ts';
 import { createContainer, removeContainers, uniquePrefix, waitFor } from './support/fixtures.ts';
 import { rawRequest } from './support/http.ts';
 
@@ -42,7 +40,7 @@ describe('a denied route has no allowed twin', () => {
   const p = uniquePrefix('tw');
   const name = `${p}-app`;
   let dir: string;
-  let ds: Dockscope;
+  let ds: RunningDockscope;
   let port: number;
   const daemon = { socketPath: dockerSocket };
   const through = () => ({ url: `http://127.0.0.1:${port}` });
@@ -57,7 +55,7 @@ describe('a denied route has no allowed twin', () => {
       return logs.body.includes('log-history-secret');
     });
     dir = await mkdtemp(join(tmpdir(), 'ds-twins-'));
-    const yaml = `
+    ds = await startTestDockscopeFile(`
 upstream: ${dockerHost}
 listeners:
   - { name: main, address: "127.0.0.1:0" }
@@ -66,14 +64,8 @@ clients:
     match: { listener: main }
     containers: { names: [${p}-] }
     deny: [logs, "GET /containers/{id}/export"]
-`;
-    const path = join(dir, 'dockscope.yml');
-    await writeFile(path, yaml);
-    ds = await startDockscope(
-      loadConfig({ LOG_LEVEL: 'silent' }, { path, text: yaml }),
-      pino({ level: 'silent' }),
-    );
-    port = Number(ds.address.split(':').pop());
+`);
+    port = ds.port;
   });
   afterAll(async () => {
     await ds?.close();

@@ -38,3 +38,20 @@ export async function startTestDockscope(
     close: () => ds.close(),
   };
 }
+
+/**
+ * Starts dockscope in this process from a configuration file's text, as `--config` would read it; its
+ * first listener should be `127.0.0.1:0` (the address is the one bound).
+ */
+export async function startTestDockscopeFile(yaml: string): Promise<RunningDockscope> {
+  const config = loadConfig({ LOG_LEVEL: 'silent' }, { path: 'dockscope.yml', text: yaml });
+  const ds = await startDockscope(config, pino({ level: 'silent' }));
+  const port = Number(ds.address.split(':').pop());
+  return {
+    ds,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    host: `tcp://127.0.0.1:${port}`,
+    close: () => ds.close(),
+  };
+}
