@@ -80,6 +80,9 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     ['LISTEN', 'nonsense', 'is not host:port'],
     ['LISTEN', '0.0.0.0:70000', 'out of range'],
     ['LOG_LEVEL', 'loud', 'is not one of'],
+    // A bare number used to mean milliseconds: 60 ms cut every request short (issue #22).
+    ['UPSTREAM_TIMEOUT', '60', '"60" has no unit: write 60s for seconds or 60ms for milliseconds'],
+    ['CACHE_TTL', '2', '"2" has no unit: write 2s for seconds'],
   ])('a bad %s=%s stops the start with a message naming it', async (variable, value, why) => {
     const res = await run(MAIN, { [variable]: value }, dir);
     expect(res.code).toBe(2);
