@@ -5,6 +5,7 @@ import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts'
 import type { Ownership } from '../policy/ownership.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
+import { refuseNearMisses } from './env-names.ts';
 import { parseConfigFile } from './file.ts';
 import type { AuditTarget, LogLevel } from './values.ts';
 import {
@@ -112,7 +113,7 @@ export const DEFAULT_LISTEN = '0.0.0.0:2375';
 
 /** Builds the configuration from environment variables (drop-in compatible with docker-proxy-filter). */
 /** The variables that make listeners and clients: with a configuration file, the file does. */
-const FILE_DECIDES = ['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'] as const;
+const FILE_DECIDES = ['LISTEN', 'PORT', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'] as const;
 
 /**
  * The configuration: from a configuration file when one is given (its listeners and clients; its
@@ -121,6 +122,7 @@ const FILE_DECIDES = ['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_EN
  * so that nobody believes it is in force.
  */
 export function loadConfig(env: Env, file?: { readonly path: string; readonly text: string }): Config {
+  refuseNearMisses(env);
   if (!file) return loadFromEnv(env);
   for (const variable of FILE_DECIDES) {
     if (nonEmpty(env[variable]) !== undefined) {
@@ -185,7 +187,7 @@ function loadFromEnv(env: Env): Config {
   const upstream = wrap('PROXY_URL', 'http://socket-proxy:2375', () =>
     parseUpstreamUrl(nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
   );
-  const listen = wrap('LISTEN', '0.0.0.0:2375', () => parseListen(nonEmpty(env.LISTEN) ?? DEFAULT_LISTEN));
+  const listen = listenAddress(env);
   const names = wrap('CONTAINER_NAMES', 'homepage,uptime-kuma', () =>
     parseNameRules(env.CONTAINER_NAMES ?? ''),
   );
@@ -230,6 +232,24 @@ function loadFromEnv(env: Env): Config {
     );
   }
   return Object.freeze(config);
+}
+
+/** LISTEN, or docker-proxy-filter's PORT (it listens on 0.0.0.0:PORT); not both. */
+function listenAddress(env: Env): ListenAddress {
+  const port = nonEmpty(env.PORT);
+  const listen = nonEmpty(env.LISTEN);
+  if (port !== undefined) {
+    if (listen !== undefined)
+      throw new ConfigError(
+        'PORT',
+        'is set beside LISTEN: set one of them',
+        '(unset), or LISTEN=0.0.0.0:2375',
+      );
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+      throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`, '2375');
+    return { host: '0.0.0.0', port: Number(port) };
+  }
+  return wrap('LISTEN', '0.0.0.0:2375', () => parseListen(listen ?? DEFAULT_LISTEN));
 }
 
 function optionalListen(variable: string, value: string | undefined): ListenAddress | null {

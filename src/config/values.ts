@@ -6,8 +6,9 @@ import type { ListenAddress } from './config.ts';
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly variable: string;
-  constructor(variable: string, problem: string, example: string) {
-    super(`${variable}: ${problem}. Example: ${variable}=${example}`);
+  /** `exampleVariable`: the variable the example sets, when it is not the one at fault (a typo). */
+  constructor(variable: string, problem: string, example: string, exampleVariable = variable) {
+    super(`${variable}: ${problem}. Example: ${exampleVariable}=${example}`);
     this.variable = variable;
   }
 }

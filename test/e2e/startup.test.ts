@@ -92,6 +92,49 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     expect(res.stderr).toContain(`Example: ${variable}=`);
   });
 
+  it.each<[string, string, string]>([
+    [
+      'CONTAINER_NAME',
+      'web',
+      'did you mean CONTAINER_NAMES? Unread, every container would be visible. Example: CONTAINER_NAMES=web,db',
+    ],
+    [
+      'SCRUB_ENV',
+      'true',
+      'did you mean SCRUB_ENVS? Unread, environment variables (secrets) would be shown in inspect answers. Example: SCRUB_ENVS=true',
+    ],
+    [
+      'container_labels',
+      'homepage',
+      'did you mean CONTAINER_LABELS? Unread, every container would be visible. Example: CONTAINER_LABELS=homepage',
+    ],
+  ])(
+    'a near miss %s=%s stops the start instead of leaving every container visible (issue #22)',
+    async (variable, value, why) => {
+      const res = await run(MAIN, { [variable]: value, LISTEN: '127.0.0.1:0' }, dir);
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toBe(
+        `dockscope: configuration error: ${variable}: is not a variable dockscope reads; ${why}\n`,
+      );
+    },
+  );
+
+  it("docker-proxy-filter's PORT is the port it listens on, on every address", async () => {
+    const port = await getFreePort();
+    const { child } = await startMain(dir, {
+      PROXY_URL: dockerHost,
+      PORT: String(port),
+      CONTAINER_NAMES: `${p}-vis`,
+    });
+    try {
+      const res = await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/_ping');
+      expect([res.status, res.body]).toEqual([200, 'OK']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('reads .env, filters, logs one JSON line per request without secrets, pings healthy, and stops on SIGTERM', async () => {
     const port = await getFreePort();
     await writeFile(
