@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Invocation } from './cli-args.ts';
 import type { Config } from './config/config.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
@@ -17,7 +18,10 @@ import { Upstream } from './upstream/client.ts';
  * the decision dockscope takes for one request of that client before any container is looked up, and
  * the rule that makes it. Both print to stdout and exit 0, or print the error and exit 2.
  */
-export async function runCommand(command: string, args: readonly string[], config: Config): Promise<number> {
+export async function runCommand(
+  invocation: Extract<Invocation, { command: 'check' | 'explain' }>,
+  config: Config,
+): Promise<number> {
   const directory = new ContainerDirectory(
     new Upstream(config.upstream),
     config.cacheTtlMs,
@@ -25,7 +29,7 @@ export async function runCommand(command: string, args: readonly string[], confi
   );
   // Compiles everything a start compiles (token files, host names, templates): a failure is the start's.
   const clients = await compileClients(config.clients, directory);
-  if (command === 'check') {
+  if (invocation.command === 'check') {
     const out = [
       `configuration: ${config.source} is valid`,
       `upstream: ${config.upstream.display}`,
@@ -72,22 +76,7 @@ export async function runCommand(command: string, args: readonly string[], confi
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   }
-  // explain --client NAME METHOD PATH (with --config FILE anywhere)
-  const words: string[] = [];
-  let name: string | undefined;
-  for (let j = 0; j < args.length; j++) {
-    const a = args[j] ?? '';
-    if (a === '--config' || a === '--client') {
-      if (a === '--client') name = args[j + 1];
-      j++;
-    } else if (!a.startsWith('--config=')) words.push(a);
-  }
-  const rest = words;
-  const [method, path] = rest;
-  if (!name || !method || !path) {
-    process.stderr.write('usage: dockscope explain --client NAME METHOD PATH\n');
-    return 2;
-  }
+  const { client: name, method, path } = invocation;
   if (!clients.names.includes(name)) {
     process.stderr.write(`dockscope: no client is named "${name}" (clients: ${clients.names.join(', ')})\n`);
     return 2;
@@ -158,25 +147,13 @@ function describeCreate(rules: CreateRules): string {
 }
 
 /** `dockscope suggest --client NAME [AUDIT_LOG]`: reads audit lines (the file, or stdin). */
-export async function runSuggest(args: readonly string[]): Promise<number> {
-  let client: string | undefined;
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (a === '--client') client = args[++i];
-    else if (a === '--config') i++;
-    else if (!a.startsWith('--')) files.push(a);
-  }
-  if (!client || files.length > 1) {
-    process.stderr.write('usage: dockscope suggest --client NAME [AUDIT_LOG]\n');
-    return 2;
-  }
+export async function runSuggest(client: string, file: string | undefined): Promise<number> {
   let text: string;
   try {
-    text = files[0] ? await readFile(files[0], 'utf8') : await readStdin();
+    text = file ? await readFile(file, 'utf8') : await readStdin();
   } catch (error) {
     process.stderr.write(
-      `dockscope: cannot read ${files[0]}: ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`,
+      `dockscope: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`,
     );
     return 2;
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,9 +21,18 @@ interface Run {
   stderr: string;
 }
 
-function run(script: string, env: Record<string, string>, cwd: string, timeoutMs = 10_000): Promise<Run> {
+function run(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 10_000,
+  args: readonly string[] = [],
+): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      cwd,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -119,6 +128,31 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
       );
     },
   );
+
+  it('--help and --version print and exit 0; an unknown argument exits 2 with the usage; none of them serves (issue #22)', async () => {
+    const port = await getFreePort();
+    // Each would start a proxy on this port if the arguments were ignored.
+    const env = { PROXY_URL: dockerHost, LISTEN: `127.0.0.1:${port}`, CONTAINER_NAMES: `${p}-vis` };
+    const pkg = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { version: string };
+    const help = await run(MAIN, env, dir, 10_000, ['--help']);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^usage: dockscope \[serve\] \[--config FILE\]/);
+    expect(help.stdout).toContain('dockscope explain [--config FILE] --client NAME METHOD PATH');
+    expect(await run(MAIN, env, dir, 10_000, ['--version'])).toEqual({
+      code: 0,
+      stdout: `dockscope ${pkg.version}\n`,
+      stderr: '',
+    });
+    for (const [args, message] of [
+      [['--confg', 'x.yml'], 'unknown option "--confg" (did you mean --config?)'],
+      [['chek'], 'unknown command "chek" (did you mean check?)'],
+      [['serve', '--verbose'], 'unknown option "--verbose" for serve'],
+    ] as const) {
+      const res = await run(MAIN, env, dir, 10_000, args);
+      expect([res.code, res.stdout], args.join(' ')).toEqual([2, '']);
+      expect(res.stderr).toBe(`dockscope: ${message}\n${help.stdout}`);
+    }
+  });
 
   it("docker-proxy-filter's PORT is the port it listens on, on every address", async () => {
     const port = await getFreePort();
