@@ -9,6 +9,7 @@ COPY src ./src
 # The image's own Node runs the compiler: the `node` dev dependency (Node for npm scripts on developer
 # machines) is not installed here (--ignore-scripts) and is pruned below.
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+  && chmod 755 dist/bin.js \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Run: only the compiled code and production dependencies, as an unprivileged user.
@@ -18,6 +19,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The `dockscope` command (package.json's bin): `docker exec <name> dockscope check`.
+RUN ln -s /app/dist/bin.js /usr/local/bin/dockscope
 USER node
 EXPOSE 2375
 # dockscope writes nothing to disk, so the container can run with read_only: true.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NODE_FLAGS } from '../../src/server/banner.ts';
 import { getFreePort } from '../harness/free-port.ts';
@@ -14,6 +14,7 @@ const image = inject('image');
 // The compiled entry points the Dockerfile runs (`npm test` builds them first).
 const MAIN = resolve('dist/main.js');
 const HEALTHCHECK = resolve('dist/healthcheck.js');
+const BIN = resolve('dist/bin.js');
 
 interface Run {
   code: number | null;
@@ -152,6 +153,55 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
       expect([res.code, res.stdout], args.join(' ')).toEqual([2, '']);
       expect(res.stderr).toBe(`dockscope: ${message}\n${help.stdout}`);
     }
+  });
+
+  it('the dockscope command (package.json bin) runs itself with the V8 flags of npm start, as one process', async () => {
+    const pkg = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as {
+      version: string;
+      bin: Record<string, string>;
+    };
+    expect(pkg.bin).toEqual({ dockscope: 'dist/bin.js' });
+    // Through its shebang, with this Node first on PATH.
+    const version = await new Promise<Run>((done) => {
+      const child = spawn(BIN, ['--version'], {
+        env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+      });
+      child.on('close', (code) => done({ code, stdout, stderr: '' }));
+    });
+    expect([version.code, version.stdout]).toEqual([0, `dockscope ${pkg.version}\n`]);
+    const port = await getFreePort();
+    const child = spawn(process.execPath, [BIN], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PROXY_URL: dockerHost,
+        LISTEN: `127.0.0.1:${port}`,
+        CONTAINER_NAMES: `${p}-vis`,
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    try {
+      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { missing?: string[] });
+      // execve: the same pid, and no warning about missing flags.
+      expect(lines.filter((l) => l.missing)).toEqual([]);
+      const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+      expect(cmdline).toEqual([process.execPath, ...NODE_FLAGS, resolve('dist/main.js')]);
+      expect((await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/_ping')).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
   });
 
   it("docker-proxy-filter's PORT is the port it listens on, on every address", async () => {
