@@ -24,6 +24,8 @@ RUN ln -s /app/dist/bin.js /usr/local/bin/dockscope
 USER node
 EXPOSE 2375
 # dockscope writes nothing to disk, so the container can run with read_only: true.
+# The healthcheck reads the server's configuration (environment, DOCKSCOPE_CONFIG or the --config given
+# here) and asks the admin listener's /ready, or /_ping as a client the configuration accepts.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # A 4 MiB young generation and an 8 MiB first old-generation limit keep the memory of concurrent large
 # lists low and flat; without allocation-site pretenuring, per-request objects die young (7-18% less

@@ -1,11 +1,13 @@
-import { readFileSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import dotenv from 'dotenv';
 import { runCommand, runSuggest } from './cli.ts';
 import type { Invocation } from './cli-args.ts';
 import { parseArgs, USAGE, UsageError, version } from './cli-args.ts';
-import { ConfigError, loadConfig } from './config/config.ts';
+import type { Config } from './config/config.ts';
+import { ConfigError } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
+import { configPath, readConfiguration as readConfigurationAt } from './config/read.ts';
 import { logBanner, logNodeFlags } from './server/banner.ts';
 import { createLogger } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
@@ -40,26 +42,10 @@ if (invocation.command === 'suggest') process.exit(await runSuggest(invocation.c
 const startupHup = () => {};
 process.on('SIGHUP', startupHup);
 
-/** `--config PATH`, else DOCKSCOPE_CONFIG. */
-const path =
-  ('config' in invocation ? invocation.config : undefined) ??
-  (process.env.DOCKSCOPE_CONFIG?.trim() || undefined);
+const path = configPath('config' in invocation ? invocation.config : undefined, process.env);
+const readConfiguration = () => readConfigurationAt(path, process.env);
 
-/** Reads and validates the configuration whole (at start, and again for each reload). */
-function readConfiguration(): ReturnType<typeof loadConfig> {
-  let file: { path: string; text: string } | undefined;
-  if (path !== undefined) {
-    try {
-      file = { path, text: readFileSync(path, 'utf8') };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new ConfigFileError(path, null, '', `cannot be read (${code})`);
-    }
-  }
-  return loadConfig(process.env, file);
-}
-
-let config: ReturnType<typeof loadConfig>;
+let config: Config;
 try {
   config = readConfiguration();
 } catch (error) {
