@@ -73,6 +73,9 @@ export async function runCommand(
         }`,
       );
     }
+    // Not an error (issue #22): in compose a service's name resolves only while it runs.
+    for (const name of clients.unresolved)
+      out.push(`warning: ${name} does not resolve now; it matches nothing until it does`);
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   }

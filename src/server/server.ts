@@ -62,13 +62,16 @@ export async function startDockscope(
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.
-  let current: Clients = await compileClients(config.clients, directory);
+  let current: Clients = await compileClients(config.clients, directory, process.env, { log });
   const clients: Clients = {
     get names() {
       return current.names;
     },
     get usesTokens() {
       return current.usesTokens;
+    },
+    get unresolved() {
+      return current.unresolved;
     },
     identify: (caller) => current.identify(caller),
     identifyByName: (name) => current.identifyByName(name),
@@ -207,7 +210,7 @@ export async function startDockscope(
           `client "${learner.name}" is put in learn mode, but dockscope was started without an audit log: set audit and restart`,
         );
       }
-      const compiled = await compileClients(next.clients, directory);
+      const compiled = await compileClients(next.clients, directory, process.env, { log });
       current = compiled;
       const restartNeeded: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
