@@ -6,6 +6,7 @@ import type { Ownership } from '../policy/ownership.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
 import { refuseNearMisses } from './env-names.ts';
+import { envAllow, listenAddress } from './env-values.ts';
 import { parseConfigFile } from './file.ts';
 import type { AuditTarget, LogLevel } from './values.ts';
 import {
@@ -22,6 +23,7 @@ import {
   wrap,
 } from './values.ts';
 
+export { SCRUB_DIRECT_ALLOW } from './env-values.ts';
 export type { AuditTarget, LogLevel } from './values.ts';
 export {
   ConfigError,
@@ -113,7 +115,14 @@ export const DEFAULT_LISTEN = '0.0.0.0:2375';
 
 /** Builds the configuration from environment variables (drop-in compatible with docker-proxy-filter). */
 /** The variables that make listeners and clients: with a configuration file, the file does. */
-const FILE_DECIDES = ['LISTEN', 'PORT', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'] as const;
+const FILE_DECIDES = [
+  'LISTEN',
+  'PORT',
+  'CONTAINER_NAMES',
+  'CONTAINER_LABELS',
+  'SCRUB_ENVS',
+  'ALLOW',
+] as const;
 
 /**
  * The configuration: from a configuration file when one is given (its listeners and clients; its
@@ -187,7 +196,7 @@ function loadFromEnv(env: Env): Config {
   const upstream = wrap('PROXY_URL', 'http://socket-proxy:2375', () =>
     parseUpstreamUrl(nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
   );
-  const listen = listenAddress(env);
+  const listen = listenAddress(env, DEFAULT_LISTEN);
   const names = wrap('CONTAINER_NAMES', 'homepage,uptime-kuma', () =>
     parseNameRules(env.CONTAINER_NAMES ?? ''),
   );
@@ -195,6 +204,8 @@ function loadFromEnv(env: Env): Config {
     parseLabelRules(env.CONTAINER_LABELS ?? ''),
   );
   const rules: VisibilityRules = { names, labels };
+  const scrubEnvs = parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false);
+  const allow = envAllow(env.ALLOW, scrubEnvs && upstream.kind === 'unix');
   const config: Config = {
     upstream,
     listeners: [{ name: 'default', address: listen }],
@@ -204,11 +215,12 @@ function loadFromEnv(env: Env): Config {
         name: 'default',
         match: {},
         containers: hasRules(rules) ? rules : 'all',
-        scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+        scrubEnvs,
         // With visibility rules, no create may leave the scope (privileged, host namespaces, host paths,
         // ...); CREATE_RULES=off is for set-ups whose socket proxy already refuses creates.
         create: parseSwitch('CREATE_RULES', env.CREATE_RULES, hasRules(rules)) ? NO_WAY_OUT : null,
         owner: null,
+        ...(allow ? { allow } : {}),
       },
     ],
     source: 'environment',
@@ -232,24 +244,6 @@ function loadFromEnv(env: Env): Config {
     );
   }
   return Object.freeze(config);
-}
-
-/** LISTEN, or docker-proxy-filter's PORT (it listens on 0.0.0.0:PORT); not both. */
-function listenAddress(env: Env): ListenAddress {
-  const port = nonEmpty(env.PORT);
-  const listen = nonEmpty(env.LISTEN);
-  if (port !== undefined) {
-    if (listen !== undefined)
-      throw new ConfigError(
-        'PORT',
-        'is set beside LISTEN: set one of them',
-        '(unset), or LISTEN=0.0.0.0:2375',
-      );
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
-      throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`, '2375');
-    return { host: '0.0.0.0', port: Number(port) };
-  }
-  return wrap('LISTEN', '0.0.0.0:2375', () => parseListen(listen ?? DEFAULT_LISTEN));
 }
 
 function optionalListen(variable: string, value: string | undefined): ListenAddress | null {

@@ -14,6 +14,7 @@ export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
   CONTAINER_LABELS: 'homepage',
   SCRUB_ENVS: 'true',
   CREATE_RULES: 'on',
+  ALLOW: 'read-only,logs,exec',
   LOG_LEVEL: 'info',
   CACHE_TTL: '2s',
   UPSTREAM_TIMEOUT: '60s',
@@ -30,6 +31,7 @@ const UNREAD: Readonly<Record<string, string>> = {
   CONTAINER_LABELS: 'every container would be visible',
   SCRUB_ENVS: 'environment variables (secrets) would be shown in inspect answers',
   CREATE_RULES: 'create rules would keep their default',
+  ALLOW: 'the allowed routes would keep their default',
   DOCKSCOPE_CONFIG: 'the configuration file would not be read',
 };
 

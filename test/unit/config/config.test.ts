@@ -330,3 +330,33 @@ describe('parseDuration', () => {
     );
   });
 });
+
+describe('ALLOW, and SCRUB_ENVS directly on the socket (issue #22)', () => {
+  const allowOf = (env: Env) => loadConfig(env).clients[0]?.allow;
+  it.each<[string, Env, readonly string[] | undefined]>([
+    ['SCRUB_ENVS on the socket: reads only', { SCRUB_ENVS: 'true' }, ['read-only', 'logs', 'events']],
+    [
+      'SCRUB_ENVS behind a socket proxy: as docker-proxy-filter',
+      { SCRUB_ENVS: 'true', PROXY_URL: 'http://sp:2375' },
+      undefined,
+    ],
+    ['no SCRUB_ENVS on the socket', {}, undefined],
+    ['ALLOW=all', { SCRUB_ENVS: 'true', ALLOW: 'all' }, undefined],
+    [
+      'ALLOW lists',
+      { SCRUB_ENVS: 'true', ALLOW: 'read-only, exec,GET /containers/{id}/archive' },
+      ['read-only', 'exec', 'GET /containers/{id}/archive'],
+    ],
+  ])('%s', (_label, env, expected) => {
+    expect(allowOf(env)).toEqual(expected);
+  });
+  it.each<[string, string]>([
+    ['read-only,,exec', 'ALLOW: "read-only,,exec" has an empty entry'],
+    ['GET /nope*', 'ALLOW: '],
+  ])('ALLOW=%j is refused naming the variable', (value, start) => {
+    expect(() => loadConfig({ ALLOW: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ALLOW: value })).toThrow(
+      new RegExp(`^${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  });
+});

@@ -232,7 +232,7 @@ describe('loadConfig with a file', () => {
     );
   });
 
-  it.each(['LISTEN', 'PORT', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'])(
+  it.each(['LISTEN', 'PORT', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS', 'ALLOW'])(
     '%s beside a file is refused, naming the variable',
     (variable) => {
       expect(() => loadConfig({ [variable]: 'x' }, { path: FILE, text })).toThrow(ConfigError);
