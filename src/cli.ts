@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { Invocation } from './cli-args.ts';
 import type { Config } from './config/config.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
 import { ContainerDirectory } from './policy/directory.ts';
+import type { ResourceLimits } from './policy/resource-limits.ts';
 import { classify } from './routes/classify.ts';
 import { parseTarget, TargetError } from './routes/target.ts';
 import { compileTemplates } from './routes/templates.ts';
@@ -17,7 +19,10 @@ import { Upstream } from './upstream/client.ts';
  * the decision dockscope takes for one request of that client before any container is looked up, and
  * the rule that makes it. Both print to stdout and exit 0, or print the error and exit 2.
  */
-export async function runCommand(command: string, args: readonly string[], config: Config): Promise<number> {
+export async function runCommand(
+  invocation: Extract<Invocation, { command: 'check' | 'explain' }>,
+  config: Config,
+): Promise<number> {
   const directory = new ContainerDirectory(
     new Upstream(config.upstream),
     config.cacheTtlMs,
@@ -25,7 +30,7 @@ export async function runCommand(command: string, args: readonly string[], confi
   );
   // Compiles everything a start compiles (token files, host names, templates): a failure is the start's.
   const clients = await compileClients(config.clients, directory);
-  if (command === 'check') {
+  if (invocation.command === 'check') {
     const out = [
       `configuration: ${config.source} is valid`,
       `upstream: ${config.upstream.display}`,
@@ -53,6 +58,12 @@ export async function runCommand(command: string, args: readonly string[], confi
       out.push(
         `    create: ${c.create === null ? 'unrestricted (no create rules)' : describeCreate(c.create)}`,
       );
+      if (c.limits) out.push(`    limits: ${describeLimits(c.limits)}`);
+      if (c.registries) {
+        const list = (l: readonly { text: string }[] | null) =>
+          l ? l.map((p) => p.text).join(', ') : 'not listed';
+        out.push(`    registries: pull ${list(c.registries.pull)}; push ${list(c.registries.push)}`);
+      }
       if (c.deny)
         out.push(
           `    deny: ${compileTemplates(c.deny)
@@ -69,25 +80,13 @@ export async function runCommand(command: string, args: readonly string[], confi
         }`,
       );
     }
+    // Not an error (issue #22): in compose a service's name resolves only while it runs.
+    for (const name of clients.unresolved)
+      out.push(`warning: ${name} does not resolve now; it matches nothing until it does`);
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   }
-  // explain --client NAME METHOD PATH (with --config FILE anywhere)
-  const words: string[] = [];
-  let name: string | undefined;
-  for (let j = 0; j < args.length; j++) {
-    const a = args[j] ?? '';
-    if (a === '--config' || a === '--client') {
-      if (a === '--client') name = args[j + 1];
-      j++;
-    } else if (!a.startsWith('--config=')) words.push(a);
-  }
-  const rest = words;
-  const [method, path] = rest;
-  if (!name || !method || !path) {
-    process.stderr.write('usage: dockscope explain --client NAME METHOD PATH\n');
-    return 2;
-  }
+  const { client: name, method, path } = invocation;
   if (!clients.names.includes(name)) {
     process.stderr.write(`dockscope: no client is named "${name}" (clients: ${clients.names.join(', ')})\n`);
     return 2;
@@ -127,6 +126,19 @@ export async function runCommand(command: string, args: readonly string[], confi
   return 0;
 }
 
+function describeLimits(limits: ResourceLimits): string {
+  const one = (memory: bigint | null, nano: bigint | null, pids: bigint | null) =>
+    [
+      memory === null ? '' : `memory ${memory} bytes`,
+      nano === null ? '' : `cpus ${Number(nano) / 1e9}`,
+      pids === null ? '' : `pids ${pids}`,
+    ]
+      .filter((x) => x !== '')
+      .join(', ') || 'none';
+  const { defaults: d } = limits;
+  return `at most ${one(limits.memory, limits.nanoCpus, limits.pids)}; defaults ${one(d.memory ?? limits.memory, d.nanoCpus ?? limits.nanoCpus, d.pids ?? limits.pids)}`;
+}
+
 function redactToken(match: Config['clients'][number]['match']) {
   return match.token
     ? { ...match, token: match.token.file ? { file: match.token.file } : { env: match.token.env } }
@@ -158,25 +170,13 @@ function describeCreate(rules: CreateRules): string {
 }
 
 /** `dockscope suggest --client NAME [AUDIT_LOG]`: reads audit lines (the file, or stdin). */
-export async function runSuggest(args: readonly string[]): Promise<number> {
-  let client: string | undefined;
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (a === '--client') client = args[++i];
-    else if (a === '--config') i++;
-    else if (!a.startsWith('--')) files.push(a);
-  }
-  if (!client || files.length > 1) {
-    process.stderr.write('usage: dockscope suggest --client NAME [AUDIT_LOG]\n');
-    return 2;
-  }
+export async function runSuggest(client: string, file: string | undefined): Promise<number> {
   let text: string;
   try {
-    text = files[0] ? await readFile(files[0], 'utf8') : await readStdin();
+    text = file ? await readFile(file, 'utf8') : await readStdin();
   } catch (error) {
     process.stderr.write(
-      `dockscope: cannot read ${files[0]}: ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`,
+      `dockscope: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}\n`,
     );
     return 2;
   }

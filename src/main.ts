@@ -1,49 +1,52 @@
-import { readFileSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import dotenv from 'dotenv';
 import { runCommand, runSuggest } from './cli.ts';
-import { ConfigError, loadConfig } from './config/config.ts';
+import type { Invocation } from './cli-args.ts';
+import { parseArgs, USAGE, UsageError, version } from './cli-args.ts';
+import type { Config } from './config/config.ts';
+import { ConfigError } from './config/config.ts';
 import { ConfigFileError } from './config/file.ts';
+import { configPath, readConfiguration as readConfigurationAt } from './config/read.ts';
 import { logBanner, logNodeFlags } from './server/banner.ts';
 import { openLineSink } from './server/line-sink.ts';
 import { createLogger, LOG_BUFFER_BYTES } from './server/logger.ts';
 import { startDockscope } from './server/server.ts';
 
-// Wiring only: configuration, logger, server, signals.
+// Wiring only: arguments, configuration, logger, server, signals.
+/** The command line, or exit: usage errors (2), --help and --version (0) never start anything. */
+function invocationOrExit(): Exclude<Invocation, { command: 'help' | 'version' }> {
+  let parsed: Invocation;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`dockscope: ${error.message}\n${USAGE}`);
+    return process.exit(2);
+  }
+  if (parsed.command === 'help') {
+    process.stdout.write(USAGE);
+    return process.exit(0);
+  }
+  if (parsed.command === 'version') {
+    process.stdout.write(`dockscope ${version()}\n`);
+    return process.exit(0);
+  }
+  return parsed;
+}
+
+const invocation = invocationOrExit();
 dotenv.config({ quiet: true });
 // `suggest` reads audit lines only: it needs no configuration.
-if (process.argv[2] === 'suggest') process.exit(await runSuggest(process.argv.slice(3)));
+if (invocation.command === 'suggest') process.exit(await runSuggest(invocation.client, invocation.file));
 // A SIGHUP before dockscope listens must not end it (its default): the reload handler replaces this.
 const startupHup = () => {};
 process.on('SIGHUP', startupHup);
 
-/** `--config PATH` (or `--config=PATH`), else DOCKSCOPE_CONFIG. */
-function configPath(): string | undefined {
-  const args = process.argv.slice(2).filter((a) => a !== 'check' && a !== 'explain');
-  for (const [i, arg] of args.entries()) {
-    if (arg === '--config') return args[i + 1];
-    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
-  }
-  return process.env.DOCKSCOPE_CONFIG?.trim() || undefined;
-}
+const path = configPath('config' in invocation ? invocation.config : undefined, process.env);
+const readConfiguration = () => readConfigurationAt(path, process.env);
 
-const path = configPath();
-
-/** Reads and validates the configuration whole (at start, and again for each reload). */
-function readConfiguration(): ReturnType<typeof loadConfig> {
-  let file: { path: string; text: string } | undefined;
-  if (path !== undefined) {
-    try {
-      file = { path, text: readFileSync(path, 'utf8') };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new ConfigFileError(path, null, '', `cannot be read (${code})`);
-    }
-  }
-  return loadConfig(process.env, file);
-}
-
-let config: ReturnType<typeof loadConfig>;
+let config: Config;
 try {
   config = readConfiguration();
 } catch (error) {
@@ -54,9 +57,8 @@ try {
   throw error;
 }
 
-const command = process.argv[2];
-if (command === 'check' || command === 'explain') {
-  const code = await runCommand(command, process.argv.slice(3), config).catch((error: unknown) => {
+if (invocation.command === 'check' || invocation.command === 'explain') {
+  const code = await runCommand(invocation, config).catch((error: unknown) => {
     process.stderr.write(`dockscope: configuration error: ${(error as Error).message}\n`);
     return 2;
   });

@@ -7,7 +7,34 @@ import type { RegistryLists } from '../policy/registry-lists.ts';
 import type { ResourceLimits } from '../policy/resource-limits.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
+import { refuseNearMisses } from './env-names.ts';
+import { envAllow, listenAddress } from './env-values.ts';
 import { parseConfigFile } from './file.ts';
+import type { AuditTarget, LogLevel } from './values.ts';
+import {
+  ConfigError,
+  nonEmpty,
+  parseAuditTarget,
+  parseBoolean,
+  parseCount,
+  parseDuration,
+  parseListen,
+  parseLogLevel,
+  parseSwitch,
+  positive,
+  wrap,
+} from './values.ts';
+
+export { SCRUB_DIRECT_ALLOW } from './env-values.ts';
+export type { AuditTarget, LogLevel } from './values.ts';
+export {
+  ConfigError,
+  parseAuditTarget,
+  parseBoolean,
+  parseCount,
+  parseDuration,
+  parseListen,
+} from './values.ts';
 
 /** The whole configuration, validated once at start and frozen. */
 export interface Config {
@@ -31,18 +58,6 @@ export interface Config {
   readonly admin: ListenAddress | null;
   /** Where audit lines go; null: nowhere (the default). */
   readonly audit: AuditTarget | null;
-}
-
-/** An audit destination: a standard stream, a file descriptor, or a file (appended to). */
-export type AuditTarget = 'stdout' | 'stderr' | { readonly fd: number } | { readonly file: string };
-
-/** `stdout`, `stderr`, `fd:3` or an absolute file path. */
-export function parseAuditTarget(value: string): AuditTarget {
-  if (value === 'stdout' || value === 'stderr') return value;
-  const fd = /^fd:(\d{1,4})$/.exec(value);
-  if (fd) return { fd: Number(fd[1]) };
-  if (value.startsWith('/')) return { file: value };
-  throw new Error(`"${value}" is not stdout, stderr, fd:N or an absolute file path`);
 }
 
 export type ListenAddress =
@@ -99,19 +114,6 @@ export interface ClientConfig {
   readonly deny?: readonly string[];
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** A configuration error names the variable, the bad value and a good example. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly variable: string;
-  constructor(variable: string, problem: string, example: string) {
-    super(`${variable}: ${problem}. Example: ${variable}=${example}`);
-    this.variable = variable;
-  }
-}
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_PROXY_URL = 'unix:///var/run/docker.sock';
@@ -119,7 +121,14 @@ export const DEFAULT_LISTEN = '0.0.0.0:2375';
 
 /** Builds the configuration from environment variables (drop-in compatible with docker-proxy-filter). */
 /** The variables that make listeners and clients: with a configuration file, the file does. */
-const FILE_DECIDES = ['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'] as const;
+const FILE_DECIDES = [
+  'LISTEN',
+  'PORT',
+  'CONTAINER_NAMES',
+  'CONTAINER_LABELS',
+  'SCRUB_ENVS',
+  'ALLOW',
+] as const;
 
 /**
  * The configuration: from a configuration file when one is given (its listeners and clients; its
@@ -128,6 +137,7 @@ const FILE_DECIDES = ['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_EN
  * so that nobody believes it is in force.
  */
 export function loadConfig(env: Env, file?: { readonly path: string; readonly text: string }): Config {
+  refuseNearMisses(env);
   if (!file) return loadFromEnv(env);
   for (const variable of FILE_DECIDES) {
     if (nonEmpty(env[variable]) !== undefined) {
@@ -148,10 +158,16 @@ export function loadConfig(env: Env, file?: { readonly path: string; readonly te
     clients: parsed.clients,
     source: file.path,
     logLevel: s.logLevel ?? parseLogLevel(env.LOG_LEVEL),
-    cacheTtlMs: parseDuration('cacheTtl', s.cacheTtl ?? env.CACHE_TTL, 2000),
+    // Named by where the value came from: the file's key, else the variable.
+    cacheTtlMs: parseDuration(s.cacheTtl ? 'cacheTtl' : 'CACHE_TTL', s.cacheTtl ?? env.CACHE_TTL, 2000),
     upstreamTimeoutMs: positive(
-      'upstreamTimeout',
-      parseDuration('upstreamTimeout', s.upstreamTimeout ?? env.UPSTREAM_TIMEOUT, 60_000),
+      s.upstreamTimeout ? 'upstreamTimeout' : 'UPSTREAM_TIMEOUT',
+      parseDuration(
+        s.upstreamTimeout ? 'upstreamTimeout' : 'UPSTREAM_TIMEOUT',
+        s.upstreamTimeout ?? env.UPSTREAM_TIMEOUT,
+        60_000,
+        '60s',
+      ),
       '60s',
     ),
     maxConnections: s.maxConnections ?? parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
@@ -186,7 +202,7 @@ function loadFromEnv(env: Env): Config {
   const upstream = wrap('PROXY_URL', 'http://socket-proxy:2375', () =>
     parseUpstreamUrl(nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
   );
-  const listen = wrap('LISTEN', '0.0.0.0:2375', () => parseListen(nonEmpty(env.LISTEN) ?? DEFAULT_LISTEN));
+  const listen = listenAddress(env, DEFAULT_LISTEN);
   const names = wrap('CONTAINER_NAMES', 'homepage,uptime-kuma', () =>
     parseNameRules(env.CONTAINER_NAMES ?? ''),
   );
@@ -194,6 +210,8 @@ function loadFromEnv(env: Env): Config {
     parseLabelRules(env.CONTAINER_LABELS ?? ''),
   );
   const rules: VisibilityRules = { names, labels };
+  const scrubEnvs = parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false);
+  const allow = envAllow(env.ALLOW, scrubEnvs && upstream.kind === 'unix');
   const config: Config = {
     upstream,
     listeners: [{ name: 'default', address: listen }],
@@ -203,11 +221,12 @@ function loadFromEnv(env: Env): Config {
         name: 'default',
         match: {},
         containers: hasRules(rules) ? rules : 'all',
-        scrubEnvs: parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false),
+        scrubEnvs,
         // With visibility rules, no create may leave the scope (privileged, host namespaces, host paths,
         // ...); CREATE_RULES=off is for set-ups whose socket proxy already refuses creates.
         create: parseSwitch('CREATE_RULES', env.CREATE_RULES, hasRules(rules)) ? NO_WAY_OUT : null,
         owner: null,
+        ...(allow ? { allow } : {}),
       },
     ],
     source: 'environment',
@@ -215,7 +234,7 @@ function loadFromEnv(env: Env): Config {
     cacheTtlMs: parseDuration('CACHE_TTL', env.CACHE_TTL, 2000),
     upstreamTimeoutMs: positive(
       'UPSTREAM_TIMEOUT',
-      parseDuration('UPSTREAM_TIMEOUT', env.UPSTREAM_TIMEOUT, 60_000),
+      parseDuration('UPSTREAM_TIMEOUT', env.UPSTREAM_TIMEOUT, 60_000, '60s'),
       '60s',
     ),
     maxConnections: parseCount('MAX_CONNECTIONS', env.MAX_CONNECTIONS, 1024),
@@ -250,81 +269,4 @@ function sameAddress(a: ListenAddress, b: ListenAddress | null): boolean {
   if ('socketPath' in a || 'socketPath' in b)
     return 'socketPath' in a && 'socketPath' in b && a.socketPath === b.socketPath;
   return a.port !== 0 && a.port === b.port;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
-
-/** Runs a parser whose errors are plain messages and names the variable in the error. */
-function wrap<T>(variable: string, example: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(variable, (error as Error).message, example);
-  }
-}
-
-export function parseListen(value: string): ListenAddress {
-  if (value.startsWith('unix://')) {
-    const socketPath = value.slice('unix://'.length);
-    if (!socketPath.startsWith('/')) throw new Error(`"${value}" needs an absolute socket path`);
-    return { socketPath };
-  }
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s/[\]]*)):(\d{1,5})$/.exec(value);
-  if (!match) throw new Error(`"${value}" is not host:port`);
-  const port = Number(match[3]);
-  if (port > 65535) throw new Error(`port ${port} is out of range 0-65535`);
-  const host = match[1] ?? (match[2] || '0.0.0.0');
-  return { host, port };
-}
-
-export function parseBoolean(variable: string, value: string | undefined, fallback: boolean): boolean {
-  const v = nonEmpty(value)?.toLowerCase();
-  if (v === undefined) return fallback;
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(variable, `"${value}" is not a boolean (true or false)`, 'true');
-}
-
-/** `on` or `off` (and the boolean spellings). */
-function parseSwitch(variable: string, value: string | undefined, fallback: boolean): boolean {
-  const v = nonEmpty(value)?.toLowerCase();
-  if (v === undefined) return fallback;
-  if (['on', 'true', '1', 'yes'].includes(v)) return true;
-  if (['off', 'false', '0', 'no'].includes(v)) return false;
-  throw new ConfigError(variable, `"${value}" is neither on nor off`, 'off');
-}
-
-function parseLogLevel(value: string | undefined): LogLevel {
-  const v = nonEmpty(value)?.toLowerCase() ?? 'info';
-  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
-  throw new ConfigError('LOG_LEVEL', `"${value}" is not one of ${LOG_LEVELS.join(', ')}`, 'info');
-}
-
-/** Milliseconds, or a number with a unit: `500ms`, `2s`, `1m`, `1h`. */
-export function parseDuration(variable: string, value: string | undefined, fallback: number): number {
-  const v = nonEmpty(value);
-  if (v === undefined) return fallback;
-  const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(v);
-  if (!match) throw new ConfigError(variable, `"${value}" is not a duration`, '2s');
-  const unit = match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : match[2] === 'h' ? 3_600_000 : 1;
-  return Number(match[1]) * unit;
-}
-
-function positive(variable: string, ms: number, example: string): number {
-  if (ms <= 0) throw new ConfigError(variable, 'must be more than 0', example);
-  return ms;
-}
-
-/** A whole number of at least 1. */
-export function parseCount(variable: string, value: string | undefined, fallback: number): number {
-  const v = nonEmpty(value);
-  if (v === undefined) return fallback;
-  if (!/^\d{1,7}$/.test(v) || Number(v) < 1) {
-    throw new ConfigError(variable, `"${value}" is not a whole number of at least 1`, String(fallback));
-  }
-  return Number(v);
 }

@@ -9,8 +9,8 @@ import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
-import { parseAuditTarget, parseListen } from './config.ts';
 import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
+import { parseAuditTarget, parseDuration, parseListen } from './values.ts';
 
 /** A configuration file error: the file, the line, the key, and what is expected. */
 export class ConfigFileError extends Error {
@@ -207,6 +207,18 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     fail(issue?.path ?? [], describeIssue(issue));
   }
   const data = (parsed as { data: FileSettings }).data;
+
+  // Durations are checked here too, so that an error names the file's line.
+  for (const key of ['cacheTtl', 'upstreamTimeout'] as const) {
+    try {
+      parseDuration(key, data[key], 0, key === 'cacheTtl' ? '2s' : '60s');
+    } catch (error) {
+      fail(
+        [key],
+        (error as Error).message.replace(/^\w+: /, '').replace(/\. Example: \w+=(\S+)$/, ' (such as $1)'),
+      );
+    }
+  }
 
   const listenerNames = new Set<string>();
   const listeners = data.listeners.map((l, i): ListenerConfig => {

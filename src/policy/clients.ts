@@ -1,16 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
+import type { Logger } from 'pino';
 import type { ClientConfig, ClientMatch } from '../config/config.ts';
 import { errors } from '../errors.ts';
 import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
+import { addressList, inAddresses, inList, plainAddress } from './address-list.ts';
 import type { San } from './cert-san.ts';
 import { parseSanEntry, sanKey } from './cert-san.ts';
 import type { CreateRules } from './create-rules.ts';
 import type { ContainerDirectory } from './directory.ts';
+import type { HostNameOptions } from './host-names.ts';
+import { HOST_NAME_DEFAULTS, HostNames } from './host-names.ts';
 import { buildVisibility } from './matcher.ts';
 import type { Ownership } from './ownership.ts';
 import type { RegistryLists } from './registry-lists.ts';
@@ -47,10 +49,15 @@ export interface Caller {
   readonly certificate?: { readonly cn: string; readonly san: readonly San[] };
 }
 
+type Verdict = 'yes' | 'no' | 'token';
+
 interface CompiledClient {
   readonly profile: Profile;
-  /** 'yes', 'no', or 'token' (everything but the token holds: a 401 if no later client matches). */
-  test(caller: Caller): 'yes' | 'no' | 'token';
+  /**
+   * 'yes', 'no', or 'token' (everything but the token holds: a 401 if no later client matches); a
+   * promise when a host name of its match has to be looked up first.
+   */
+  test(caller: Caller): Verdict | Promise<Verdict>;
 }
 
 export interface Clients {
@@ -59,49 +66,14 @@ export interface Clients {
   readonly usesTokens: boolean;
   /** A client's profile by its name (the benchmark and tests; `explain`). */
   identifyByName(name: string): Profile;
-  /** The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client). */
-  identify(caller: Caller): Profile;
+  /**
+   * The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client): at
+   * once, or a promise while a `from` host name is looked up (bounded, see host-names.ts).
+   */
+  identify(caller: Caller): Profile | Promise<Profile>;
+  /** `where` and host name of every name that did not resolve when the clients were compiled. */
+  readonly unresolved: readonly string[];
 }
-
-/** `::ffff:10.0.0.1` is 10.0.0.1. */
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-async function addressList(entries: readonly string[], what: string): Promise<BlockList> {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const parts = entry.split('/');
-    if (parts.length > 2) throw new Error(`${what}: "${entry}" is not an address or a CIDR`);
-    const [base = '', bits] = parts;
-    const family = isIP(base);
-    if (family !== 0) {
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      if (bits === undefined) list.addAddress(base, type);
-      else {
-        const prefix = Number(bits);
-        if (!/^\d+$/.test(bits) || prefix > (family === 4 ? 32 : 128))
-          throw new Error(`${what}: "${entry}" is not a CIDR`);
-        list.addSubnet(base, prefix, type);
-      }
-      continue;
-    }
-    if (bits !== undefined) throw new Error(`${what}: "${entry}" is not a CIDR`);
-    // A host name (a compose service, say): its addresses at start.
-    const found = await lookup(entry, { all: true }).catch(() => {
-      throw new Error(`${what}: host name "${entry}" does not resolve`);
-    });
-    for (const a of found) list.addAddress(a.address, a.family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
-}
-
-const inList = (list: BlockList, address: string | undefined) => {
-  if (address === undefined) return false;
-  const plain = plainAddress(address);
-  const family = isIP(plain);
-  return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
-};
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -113,21 +85,44 @@ function bearer(headers: Caller['headers']): string | undefined {
   return m?.[1];
 }
 
+type Check = (c: Caller) => boolean | Promise<boolean>;
+
+/** Whether every check holds, from the i-th on: at once while they answer at once. */
+function allHold(checks: readonly Check[], c: Caller, i = 0): boolean | Promise<boolean> {
+  for (let j = i; j < checks.length; j++) {
+    const held = (checks[j] as Check)(c);
+    if (held instanceof Promise) return held.then((ok) => ok && allHold(checks, c, j + 1));
+    if (!held) return false;
+  }
+  return true;
+}
+
+type NameLists = (names: readonly string[], what: string) => HostNames;
+
 async function compileMatch(
   match: ClientMatch,
   where: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<{ test: (c: Caller) => 'yes' | 'no' | 'token'; usesToken: boolean }> {
-  const checks: ((c: Caller) => boolean)[] = [];
+  hostNames: NameLists,
+): Promise<{ test: (c: Caller) => Verdict | Promise<Verdict>; usesToken: boolean }> {
+  const checks: Check[] = [];
   if (match.listener) {
     const names = new Set(match.listener);
     checks.push((c) => names.has(c.listener));
   }
   if (match.from) {
-    const list = await addressList(match.from, `${where}.match.from`);
-    // Peers repeat: each address is checked once.
-    const listed = remembered((address: string | undefined) => inList(list, address), 4096);
-    checks.push((c) => listed(c.address));
+    const list = addressList(match.from, `${where}.match.from`, hostNames);
+    // Peers repeat: each address is checked against the fixed entries once; host names change.
+    const fixed = remembered(
+      (address: string | undefined) => address !== undefined && inList(list.fixed, address),
+      4096,
+    );
+    const names = list.names;
+    checks.push(
+      (c) =>
+        fixed(c.address) ||
+        (names !== null && c.address !== undefined && names.holds(plainAddress(c.address))),
+    );
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);
@@ -151,14 +146,14 @@ async function compileMatch(
   }
   if (match.header) {
     const { name, value, trustedProxies } = match.header;
-    const proxies = await addressList(trustedProxies, `${where}.match.header.trustedProxies`);
+    const proxies = addressList(trustedProxies, `${where}.match.header.trustedProxies`, hostNames);
     const values = value ? new Set(value) : null;
     const key = name.toLowerCase();
+    // The header first (it is at hand), then whether the peer is a trusted proxy.
     checks.push((c) => {
-      if (!inList(proxies, c.address)) return false;
       const v = c.headers[key];
       const text = Array.isArray(v) ? v[0] : v;
-      return text !== undefined && (values === null || values.has(text));
+      return text !== undefined && (values === null || values.has(text)) && inAddresses(proxies, c.address);
     });
   }
   let token: Buffer | null = null;
@@ -177,25 +172,58 @@ async function compileMatch(
   return {
     usesToken: expected !== null,
     test: (c) => {
-      for (const check of checks) if (!check(c)) return 'no';
-      if (expected === null) return 'yes';
-      const sent = bearer(c.headers);
-      // Compared in constant time, as digests of equal length.
-      return sent !== undefined && timingSafeEqual(digest(sent), expected) ? 'yes' : 'token';
+      const verdict = (held: boolean): Verdict => {
+        if (!held) return 'no';
+        if (expected === null) return 'yes';
+        const sent = bearer(c.headers);
+        // Compared in constant time, as digests of equal length.
+        return sent !== undefined && timingSafeEqual(digest(sent), expected) ? 'yes' : 'token';
+      };
+      const held = allHold(checks, c);
+      return held instanceof Promise ? held.then(verdict) : verdict(held);
     },
   };
 }
 
-/** Compiles the configured clients against the shared container directory. */
+export interface CompileOptions {
+  /** Where host-name changes are logged, once per change. */
+  readonly log?: Logger;
+  /** TTL, miss memo, time-out and look-up of `from` host names; HOST_NAME_DEFAULTS else. */
+  readonly hostNames?: Partial<HostNameOptions>;
+}
+
+/**
+ * Compiles the configured clients against the shared container directory. Host names in `from` and
+ * `trustedProxies` are looked up once here, bounded, and never fail it (issue #22): a name that does
+ * not resolve is in `unresolved` and matches nothing until it does.
+ */
 export async function compileClients(
   configs: readonly ClientConfig[],
   directory: ContainerDirectory,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  options: CompileOptions = {},
 ): Promise<Clients> {
   const compiled: CompiledClient[] = [];
+  const lists: { what: string; names: HostNames }[] = [];
+  const hostNames: NameLists = (names, what) => {
+    const list = new HostNames(names, {
+      ...HOST_NAME_DEFAULTS,
+      ...options.hostNames,
+      onChange: (name, addresses, why) => {
+        if (addresses === null)
+          options.log?.warn(
+            { at: what, host: name, error: why },
+            'host name does not resolve: it matches nothing until it does',
+          );
+        else options.log?.info({ at: what, host: name, addresses }, 'host name resolved');
+      },
+    });
+    lists.push({ what, names: list });
+    return list;
+  };
   for (const [i, config] of configs.entries()) {
     const where = `clients[${i}] (${config.name})`;
-    const match = await compileMatch(config.match, where, env);
+    const match = await compileMatch(config.match, where, env, hostNames);
     compiled.push({
       profile: {
         client: config.name,
@@ -212,23 +240,33 @@ export async function compileClients(
       test: match.test,
     });
   }
+  await Promise.all(lists.map((l) => l.names.prime()));
+  /** The clients from the i-th on: at once while their tests answer at once. */
+  const identifyFrom = (caller: Caller, i: number, tokenWanted: boolean): Profile | Promise<Profile> => {
+    let wanted = tokenWanted;
+    for (let j = i; j < compiled.length; j++) {
+      const c = compiled[j] as CompiledClient;
+      const result = c.test(caller);
+      if (result instanceof Promise) {
+        return result.then((r) =>
+          r === 'yes' ? c.profile : identifyFrom(caller, j + 1, wanted || r === 'token'),
+        );
+      }
+      if (result === 'yes') return c.profile;
+      if (result === 'token') wanted = true;
+    }
+    if (wanted) throw errors.unauthorized();
+    throw errors.noClient();
+  };
   return {
     names: configs.map((c) => c.name),
     usesTokens: compiled.some((c) => c.profile.usesToken),
+    unresolved: lists.flatMap((l) => l.names.unresolved().map((name) => `${l.what}: ${name}`)),
     identifyByName: (name) => {
       const found = compiled.find((c) => c.profile.client === name);
       if (!found) throw new Error(`no client named ${name}`);
       return found.profile;
     },
-    identify: (caller) => {
-      let tokenWanted = false;
-      for (const c of compiled) {
-        const result = c.test(caller);
-        if (result === 'yes') return c.profile;
-        if (result === 'token') tokenWanted = true;
-      }
-      if (tokenWanted) throw errors.unauthorized();
-      throw errors.noClient();
-    },
+    identify: (caller) => identifyFrom(caller, 0, false),
   };
 }

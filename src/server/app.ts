@@ -208,7 +208,9 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     let contentType: string | undefined;
     let profile: Profile | undefined;
     try {
-      profile = clients.identify(caller);
+      // At once, unless a `from` host name is due a look-up (bounded: policy/host-names.ts).
+      const identified = clients.identify(caller);
+      profile = identified instanceof Promise ? await identified : identified;
       state.profile = profile;
       bindings.client = profile.client;
       const authorization = req.headers.authorization;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config, ListenerConfig } from '../config/config.ts';
+import { SCRUB_DIRECT_ALLOW } from '../config/config.ts';
 
 /**
  * The startup banner: one line per listener and per client with its effective rules (never a token:
@@ -71,6 +72,19 @@ export function logBanner(
           ? 'neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible'
           : 'this client sees every container',
       );
+    }
+    if (config.source === 'environment' && config.upstream.kind === 'unix' && c.scrubEnvs) {
+      // Issue #22: nothing but dockscope limits routes here, and SCRUB_ENVS is only as good as that.
+      if (c.allow && c.allow.join(',') === SCRUB_DIRECT_ALLOW.join(','))
+        log.info(
+          { client: c.name, allow: c.allow },
+          'SCRUB_ENVS directly on the daemon socket: only reads are allowed (read-only, logs, events), so that exec cannot print what inspect scrubs; ALLOW chooses others',
+        );
+      else if (!c.allow)
+        log.warn(
+          { client: c.name },
+          'SCRUB_ENVS with ALLOW=all directly on the daemon socket: docker exec and new containers can print what inspect scrubs',
+        );
     }
     if (c.create === null && c.containers !== 'all') {
       log.warn(

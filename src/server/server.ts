@@ -74,13 +74,16 @@ export async function startDockscope(
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.
-  let current: Clients = await compileClients(config.clients, directory);
+  let current: Clients = await compileClients(config.clients, directory, process.env, { log });
   const clients: Clients = {
     get names() {
       return current.names;
     },
     get usesTokens() {
       return current.usesTokens;
+    },
+    get unresolved() {
+      return current.unresolved;
     },
     identify: (caller) => current.identify(caller),
     identifyByName: (name) => current.identifyByName(name),
@@ -186,14 +189,20 @@ export async function startDockscope(
           `client "${learner.name}" is put in learn mode, but dockscope was started without an audit log: set audit and restart`,
         );
       }
-      const compiled = await compileClients(next.clients, directory);
+      const compiled = await compileClients(next.clients, directory, process.env, { log });
       current = compiled;
-      const before = new Map(clientConfigs.map((c) => [c.name, JSON.stringify(c)]));
-      const after = new Map(next.clients.map((c) => [c.name, JSON.stringify(c)]));
+      // Limits hold bigints, which JSON.stringify refuses; registry patterns compare by their text.
+      const text = (c: object) =>
+        JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+      const before = new Map(clientConfigs.map((c) => [c.name, text(c)]));
+      const after = new Map(next.clients.map((c) => [c.name, text(c)]));
       clientConfigs = next.clients;
       // Streams and hijacks opened under the old configuration end when it no longer allows them.
-      const ended = sessions.revoke(compiled, (name) => before.get(name) !== after.get(name));
-      if (ended > 0) log.info({ ended }, 'reload: streams of revoked or changed clients ended');
+      void sessions
+        .revoke(compiled, (name) => before.get(name) !== after.get(name))
+        .then((ended) => {
+          if (ended > 0) log.info({ ended }, 'reload: streams of revoked or changed clients ended');
+        });
       const restartNeeded: string[] = [];
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');

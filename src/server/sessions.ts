@@ -34,18 +34,19 @@ export class OpenSessions {
   /**
    * Identifies every open session's caller again under `clients`, and ends those it now refuses, or
    * gives to another client, or whose client `changed` (its scope, lists or rules may be narrower).
-   * Returns how many were ended.
+   * Returns how many were ended. (Identifying may wait for a `from:` host name's look-up.)
    */
-  revoke(clients: Clients, changed: (client: string) => boolean): number {
+  async revoke(clients: Clients, changed: (client: string) => boolean): Promise<number> {
     let ended = 0;
     for (const [session, client] of [...this.#open]) {
       let keep: boolean;
       try {
-        keep = clients.identify(session.caller).client === client && !changed(client);
+        keep = (await clients.identify(session.caller)).client === client && !changed(client);
       } catch {
         keep = false;
       }
-      if (keep) continue;
+      // Closed while its caller was identified again: nothing to end.
+      if (keep || !this.#open.has(session)) continue;
       this.#open.delete(session);
       session.end();
       ended++;

@@ -89,7 +89,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     (async () => {
       if (req.headers['transfer-encoding'] !== undefined)
         throw errors.badRequest('an upgrade request must not be chunked');
-      const chosen = clients.identify(caller);
+      const identified = clients.identify(caller);
+      const chosen = identified instanceof Promise ? await identified : identified;
       profile = chosen;
       bindings.client = chosen.client;
       const authorization = req.headers.authorization;

@@ -114,4 +114,52 @@ clients:
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain('missing.yml: cannot be read (ENOENT)');
   });
+
+  it('a from: host name that does not resolve never stops the start: it warns and matches nothing (issue #22)', async () => {
+    await writeFile(
+      file(),
+      `upstream: ${dockerHost}
+listeners:
+  - { name: lan, address: "127.0.0.1:${port}" }
+clients:
+  - name: homepage
+    match: { from: [homepage.invalid] }
+    containers: { names: [${p}-a] }
+  - name: local
+    match: { from: [localhost] }
+    containers: { names: [${p}-b], match: exact }
+`,
+    );
+    const check = startMain(['check', '--config', file()], dir);
+    expect(await check.exited).toBe(0);
+    expect(check.output()).toContain(
+      'warning: clients[0] (homepage).match.from: homepage.invalid does not resolve now; it matches nothing until it does\n',
+    );
+    const run = startMain(['--config', file()], dir);
+    try {
+      await waitFor('dockscope to listen', async () => run.output().includes('dockscope is listening'));
+      const lines = run
+        .output()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.filter((l) => l.host === 'homepage.invalid')).toMatchObject([
+        {
+          level: 40,
+          at: 'clients[0] (homepage).match.from',
+          msg: 'host name does not resolve: it matches nothing until it does',
+        },
+      ]);
+      // localhost resolves: 127.0.0.1 is the second client, and sees its container.
+      const list = json(
+        await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/containers/json?all=1'),
+      ) as {
+        Names: string[];
+      }[];
+      expect(list.map((c) => c.Names[0]).filter((n) => n?.startsWith(`/${p}-`))).toEqual([`/${p}-b`]);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
 });

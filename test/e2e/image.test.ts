@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -117,5 +117,80 @@ describe('the dockscope image, built and run', () => {
     const write = await dockerCli(dockerHost, ['exec', name, 'touch', '/app/x']);
     expect(write.code).not.toBe(0);
     expect(write.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('with a configuration file given as arguments and only a token client: healthy, and dockscope on the PATH (issue #22)', async () => {
+    const gid = (await stat(dockerSocket)).gid;
+    await writeFile(
+      join(dir, 'dockscope.yml'),
+      `upstream: unix:///var/run/docker.sock
+listeners:
+  - { name: local, address: "unix:///run/dockscope/cf.sock" }
+clients:
+  - name: homepage
+    match: { from: [192.0.2.10] }
+    containers: { labels: [homepage] }
+  - name: scripts
+    match: { token: { env: DS_TOKEN } }
+    containers: { names: [${p}-web] }
+`,
+    );
+    await chmod(join(dir, 'dockscope.yml'), 0o644);
+    await dockerOk(dockerHost, [
+      'run',
+      '-d',
+      '--name',
+      `${name}-cf`,
+      '--network',
+      'none',
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      '--group-add',
+      String(gid),
+      '-v',
+      `${dockerSocket}:/var/run/docker.sock`,
+      '-v',
+      `${dir}:/run/dockscope`,
+      '-e',
+      'DS_TOKEN=image-test-token',
+      '--health-interval',
+      '1s',
+      tag,
+      '--config',
+      '/run/dockscope/dockscope.yml',
+    ]);
+    try {
+      await waitFor(
+        'the container to be healthy',
+        async () =>
+          (await dockerOk(dockerHost, ['inspect', '-f', '{{.State.Health.Status}}', `${name}-cf`])).trim() ===
+          'healthy',
+        60_000,
+      );
+      const log = JSON.parse(
+        await dockerOk(dockerHost, ['inspect', '-f', '{{json .State.Health.Log}}', `${name}-cf`]),
+      ) as { Output: string }[];
+      expect(log.at(-1)?.Output).toBe(
+        'dockscope healthcheck: listener local unix:///run/dockscope/cf.sock as client scripts (its token) /_ping: 200\n',
+      );
+      const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      };
+      expect(await dockerOk(dockerHost, ['exec', `${name}-cf`, 'dockscope', '--version'])).toBe(
+        `dockscope ${pkg.version}\n`,
+      );
+      const check = await dockerOk(dockerHost, [
+        'exec',
+        `${name}-cf`,
+        'dockscope',
+        'check',
+        '--config',
+        '/run/dockscope/dockscope.yml',
+      ]);
+      expect(check).toContain('configuration: /run/dockscope/dockscope.yml is valid');
+    } finally {
+      await removeContainers(dockerHost, [`${name}-cf`]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { NODE_FLAGS } from '../../src/server/banner.ts';
 import { getFreePort } from '../harness/free-port.ts';
@@ -14,6 +14,7 @@ const image = inject('image');
 // The compiled entry points the Dockerfile runs (`npm test` builds them first).
 const MAIN = resolve('dist/main.js');
 const HEALTHCHECK = resolve('dist/healthcheck.js');
+const BIN = resolve('dist/bin.js');
 
 interface Run {
   code: number | null;
@@ -21,9 +22,18 @@ interface Run {
   stderr: string;
 }
 
-function run(script: string, env: Record<string, string>, cwd: string, timeoutMs = 10_000): Promise<Run> {
+function run(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 10_000,
+  args: readonly string[] = [],
+): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, cwd });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      cwd,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -80,6 +90,9 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     ['LISTEN', 'nonsense', 'is not host:port'],
     ['LISTEN', '0.0.0.0:70000', 'out of range'],
     ['LOG_LEVEL', 'loud', 'is not one of'],
+    // A bare number used to mean milliseconds: 60 ms cut every request short (issue #22).
+    ['UPSTREAM_TIMEOUT', '60', '"60" has no unit: write 60s for seconds or 60ms for milliseconds'],
+    ['CACHE_TTL', '2', '"2" has no unit: write 2s for seconds'],
   ])('a bad %s=%s stops the start with a message naming it', async (variable, value, why) => {
     const res = await run(MAIN, { [variable]: value }, dir);
     expect(res.code).toBe(2);
@@ -87,6 +100,123 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
       new RegExp(`^dockscope: configuration error: ${variable}: .*${why.replace(/[()[\]"]/g, '.')}`),
     );
     expect(res.stderr).toContain(`Example: ${variable}=`);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'CONTAINER_NAME',
+      'web',
+      'did you mean CONTAINER_NAMES? Unread, every container would be visible. Example: CONTAINER_NAMES=web,db',
+    ],
+    [
+      'SCRUB_ENV',
+      'true',
+      'did you mean SCRUB_ENVS? Unread, environment variables (secrets) would be shown in inspect answers. Example: SCRUB_ENVS=true',
+    ],
+    [
+      'container_labels',
+      'homepage',
+      'did you mean CONTAINER_LABELS? Unread, every container would be visible. Example: CONTAINER_LABELS=homepage',
+    ],
+  ])(
+    'a near miss %s=%s stops the start instead of leaving every container visible (issue #22)',
+    async (variable, value, why) => {
+      const res = await run(MAIN, { [variable]: value, LISTEN: '127.0.0.1:0' }, dir);
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toBe(
+        `dockscope: configuration error: ${variable}: is not a variable dockscope reads; ${why}\n`,
+      );
+    },
+  );
+
+  it('--help and --version print and exit 0; an unknown argument exits 2 with the usage; none of them serves (issue #22)', async () => {
+    const port = await getFreePort();
+    // Each would start a proxy on this port if the arguments were ignored.
+    const env = { PROXY_URL: dockerHost, LISTEN: `127.0.0.1:${port}`, CONTAINER_NAMES: `${p}-vis` };
+    const pkg = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as { version: string };
+    const help = await run(MAIN, env, dir, 10_000, ['--help']);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toMatch(/^usage: dockscope \[serve\] \[--config FILE\]/);
+    expect(help.stdout).toContain('dockscope explain [--config FILE] --client NAME METHOD PATH');
+    expect(await run(MAIN, env, dir, 10_000, ['--version'])).toEqual({
+      code: 0,
+      stdout: `dockscope ${pkg.version}\n`,
+      stderr: '',
+    });
+    for (const [args, message] of [
+      [['--confg', 'x.yml'], 'unknown option "--confg" (did you mean --config?)'],
+      [['chek'], 'unknown command "chek" (did you mean check?)'],
+      [['serve', '--verbose'], 'unknown option "--verbose" for serve'],
+    ] as const) {
+      const res = await run(MAIN, env, dir, 10_000, args);
+      expect([res.code, res.stdout], args.join(' ')).toEqual([2, '']);
+      expect(res.stderr).toBe(`dockscope: ${message}\n${help.stdout}`);
+    }
+  });
+
+  it('the dockscope command (package.json bin) runs itself with the V8 flags of npm start, as one process', async () => {
+    const pkg = JSON.parse(await readFile(resolve('package.json'), 'utf8')) as {
+      version: string;
+      bin: Record<string, string>;
+    };
+    expect(pkg.bin).toEqual({ dockscope: 'dist/bin.js' });
+    // Through its shebang, with this Node first on PATH.
+    const version = await new Promise<Run>((done) => {
+      const child = spawn(BIN, ['--version'], {
+        env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+      });
+      child.on('close', (code) => done({ code, stdout, stderr: '' }));
+    });
+    expect([version.code, version.stdout]).toEqual([0, `dockscope ${pkg.version}\n`]);
+    const port = await getFreePort();
+    const child = spawn(process.execPath, [BIN], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PROXY_URL: dockerHost,
+        LISTEN: `127.0.0.1:${port}`,
+        CONTAINER_NAMES: `${p}-vis`,
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    try {
+      await waitFor('dockscope to listen', async () => stdout.includes('dockscope is listening'));
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { missing?: string[] });
+      // execve: the same pid, and no warning about missing flags.
+      expect(lines.filter((l) => l.missing)).toEqual([]);
+      const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+      expect(cmdline).toEqual([process.execPath, ...NODE_FLAGS, resolve('dist/main.js')]);
+      expect((await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/_ping')).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
+  });
+
+  it("docker-proxy-filter's PORT is the port it listens on, on every address", async () => {
+    const port = await getFreePort();
+    const { child } = await startMain(dir, {
+      PROXY_URL: dockerHost,
+      PORT: String(port),
+      CONTAINER_NAMES: `${p}-vis`,
+    });
+    try {
+      const res = await rawRequest({ url: `http://127.0.0.1:${port}` }, 'GET', '/_ping');
+      expect([res.status, res.body]).toEqual([200, 'OK']);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('reads .env, filters, logs one JSON line per request without secrets, pings healthy, and stops on SIGTERM', async () => {

@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { appendFile, chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +60,10 @@ export async function importNodeBaseImage(daemon: Pick<Daemon, 'host'>): Promise
     await appendFile(join(rootfs, 'etc', 'group'), 'node:x:1000:\n');
     await mkdir(join(rootfs, 'home', 'node'), { recursive: true });
     await mkdir(join(rootfs, 'usr', 'local', 'bin'), { recursive: true });
+    // As in the official image (busybox's env): what `#!/usr/bin/env node` scripts, the dockscope
+    // command among them, run through.
+    await mkdir(join(rootfs, 'usr', 'bin'), { recursive: true });
+    await symlink('/bin/busybox', join(rootfs, 'usr', 'bin', 'env'));
     await copyFile(process.execPath, join(rootfs, 'usr', 'local', 'bin', 'node'));
     await chmod(join(rootfs, 'usr', 'local', 'bin', 'node'), 0o755);
     for (const lib of await sharedLibraries(process.execPath)) await copyInto(rootfs, lib);

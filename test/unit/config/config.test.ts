@@ -217,6 +217,8 @@ describe('loadConfig: errors name the variable', () => {
     ['CACHE_TTL', '1d', '"1d" is not a duration'],
     ['UPSTREAM_TIMEOUT', '0', 'must be more than 0'],
     ['UPSTREAM_TIMEOUT', 'later', '"later" is not a duration'],
+    ['UPSTREAM_TIMEOUT', '60', '"60" has no unit: write 60s for seconds or 60ms for milliseconds'],
+    ['CACHE_TTL', '2', '"2" has no unit: write 2s for seconds or 2ms for milliseconds'],
     ['MAX_CONNECTIONS', '0', '"0" is not a whole number of at least 1'],
     ['MAX_STREAMS_PER_CLIENT', 'many', '"many" is not a whole number of at least 1'],
     ['MAX_STREAMS_PER_CLIENT', '1.5', '"1.5" is not a whole number of at least 1'],
@@ -299,7 +301,7 @@ describe('parseDuration', () => {
     [undefined, 1234],
     ['', 1234],
     ['0', 0],
-    ['750', 750],
+    ['0s', 0],
     ['500ms', 500],
     ['2s', 2000],
     ['1m', 60_000],
@@ -313,8 +315,48 @@ describe('parseDuration', () => {
     '%j is refused naming the variable',
     (value) => {
       expect(() => parseDuration('CACHE_TTL', value, 0)).toThrow(
-        new ConfigError('CACHE_TTL', `"${value}" is not a duration`, '2s'),
+        new ConfigError('CACHE_TTL', `"${value}" is not a duration (units: ms, s, m, h)`, '2s'),
       );
     },
   );
+
+  it.each(['2', '60', '750', '00'])('a bare number %j is refused, naming the units (issue #22)', (value) => {
+    expect(() => parseDuration('UPSTREAM_TIMEOUT', value, 0, '60s')).toThrow(
+      new ConfigError(
+        'UPSTREAM_TIMEOUT',
+        `"${value}" has no unit: write ${value}s for seconds or ${value}ms for milliseconds (units: ms, s, m, h)`,
+        '60s',
+      ),
+    );
+  });
+});
+
+describe('ALLOW, and SCRUB_ENVS directly on the socket (issue #22)', () => {
+  const allowOf = (env: Env) => loadConfig(env).clients[0]?.allow;
+  it.each<[string, Env, readonly string[] | undefined]>([
+    ['SCRUB_ENVS on the socket: reads only', { SCRUB_ENVS: 'true' }, ['read-only', 'logs', 'events']],
+    [
+      'SCRUB_ENVS behind a socket proxy: as docker-proxy-filter',
+      { SCRUB_ENVS: 'true', PROXY_URL: 'http://sp:2375' },
+      undefined,
+    ],
+    ['no SCRUB_ENVS on the socket', {}, undefined],
+    ['ALLOW=all', { SCRUB_ENVS: 'true', ALLOW: 'all' }, undefined],
+    [
+      'ALLOW lists',
+      { SCRUB_ENVS: 'true', ALLOW: 'read-only, exec,GET /containers/{id}/archive' },
+      ['read-only', 'exec', 'GET /containers/{id}/archive'],
+    ],
+  ])('%s', (_label, env, expected) => {
+    expect(allowOf(env)).toEqual(expected);
+  });
+  it.each<[string, string]>([
+    ['read-only,,exec', 'ALLOW: "read-only,,exec" has an empty entry'],
+    ['GET /nope*', 'ALLOW: '],
+  ])('ALLOW=%j is refused naming the variable', (value, start) => {
+    expect(() => loadConfig({ ALLOW: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ALLOW: value })).toThrow(
+      new RegExp(`^${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  });
 });

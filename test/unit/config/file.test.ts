@@ -255,7 +255,19 @@ describe('loadConfig with a file', () => {
     expect(Object.isFrozen(config.clients[0])).toBe(true);
   });
 
-  it.each(['LISTEN', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS'])(
+  it('a duration without a unit names the file, line and key (issue #22)', () => {
+    expect(error(`${text}upstreamTimeout: "60"\n`)).toBe(
+      `${FILE}:5: upstreamTimeout: "60" has no unit: write 60s for seconds or 60ms for milliseconds (units: ms, s, m, h) (such as 60s)`,
+    );
+  });
+
+  it('a bare UPSTREAM_TIMEOUT beside a file is named as the variable', () => {
+    expect(() => loadConfig({ UPSTREAM_TIMEOUT: '60' }, { path: FILE, text })).toThrow(
+      /^UPSTREAM_TIMEOUT: "60" has no unit/,
+    );
+  });
+
+  it.each(['LISTEN', 'PORT', 'CONTAINER_NAMES', 'CONTAINER_LABELS', 'SCRUB_ENVS', 'ALLOW'])(
     '%s beside a file is refused, naming the variable',
     (variable) => {
       expect(() => loadConfig({ [variable]: 'x' }, { path: FILE, text })).toThrow(ConfigError);

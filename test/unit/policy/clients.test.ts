@@ -1,13 +1,23 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ClientConfig } from '../../../src/config/config.ts';
-import type { Caller } from '../../../src/policy/clients.ts';
+import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
 import { compileClients } from '../../../src/policy/clients.ts';
 import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
+
+/** A decision these fixed addresses make at once: no host name is looked up. */
+const now =
+  (clients: Clients) =>
+  (caller: Caller): Profile => {
+    const found = clients.identify(caller);
+    if (found instanceof Promise) throw new Error('identify waited for a host name');
+    return found;
+  };
 
 const directory = new ContainerDirectory(
   { display: 'stub' } as unknown as Upstream,
@@ -34,22 +44,22 @@ describe('client identification', () => {
       ],
       directory,
     );
-    expect(clients.identify(caller({ address: '172.18.3.4' })).client).toBe('dash');
-    expect(clients.identify(caller({ address: '::ffff:172.18.3.4' })).client).toBe('dash');
-    expect(clients.identify(caller({ address: '10.0.0.7' })).client).toBe('dash');
-    expect(clients.identify(caller({ address: '10.0.0.8' })).client).toBe('lan-rest');
+    expect(now(clients)(caller({ address: '172.18.3.4' })).client).toBe('dash');
+    expect(now(clients)(caller({ address: '::ffff:172.18.3.4' })).client).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.7' })).client).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.8' })).client).toBe('lan-rest');
     expect(
-      clients.identify(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).client,
+      now(clients)(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).client,
     ).toBe('admin');
     expect(() =>
-      clients.identify(caller({ listener: 'secure', certificate: { cn: 'intruder', san: [] } })),
+      now(clients)(caller({ listener: 'secure', certificate: { cn: 'intruder', san: [] } })),
     ).toThrow(
       expect.objectContaining({
         status: 403,
         message: 'dockscope: this connection matches no configured client',
       }),
     );
-    expect(() => clients.identify(caller({ listener: 'secure' }))).toThrow(
+    expect(() => now(clients)(caller({ listener: 'secure' }))).toThrow(
       expect.objectContaining({ status: 403 }),
     );
   });
@@ -66,10 +76,10 @@ describe('client identification', () => {
       { CI_TOKEN: 'ci-token' },
     );
     const withToken = (t: string) => caller({ headers: { authorization: `Bearer ${t}` } });
-    expect(clients.identify(withToken('s3cret-token'))).toMatchObject({ client: 'scripts', usesToken: true });
-    expect(clients.identify(withToken('ci-token')).client).toBe('ci');
-    expect(() => clients.identify(withToken('nope'))).toThrow(expect.objectContaining({ status: 401 }));
-    expect(() => clients.identify(caller({}))).toThrow(expect.objectContaining({ status: 401 }));
+    expect(now(clients)(withToken('s3cret-token'))).toMatchObject({ client: 'scripts', usesToken: true });
+    expect(now(clients)(withToken('ci-token')).client).toBe('ci');
+    expect(() => now(clients)(withToken('nope'))).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => now(clients)(caller({}))).toThrow(expect.objectContaining({ status: 401 }));
   });
 
   it('a header counts only from a trusted proxy', async () => {
@@ -77,26 +87,67 @@ describe('client identification', () => {
       [client('via-nginx', { header: { name: 'X-Client', value: ['dash'], trustedProxies: ['10.0.0.1'] } })],
       directory,
     );
-    expect(clients.identify(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).client).toBe(
+    expect(now(clients)(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).client).toBe(
       'via-nginx',
     );
-    expect(() => clients.identify(caller({ address: '10.0.0.2', headers: { 'x-client': 'dash' } }))).toThrow(
+    expect(() => now(clients)(caller({ address: '10.0.0.2', headers: { 'x-client': 'dash' } }))).toThrow(
       expect.objectContaining({ status: 403 }),
     );
   });
 
   it('a unix-socket caller has no address: "from" never matches it', async () => {
     const clients = await compileClients([client('a', { from: ['0.0.0.0/0'] }), client('b', {})], directory);
-    expect(clients.identify(caller({ address: undefined })).client).toBe('b');
+    expect(now(clients)(caller({ address: undefined })).client).toBe('b');
   });
 
   it.each<[ClientConfig['match'], RegExp]>([
     [{ from: ['10.0.0.0/33'] }, /is not a CIDR/],
     [{ from: ['10.0.0.0/8/x'] }, /is not an address or a CIDR/],
-    [{ from: ['no-such-host.invalid'] }, /does not resolve/],
+    [{ from: ['not a host'] }, /"not a host" is neither an address, a CIDR nor a host name/],
     [{ token: { env: 'UNSET_TOKEN' } }, /the token is empty/],
     [{ token: { file: '/nonexistent/token' } }, /cannot read/],
   ])('a match that cannot be set up fails at start: %j', async (match, message) => {
     await expect(compileClients([client('x', match)], directory, {})).rejects.toThrow(message);
+  });
+
+  it('a host name that does not resolve never fails the start: it matches nothing, and is reported (issue #22)', async () => {
+    const clients = await compileClients(
+      [client('homepage', { from: ['no-such-host.invalid'] }), client('rest', { listener: ['other'] })],
+      directory,
+      {},
+    );
+    expect(clients.unresolved).toEqual(['clients[0] (homepage).match.from: no-such-host.invalid']);
+    await expect(Promise.resolve().then(() => clients.identify(caller({})))).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+
+  it('a recreated container with a new address is recognised at its first request; its old address no longer is', async () => {
+    const table: Record<string, string[]> = { homepage: ['172.18.0.5'] };
+    const lookup = async (name: string) => (table[name] ?? []).map((address) => ({ address }));
+    const changes: [string, readonly string[] | null][] = [];
+    const log = {
+      info: (o: { host: string; addresses: string[] }) => changes.push([o.host, o.addresses]),
+      warn: (o: { host: string }) => changes.push([o.host, null]),
+    };
+    const clients = await compileClients(
+      [client('homepage', { from: ['homepage'] }), client('rest', { listener: ['lan'] })],
+      directory,
+      {},
+      { hostNames: { lookup, ttlMs: 0, missMemoMs: 0 }, log: log as unknown as Logger },
+    );
+    expect(clients.unresolved).toEqual([]);
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('homepage');
+    table.homepage = ['172.18.0.9'];
+    expect((await clients.identify(caller({ address: '::ffff:172.18.0.9' }))).client).toBe('homepage');
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('rest');
+    delete table.homepage;
+    expect((await clients.identify(caller({ address: '172.18.0.9' }))).client).toBe('rest');
+    // Logged once per change.
+    expect(changes).toEqual([
+      ['homepage', ['172.18.0.5']],
+      ['homepage', ['172.18.0.9']],
+      ['homepage', null],
+    ]);
   });
 });

@@ -13,6 +13,7 @@ const caller = (token: string): Caller => ({
 const clientsOf = (tokens: Record<string, string>): Clients => ({
   names: Object.values(tokens),
   usesTokens: true,
+  unresolved: [],
   identifyByName: () => {
     throw new Error('unused');
   },
@@ -31,7 +32,7 @@ describe('OpenSessions.revoke: what a reload ends', () => {
       end: () => ended.push(`${client}:${token}`),
     });
 
-  it('ends a session whose token is refused now, or now names another client, or whose client changed', () => {
+  it('ends a session whose token is refused now, or now names another client, or whose client changed', async () => {
     const sessions = new OpenSessions();
     const ended: string[] = [];
     open(sessions, 'ci', 'old', ended);
@@ -39,19 +40,19 @@ describe('OpenSessions.revoke: what a reload ends', () => {
     open(sessions, 'dash', 'moved', ended);
     open(sessions, 'web', 'web', ended);
     const next = clientsOf({ ops: 'ops', moved: 'other', web: 'web' });
-    expect(sessions.revoke(next, (name) => name === 'web')).toBe(3);
+    expect(await sessions.revoke(next, (name) => name === 'web')).toBe(3);
     expect(ended).toEqual(['ci:old', 'dash:moved', 'web:web']);
     // The one kept is still there for the next reload; those ended are not ended twice.
-    expect(sessions.revoke(clientsOf({}), () => false)).toBe(1);
+    expect(await sessions.revoke(clientsOf({}), () => false)).toBe(1);
     expect(ended).toEqual(['ci:old', 'dash:moved', 'web:web', 'ops:ops']);
   });
 
-  it('a session that closed is forgotten', () => {
+  it('a session that closed is forgotten', async () => {
     const sessions = new OpenSessions();
     const ended: string[] = [];
     const closed = open(sessions, 'ci', 'old', ended);
     closed();
-    expect(sessions.revoke(clientsOf({}), () => true)).toBe(0);
+    expect(await sessions.revoke(clientsOf({}), () => true)).toBe(0);
     expect(ended).toEqual([]);
   });
 });

@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const MAIN = resolve('dist/main.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The ```yaml blocks of a document: compose files (`services:`) and dockscope configurations. */
+async function blocks(doc: string, kind: 'compose' | 'config'): Promise<string[]> {
+  const text = await readFile(resolve(doc), 'utf8');
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? '')
+    .filter((b) => (kind === 'compose' ? /^services:/.test(b) : /^(upstream|listeners):/.test(b)));
+}
+
+interface Compose {
+  services: Record<
+    string,
+    { image?: string; build?: string; user?: string; environment?: Record<string, string> }
+  >;
+}
+
+/** Issue #22: a newcomer copies a README block and it works. */
+describe('the snippets of the README and the docs run as written', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dsc-snippets-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every README compose example builds the dockscope image it uses, and docker-compose accepts it', async () => {
+    const composes = await blocks('README.md', 'compose');
+    expect(composes.length).toBe(3);
+    for (const [i, text] of composes.entries()) {
+      const services = Object.entries((parse(text) as Compose).services);
+      for (const [name, s] of services) {
+        if (s.image === 'dockscope') expect(s.build, `README compose ${i}: ${name}`).toBe('.');
+      }
+      const file = join(dir, `readme-${i}.yml`);
+      await writeFile(file, text);
+      const res = await run('docker-compose', ['-f', file, 'config', '-q'], { DOCKER_GID: '998' }, dir);
+      expect([res.code, res.stderr], `README compose ${i}`).toEqual([0, '']);
+    }
+  });
+
+  it("the wollomatic example runs its proxy with the socket's group, and says so when it is not given", async () => {
+    const [text] = (await blocks('README.md', 'compose')).filter((b) => b.includes('wollomatic'));
+    const file = join(dir, 'wollomatic.yml');
+    await writeFile(file, text ?? '');
+    const config = await run('docker-compose', ['-f', file, 'config'], { DOCKER_GID: '998' }, dir);
+    expect((parse(config.stdout) as Compose).services['socket-proxy']?.user).toBe('65534:998');
+    const unset = await run('docker-compose', ['-f', file, 'config', '-q'], {}, dir);
+    expect(unset.code).not.toBe(0);
+    expect(unset.stderr).toContain('set DOCKER_GID to the group id of /var/run/docker.sock');
+  });
+
+  it('docker-compose.example.yml is valid and keeps the admin listener on loopback (docs/operations.md)', async () => {
+    const res = await run(
+      'docker-compose',
+      ['-f', resolve('docker-compose.example.yml'), 'config', '-q'],
+      {},
+      dir,
+    );
+    expect([res.code, res.stderr]).toEqual([0, '']);
+    const compose = parse(await readFile(resolve('docker-compose.example.yml'), 'utf8')) as Compose;
+    expect(compose.services.dockscope?.environment?.ADMIN_LISTEN).toBe('127.0.0.1:9100');
+    expect(compose.services.dockscope?.build).toBe('.');
+  });
+
+  it('every configuration file of the README and docs/configuration.md passes dockscope check', async () => {
+    const configs = [
+      ...(await blocks('README.md', 'config')),
+      ...(await blocks('docs/configuration.md', 'config')),
+    ];
+    expect(configs.length).toBe(4);
+    for (const [i, text] of configs.entries()) {
+      // Token files the examples name are made here, as a user would make them.
+      const local = text.replaceAll('/run/secrets/', `${dir}/`);
+      for (const [, name] of local.matchAll(new RegExp(`${dir}/(\\w+)`, 'g'))) {
+        await writeFile(join(dir, name ?? ''), `token-${name}\n`);
+      }
+      const file = join(dir, `config-${i}.yml`);
+      await writeFile(file, local);
+      const res = await run(process.execPath, [MAIN, 'check', '--config', file], {}, dir);
+      expect([res.code, res.stderr], `configuration ${i}`).toEqual([0, '']);
+      expect(res.stdout).toContain(`configuration: ${file} is valid`);
+    }
+  });
+});

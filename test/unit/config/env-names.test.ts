@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+import { editDistance, nearMiss } from '../../../src/config/env-names.ts';
+
+describe('environment variables that look like dockscope’s stop the start (issue #22)', () => {
+  it.each<[string, string]>([
+    ['CONTAINER_NAME', 'CONTAINER_NAMES'],
+    ['CONTAINERS_NAMES', 'CONTAINER_NAMES'],
+    ['CONTAINERNAMES', 'CONTAINER_NAMES'],
+    ['CONTIANER_NAMES', 'CONTAINER_NAMES'],
+    ['container_names', 'CONTAINER_NAMES'],
+    ['CONTAINER_LABEL', 'CONTAINER_LABELS'],
+    ['SCRUB_ENV', 'SCRUB_ENVS'],
+    ['scrub_envs', 'SCRUB_ENVS'],
+    ['PROXY_URI', 'PROXY_URL'],
+    ['LOGLEVEL', 'LOG_LEVEL'],
+    ['UPSTREAM_TIMEOUTS', 'UPSTREAM_TIMEOUT'],
+    ['ADMIN_LISTENER', 'ADMIN_LISTEN'],
+    ['DOCKSCOPE_CONFG', 'DOCKSCOPE_CONFIG'],
+    ['DOCKSCOPE_CONFIG_FILE', 'DOCKSCOPE_CONFIG'],
+  ])('%s is taken for %s', (name, meant) => {
+    expect(nearMiss(name)).toBe(meant);
+  });
+
+  it.each([
+    // docker-proxy-filter's own variables, and what a node container's environment holds.
+    'PROXY_URL',
+    'CONTAINER_NAMES',
+    'CONTAINER_LABELS',
+    'SCRUB_ENVS',
+    'PORT',
+    'RUST_LOG',
+    'PATH',
+    'HOME',
+    'HOSTNAME',
+    'HOST',
+    'NODE_VERSION',
+    'YARN_VERSION',
+    'NODE_ENV',
+    'NODE_OPTIONS',
+    'LISTEN_FDS',
+    'LISTEN_PID',
+    'HTTP_PROXY',
+    'NO_PROXY',
+    'container',
+    'CONTAINER',
+    'CONTAINER_ID',
+    'DOCKER_HOST',
+    'LOGNAME',
+    'LINES',
+    'TERM',
+    'npm_lifecycle_event',
+  ])('%s is not a near miss', (name) => {
+    expect(nearMiss(name)).toBeUndefined();
+  });
+
+  it('the message names the variable, the one meant, what it would leave open, and a good example', () => {
+    expect(() => loadConfig({ CONTAINER_NAME: 'web' })).toThrow(
+      new ConfigError(
+        'CONTAINER_NAME',
+        'is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, every container would be visible',
+        'web,db',
+        'CONTAINER_NAMES',
+      ),
+    );
+    expect(() => loadConfig({ CONTAINER_NAME: 'web' })).toThrow(
+      'CONTAINER_NAME: is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, every container would be visible. Example: CONTAINER_NAMES=web,db',
+    );
+  });
+
+  it('beside a configuration file too', () => {
+    const text =
+      'listeners:\n  - { name: a, address: "127.0.0.1:2375" }\nclients:\n  - { name: c, containers: all }\n';
+    expect(() => loadConfig({ DOCKSCOPE_CONFG: '/x.yml' }, { path: '/c.yml', text })).toThrow(
+      /^DOCKSCOPE_CONFG: is not a variable dockscope reads; did you mean DOCKSCOPE_CONFIG\?/,
+    );
+  });
+
+  it('an empty near miss changes nothing and is left alone', () => {
+    expect(loadConfig({ CONTAINER_NAME: '', SCRUB_ENV: ' ' }).source).toBe('environment');
+  });
+
+  it('editDistance counts a swap of neighbours as one edit', () => {
+    expect([editDistance('AB', 'BA'), editDistance('PATH', 'PORT'), editDistance('', 'ABC')]).toEqual([
+      1, 3, 3,
+    ]);
+  });
+});
+
+describe("docker-proxy-filter's PORT", () => {
+  it('listens on 0.0.0.0:PORT, as docker-proxy-filter does', () => {
+    expect(loadConfig({ PORT: '2380' }).listeners).toEqual([
+      { name: 'default', address: { host: '0.0.0.0', port: 2380 } },
+    ]);
+  });
+  it.each<[Record<string, string>, string]>([
+    [{ PORT: 'http', LISTEN: '' }, 'PORT: "http" is not a port number (0-65535). Example: PORT=2375'],
+    [{ PORT: '70000' }, 'PORT: "70000" is not a port number (0-65535). Example: PORT=2375'],
+    [
+      { PORT: '2380', LISTEN: '127.0.0.1:2375' },
+      'PORT: is set beside LISTEN: set one of them. Example: PORT=(unset), or LISTEN=0.0.0.0:2375',
+    ],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
