@@ -256,7 +256,7 @@ function checkMount(rules: CreateRules, field: string, mount: Decoded): void {
  * `no-new-privileges` in each spelling the daemon reads that turns it on: only ever more confinement
  * (`=false` would undo a daemon-wide `no-new-privileges`).
  */
-const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=]true)?$/;
+export const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=]true)?$/;
 
 const LOG_DRIVERS = new Set(['', 'json-file', 'local', 'none']);
 const NETWORK_DRIVERS = new Set(['', 'bridge']);
@@ -296,7 +296,7 @@ export function checkNetworkCreate(rules: CreateRules, body: DecodedObject): voi
 }
 
 /** The namespace modes of HostConfig: `host` joins the host's. */
-const NAMESPACE_FIELDS: readonly [string, HostNamespace][] = [
+export const NAMESPACE_FIELDS: readonly [string, HostNamespace][] = [
   ['NetworkMode', 'network'],
   ['PidMode', 'pid'],
   ['IpcMode', 'ipc'],

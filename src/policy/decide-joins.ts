@@ -2,7 +2,7 @@ import { errors } from '../errors.ts';
 import { identityFromInspect } from './container-facts.ts';
 import type { CreateRules, NamedVolume } from './create-rules.ts';
 import type { JoinKind } from './inherited-access.ts';
-import { checkJoined, joinedContainer, nextInChain, unjudgedChain } from './inherited-access.ts';
+import { alsoJoined, checkJoined, joinedContainer, nextInChain, unjudgedChain } from './inherited-access.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 /** A visible container a create joins, pinned to the full id that was judged visible. */
@@ -38,32 +38,39 @@ export async function checkJoins(
   let inspected = 0;
   for (const join of joins) {
     const seen = new Set<string>();
-    let ref = join.id;
-    let at = join.field;
-    for (let hop = 0; ; hop++) {
+    // Each step: a container to judge, the namespace it is joined for, and where the client named it.
+    const steps: { ref: string; kind: JoinKind; at: string; first: boolean }[] = [
+      { ref: join.id, kind: join.kind, at: join.field, first: true },
+    ];
+    for (let step = steps.shift(); step !== undefined; step = steps.shift()) {
       if (++inspected > MAX_JOINED) {
         throw errors.refused(
           `a create may join at most ${MAX_JOINED} containers, counted along their own container: modes`,
         );
       }
-      const body = await resolver.directory.inspect(ref);
+      const body = await resolver.directory.inspect(step.ref);
       const identity = identityFromInspect(body);
-      if (hop === 0 && identity === null) break; // gone since it was pinned: the daemon answers for its id
-      if (identity === null || seen.has(identity.id) || (hop > 0 && !resolver.isVisible(identity))) {
-        throw unjudgedChain(join.field, join.kind);
+      if (step.first && identity === null) continue; // gone since it was pinned: the daemon answers for its id
+      if (identity === null || (!step.first && !resolver.isVisible(identity))) {
+        throw unjudgedChain(join.field, step.kind);
       }
-      seen.add(identity.id);
+      // Seen before on this join: a cycle, or two modes that meet again (judged once).
+      if (seen.has(`${step.kind} ${identity.id}`)) {
+        if (step.kind === join.kind) throw unjudgedChain(join.field, step.kind);
+        continue;
+      }
+      seen.add(`${step.kind} ${identity.id}`);
       const joined = joinedContainer(body);
       // An answer without HostConfig is no inspect answer dockscope can judge: unknown, refused.
       if (joined === null) throw errors.refused(`${join.field}: the joined container cannot be judged`);
-      at =
-        hop === 0
-          ? `${at}, container ${JSON.stringify(joined.name)}`
-          : `${at} via ${JSON.stringify(joined.name)}`;
-      volumes.push(...checkJoined(rules, at, joined, join.kind, join.readOnly));
-      const next = nextInChain(joined, join.kind);
-      if (next === null) break;
-      ref = next;
+      const at = step.first
+        ? `${step.at}, container ${JSON.stringify(joined.name)}`
+        : `${step.at} via ${JSON.stringify(joined.name)}`;
+      volumes.push(...checkJoined(rules, at, joined, step.kind, join.readOnly && step.kind === 'volumes'));
+      const next = nextInChain(joined, step.kind);
+      if (next !== null) steps.push({ ref: next, kind: step.kind, at, first: false });
+      // A pid join acts through the joined container's processes, in all of its namespaces.
+      for (const other of alsoJoined(joined, step.kind)) steps.push({ ...other, at, first: false });
     }
   }
   return volumes;

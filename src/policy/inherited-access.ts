@@ -6,6 +6,8 @@ import {
   checkHostPath,
   checkLocalVolumeOptions,
   createRuleRefusal,
+  NAMESPACE_FIELDS,
+  NO_NEW_PRIVILEGES,
   normalizeCapability,
 } from './create-rules.ts';
 
@@ -119,6 +121,9 @@ export function checkJoined(
       checkHostNamespace(rules, ns, its(`HostConfig.${hostKey}`));
     }
   }
+  // A pid join can ptrace the joined container's processes (same user, same capabilities; the default
+  // seccomp and AppArmor profiles allow it between peers), and so act with everything it has.
+  if (kind === 'pid') checkWholeContainer(rules, its, host);
   if (host.Privileged === true && !rules.privileged) {
     throw createRuleRefusal(
       'privileged',
@@ -181,6 +186,68 @@ export function checkJoined(
     }
   }
   return volumes;
+}
+
+/**
+ * What a pid join reaches beyond the pid namespace: every host namespace of the joined container, its
+ * security options (an unconfined seccomp or AppArmor profile, `label=disable`), unmasked system paths
+ * (`systempaths=unconfined` stores them empty) and its runtime. Its `container:` modes are followed by
+ * the caller (decide-joins.ts).
+ */
+function checkWholeContainer(
+  rules: CreateRules,
+  its: (key: string) => string,
+  host: Readonly<Record<string, unknown>>,
+): void {
+  for (const [key, ns] of NAMESPACE_FIELDS) {
+    // The host's cgroup namespace is the daemon's default on cgroup v1 hosts, so every container an
+    // administrator made has it; it shows cgroup paths, not the host's cgroups (those are mounted for
+    // the container's own cgroup only, read-only), so it is no reason to refuse a pid join.
+    if (ns === 'cgroupns') continue;
+    const mode = host[key];
+    if (typeof mode === 'string' && mode.toLowerCase() === 'host')
+      checkHostNamespace(rules, ns, its(`HostConfig.${key}`));
+  }
+  for (const opt of Array.isArray(host.SecurityOpt) ? host.SecurityOpt : []) {
+    if (typeof opt !== 'string' || NO_NEW_PRIVILEGES.test(opt) || rules.securityOpt.includes(opt)) continue;
+    throw createRuleRefusal(
+      'securityOpt',
+      its('HostConfig.SecurityOpt'),
+      `it joins a container with the security option ${JSON.stringify(opt.length > 64 ? `${opt.slice(0, 64)}...` : opt)}`,
+    );
+  }
+  for (const key of ['MaskedPaths', 'ReadonlyPaths']) {
+    const paths = host[key];
+    if (Array.isArray(paths) && paths.length === 0 && !rules.securityOpt.includes('systempaths=unconfined')) {
+      throw createRuleRefusal(
+        'securityOpt',
+        its(`HostConfig.${key}`),
+        'it joins a container whose system paths are not masked',
+      );
+    }
+  }
+  const runtime = typeof host.Runtime === 'string' ? host.Runtime : '';
+  if (runtime !== '' && runtime !== 'runc' && !rules.runtimes.includes(runtime)) {
+    throw createRuleRefusal(
+      'runtimes',
+      its('HostConfig.Runtime'),
+      `it joins a container of the runtime ${JSON.stringify(runtime)}`,
+    );
+  }
+}
+
+/** The other namespaces a pid join reaches through the joined container's own `container:` modes. */
+export function alsoJoined(
+  joined: JoinedContainer,
+  kind: JoinKind,
+): { readonly kind: JoinKind; readonly ref: string }[] {
+  if (kind !== 'pid') return [];
+  const out: { kind: JoinKind; ref: string }[] = [];
+  for (const other of ['network', 'ipc'] as const) {
+    const ref = containerModeRef(joined.hostConfig[NAMESPACE_JOINS[other][0]]);
+    if (ref !== null) out.push({ kind: other, ref });
+  }
+  return out;
 }
 
 /**

@@ -188,6 +188,34 @@ clients:
     expect(await refusedRaw(`"PIDMODE":"container:${p}-hostpid"`)).toEqual({ status: 403, message: refusal });
   });
 
+  it("--pid container: of a host-network container (or of one that joined it): on the daemon its processes are in the host's network; refused", async () => {
+    // A shared pid namespace reaches the joined container's processes, and /proc/1/net is the network
+    // namespace of its pid 1: the host's. (Through ptrace it can act there too; review of #19.)
+    const socket = new RegExp(
+      `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A`,
+    );
+    for (const joined of [`${p}-hostnet`, `${p}-via`]) {
+      expect(
+        await onDaemon([
+          '--network',
+          'none',
+          '--pid',
+          `container:${joined}`,
+          image,
+          'cat',
+          '/proc/1/net/tcp',
+        ]),
+      ).toMatch(socket);
+    }
+    expect(await refusedCli(['--network', 'none', '--pid', `container:${p}-hostnet`])).toContain(
+      `dockscope: create rule "hostNamespaces" refuses HostConfig.PidMode, container "${p}-hostnet" HostConfig.NetworkMode: it joins the host's network namespace`,
+    );
+    expect(await refusedRaw(`"pidmode":"container:${p}-via"`)).toEqual({
+      status: 403,
+      message: `dockscope: create rule "hostNamespaces" refuses HostConfig.PidMode, container "${p}-via" via "${p}-hostnet" HostConfig.NetworkMode: it joins the host's network namespace`,
+    });
+  });
+
   it("an administrator's bind-type volume: on the daemon it reads the host directory; refused by name and as a mount", async () => {
     expect(await onDaemon(['--network', 'none', '-v', `${p}-adminvol:/x`, image, 'cat', '/x/file'])).toBe(
       'host-secret\n',

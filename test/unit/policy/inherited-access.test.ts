@@ -181,6 +181,39 @@ describe('inherited access: what a joined container hands on is judged by the cl
       'hostPaths',
       'HostConfig.X, container "agent" Mounts[0].Source: the host path /var/run/docker.sock is not under',
     ],
+    // A pid join can ptrace the joined container's processes: it acts in all of their namespaces.
+    [
+      'host uts, joined by pid',
+      joined({ UTSMode: 'host' }),
+      'pid',
+      false,
+      'hostNamespaces',
+      'HostConfig.UTSMode',
+    ],
+    [
+      'host network, joined by pid',
+      joined({ NetworkMode: 'host' }),
+      'pid',
+      false,
+      'hostNamespaces',
+      'HostConfig.NetworkMode',
+    ],
+    [
+      'an unconfined seccomp profile, joined by pid',
+      joined({ SecurityOpt: ['seccomp=unconfined'] }),
+      'pid',
+      false,
+      'securityOpt',
+      'it joins a container with the security option "seccomp=unconfined"',
+    ],
+    [
+      'unmasked system paths, joined by pid',
+      joined({ MaskedPaths: [], ReadonlyPaths: [] }),
+      'pid',
+      false,
+      'securityOpt',
+      'HostConfig.MaskedPaths: it joins a container whose system paths are not masked',
+    ],
     [
       // Through its processes' /proc/<pid>/root, a shared pid namespace reaches its mounts too.
       'a host path, joined by pid',
@@ -241,7 +274,16 @@ describe('inherited access: what a joined container hands on is judged by the cl
     // Only the namespace the join shares counts: a host pid does not travel with the network.
     ['host pid, joined by network', joined({ PidMode: 'host' }), 'network', false],
     ['host network, joined by volumes', joined({ NetworkMode: 'host' }), 'volumes', false],
-    ['host uts, joined by any', joined({ UTSMode: 'host' }), 'pid', false],
+    ['host uts, joined by ipc', joined({ UTSMode: 'host' }), 'ipc', false],
+    // The daemon's default on cgroup v1 hosts: every administrator's container has it.
+    ['host cgroupns, joined by pid', joined({ CgroupnsMode: 'host' }), 'pid', false],
+    // The defaults the daemon stores are masked paths, not unmasked ones.
+    [
+      'default masked paths, joined by pid',
+      joined({ MaskedPaths: ['/proc/kcore'], ReadonlyPaths: ['/proc/sys'] }),
+      'pid',
+      false,
+    ],
     ['an allowed capability', joined({ CapAdd: ['CAP_NET_ADMIN'] }), 'ipc', false],
     ['a bind under a writable prefix', joined({}, [bind('/srv/ci/cache', true)]), 'volumes', false],
     ['a read-only bind of a read-only prefix', joined({}, [bind('/srv/config', false)]), 'volumes', false],
