@@ -28,7 +28,7 @@ export function goToLower(text: string): string {
 const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
 const LEADING_SPACE = new RegExp(`^${GO_SPACE}`, 'u');
 const TRAILING_SPACE = new RegExp(`${GO_SPACE}$`, 'u');
-function goTrimSpace(text: string): string {
+export function goTrimSpace(text: string): string {
   return text.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, '');
 }
 

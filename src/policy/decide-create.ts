@@ -147,6 +147,15 @@ async function checkNamed(
   const { resolver, owner, create } = ctx;
   for (const volume of named.volumes) {
     const stored = await resolver.directory.volume(volume.name);
+    // Another owner's volume is refused before its stored options are judged: the refusal must not
+    // tell an owner anything about a volume it cannot inspect (review of #19).
+    if (owner && stored !== null && !isOwned(stored.labels ?? null, owner)) {
+      throw createRuleRefusal(
+        'volumes',
+        volume.field,
+        `the volume ${JSON.stringify(volume.name)} is not one this client owns`,
+      );
+    }
     // An existing volume mounts as it was made, whatever the create says (an administrator's
     // `o=bind,device=/host/dir` volume binds that host path); one that does not exist is made empty.
     if (create && stored !== null) {

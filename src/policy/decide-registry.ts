@@ -1,6 +1,7 @@
 import { AUTH_CONFIG } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
+import { errors } from '../errors.ts';
 import type { CreateRules } from './create-rules.ts';
 import type { DecideInput } from './decide.ts';
 import { checkRegistry, registryOfReference, registryOfServerAddress } from './registry-host.ts';
@@ -8,6 +9,7 @@ import type { RegistryLists } from './registry-lists.ts';
 import { checkRegistryList, isListed } from './registry-lists.ts';
 
 const DISTRIBUTION = /^\/distribution\/(.+)\/json$/;
+const PLUGIN_PUSH = /^\/plugins\/(.+)\/push$/;
 
 /**
  * The registry a request makes the daemon contact: pulls, pushes, distribution inspects, searches
@@ -35,6 +37,33 @@ export async function checkRegistryRoute(
   }
   if (route.kind === 'imagePush') {
     await contact('push', registryOfReference(route.name), 'the pushed image name');
+    return undefined;
+  }
+  if (route.kind === 'build') {
+    // `cachefrom` images are looked up in their registries before the build (review of #19).
+    const cacheFrom = target.query.get('cachefrom');
+    if (cacheFrom) {
+      let refs: unknown;
+      try {
+        refs = JSON.parse(cacheFrom);
+      } catch {
+        throw errors.badRequest('the cachefrom query must be a JSON list of image names');
+      }
+      if (!Array.isArray(refs) || refs.some((r) => typeof r !== 'string'))
+        throw errors.badRequest('the cachefrom query must be a JSON list of image names');
+      for (const ref of refs as string[])
+        await contact('pull', registryOfReference(ref), 'the cachefrom query');
+    }
+    return undefined;
+  }
+  // Plugins come from registries too: privileges and pull/upgrade read `remote`, a push the name.
+  const remote = target.query.get('remote');
+  if ((route.kind === 'hostAccess' || route.kind === 'plain') && target.path.startsWith('/plugins')) {
+    if (remote && /^\/plugins\/(privileges|pull|.+\/upgrade)$/.test(target.path)) {
+      await contact('pull', registryOfReference(remote), 'the remote query');
+    }
+    const push = input.method === 'POST' ? PLUGIN_PUSH.exec(target.path) : null;
+    if (push) await contact('push', registryOfReference(push[1] ?? ''), 'the plugin name');
     return undefined;
   }
   if (route.kind !== 'plain') return undefined;

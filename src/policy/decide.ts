@@ -212,6 +212,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
             : 'plugins run with the privileges of the daemon',
         );
       }
+      // A plugin pull or upgrade reaches the registry its `remote` names.
+      await checkRegistryRoute(input, create, ctx.registries ?? null);
       return { path: raw, response: 'raw' };
     case 'commit': {
       const typed = input.target.query.get('container') ?? '';
@@ -243,6 +245,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
           "the daemon would fetch it from the host's network",
         );
       }
+      await checkRegistryRoute(input, create, ctx.registries ?? null);
       return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
     }
     case 'imageCreate': {

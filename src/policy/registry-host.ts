@@ -75,6 +75,13 @@ const systemLookup: Lookup = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 const LOOKUP_TIMEOUT_MS = 5_000;
+/**
+ * Look-ups in flight at once, in all: getaddrinfo runs on libuv's thread pool (4 threads, shared with
+ * file writes) and cannot be cancelled, so a client naming slow-to-resolve registries must not take it
+ * over (review of #19). Past it a registry is refused at once.
+ */
+const MAX_LOOKUPS = 2;
+let lookups = 0;
 
 /**
  * Refuses a registry the daemon would reach on the host's loopback or a link-local address, unless
@@ -100,9 +107,19 @@ export async function checkRegistry(
   }
   let addresses: readonly string[];
   let timer: NodeJS.Timeout | undefined;
+  if (lookups >= MAX_LOOKUPS) {
+    throw errors.busy(`dockscope is resolving ${MAX_LOOKUPS} registry names already; try again shortly`);
+  }
+  lookups++;
+  const done = () => {
+    lookups--;
+  };
+  const lookup = resolve(host);
+  // The slot is held until the look-up itself ends, not only until this request gave up on it.
+  lookup.then(done, done);
   try {
     addresses = await Promise.race([
-      resolve(host),
+      lookup,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), LOOKUP_TIMEOUT_MS);
       }),

@@ -1,3 +1,4 @@
+import { goToLower, goTrimSpace } from '../body/media-type.ts';
 import type { Route } from './route.ts';
 import type { RequestTarget } from './target.ts';
 
@@ -151,10 +152,16 @@ function execRoute(params: Params): Route {
   return { kind: 'exec', id: params[0] ?? '', action };
 }
 
-/** httputils.BoolValue: any value but empty, 0, no, false and none is true. */
+const FALSE_VALUES: ReadonlySet<string> = new Set(['', '0', 'no', 'false', 'none']);
+
+/**
+ * httputils.BoolValue: any value but empty, 0, no, false and none is true, after Go's TrimSpace and
+ * ToLower. JavaScript's trim() strips U+FEFF, which Go keeps, and keeps U+0085, which Go strips:
+ * `logs=<BOM>0` is true to the daemon (review of #19).
+ */
 export function goBool(value: string | null): boolean {
   if (value === null) return false;
-  return !['', '0', 'no', 'false', 'none'].includes(value.trim().toLowerCase());
+  return !FALSE_VALUES.has(goToLower(goTrimSpace(value)));
 }
 
 /** Classifies a request; null means no route of the table matches and the request must be refused. */

@@ -1,3 +1,5 @@
+import { goBool } from './classify.ts';
+
 /**
  * Routes that give what another route gives (issue #19): a client's lists name routes, and a route it
  * may not use must not be reachable by another spelling of the same data. `POST
@@ -35,13 +37,8 @@ const NONE: Related = Object.freeze({ yields: [], covers: [] });
  */
 export const ANY_OBJECT = '<any>';
 
-/** httputils.BoolValue (routes/classify.ts goBool), kept here so routes/ needs no cycle. */
-function boolValue(value: string | null): boolean {
-  if (value === null) return false;
-  return !['', '0', 'no', 'false', 'none'].includes(value.trim().toLowerCase());
-}
-
-const CONTAINER = /^\/containers\/([^/]+)\/(attach|attach\/ws|export|archive|restart)$/;
+const CONTAINER = /^\/containers\/([^/]+)\/(attach|attach\/ws|export|archive|restart|stop)$/;
+const IMAGE_PUSH = /^\/images\/(.+)\/push$/;
 const IMAGE_GET = /^\/images\/(.+)\/get$/;
 
 /**
@@ -67,7 +64,7 @@ export function relatedRoutes(method: string, path: string, target: WithQuery | 
           return NONE;
         const twin: RouteRef = method === 'POST' ? ['GET', `${base}/attach/ws`] : ['POST', `${base}/attach`];
         return {
-          yields: boolValue(target?.query.get('logs') ?? null) ? [['GET', `${base}/logs`]] : [],
+          yields: goBool(target?.query.get('logs') ?? null) ? [['GET', `${base}/logs`]] : [],
           covers: [twin],
         };
       }
@@ -83,6 +80,9 @@ export function relatedRoutes(method: string, path: string, target: WithQuery | 
               ],
             }
           : NONE;
+      // `stop` ends with SIGKILL after its timeout (`t=0`: at once): it kills as `kill` does.
+      case 'stop':
+        return method === 'POST' ? { yields: [], covers: [['POST', `${base}/kill`]] } : NONE;
       case 'restart':
         return method === 'POST'
           ? {
@@ -115,28 +115,61 @@ export function relatedRoutes(method: string, path: string, target: WithQuery | 
     if (image) return { yields: [], covers: [['GET', '/images/get']] };
     return NONE;
   }
-  if (method === 'POST') {
-    switch (path) {
-      case '/containers/prune':
-        return { yields: [], covers: [['DELETE', `/containers/${ANY_OBJECT}`]] };
-      case '/volumes/prune':
-        return { yields: [], covers: [['DELETE', `/volumes/${ANY_OBJECT}`]] };
-      case '/networks/prune':
-        return { yields: [], covers: [['DELETE', `/networks/${ANY_OBJECT}`]] };
-      case '/images/prune':
-        return { yields: [], covers: [['DELETE', `/images/${ANY_OBJECT}`]] };
-      case '/commit': {
-        const id = target?.query.get('container') ?? '';
-        return id === '' || id.includes('/')
-          ? NONE
-          : { yields: [], covers: [['GET', `/containers/${id}/export`]] };
-      }
-    }
-    return NONE;
-  }
-  if (method === 'DELETE' && boolValue(target?.query.get('force') ?? null)) {
+  if (method === 'POST') return postRelations(path, target);
+  if (method === 'DELETE') {
     const removed = /^\/containers\/([^/]+)$/.exec(path);
-    if (removed) return { yields: [], covers: [['POST', `/containers/${removed[1]}/kill`]] };
+    if (!removed) return NONE;
+    const covers: RouteRef[] = [];
+    // A forced removal kills a running container; `v=1` removes its anonymous volumes.
+    if (goBool(target?.query.get('force') ?? null)) covers.push(['POST', `/containers/${removed[1]}/kill`]);
+    if (goBool(target?.query.get('v') ?? null)) covers.push(['DELETE', `/volumes/${ANY_OBJECT}`]);
+    return covers.length > 0 ? { yields: [], covers } : NONE;
   }
+  return NONE;
+}
+
+/** A tag a request moves: the image it names under `name` (with `tag`), as `docker tag` would move it. */
+function tagged(name: string | null | undefined): RouteRef[] {
+  if (!name) return [];
+  const repo = name.replace(/:[^/:]*$/, '');
+  return repo === '' ? [] : [['POST', `/images/${repo}/tag`]];
+}
+
+/**
+ * POST routes that also give another's effect: prunes remove, a commit gives the container's files,
+ * and every route that names an image tag moves it as `docker tag` does (a pull or import into a name,
+ * a commit or build tagged, a load of a tarball's tags); a push gives the image as `docker save` does.
+ */
+function postRelations(path: string, target: WithQuery | null): Related {
+  const query = target?.query;
+  switch (path) {
+    case '/containers/prune':
+      return { yields: [], covers: [['DELETE', `/containers/${ANY_OBJECT}`]] };
+    case '/volumes/prune':
+      return { yields: [], covers: [['DELETE', `/volumes/${ANY_OBJECT}`]] };
+    case '/networks/prune':
+      return { yields: [], covers: [['DELETE', `/networks/${ANY_OBJECT}`]] };
+    case '/images/prune':
+      return { yields: [], covers: [['DELETE', `/images/${ANY_OBJECT}`]] };
+    case '/images/load':
+      return { yields: [], covers: [['POST', `/images/${ANY_OBJECT}/tag`]] };
+    case '/images/create': {
+      const name = query?.get('fromImage') || query?.get('repo');
+      const covers = tagged(name);
+      return covers.length > 0 ? { yields: [], covers } : NONE;
+    }
+    case '/build': {
+      const covers = (query?.getAll('t') ?? []).flatMap(tagged);
+      return covers.length > 0 ? { yields: [], covers } : NONE;
+    }
+    case '/commit': {
+      const id = query?.get('container') ?? '';
+      const covers: RouteRef[] = id === '' || id.includes('/') ? [] : [['GET', `/containers/${id}/export`]];
+      covers.push(...tagged(query?.get('repo')));
+      return covers.length > 0 ? { yields: [], covers } : NONE;
+    }
+  }
+  const push = IMAGE_PUSH.exec(path);
+  if (push) return { yields: [], covers: [['GET', `/images/${push[1]}/get`]] };
   return NONE;
 }

@@ -99,6 +99,14 @@ clients:
     expect(ws).not.toContain('log-history-secret');
   });
 
+  it('a logs value Go reads as true and JavaScript as false (a leading U+FEFF) is judged as Go reads it', async () => {
+    const path = `/containers/${name}/attach?logs=%EF%BB%BF0&stream=0&stdout=1`;
+    expect((await rawRequest(daemon, 'POST', path)).body).toContain('log-history-secret');
+    const through = await rawRequest({ url: `http://127.0.0.1:${port}` }, 'POST', path);
+    expect(through.status).toBe(403);
+    expect(through.body).not.toContain('log-history-secret');
+  });
+
   it('attach without logs still works (the live stream is not the history)', async () => {
     const res = await rawRequest(through(), 'POST', `/containers/${name}/attach?stream=0&stdout=1`);
     expect(res.status).toBe(200);

@@ -172,3 +172,23 @@ describe('decide: a create is judged by what the containers it joins hand on', (
     expect((await create({ VolumesFrom: many.slice(1) })).response).toBe('conflict');
   });
 });
+
+describe('an owner and an existing volume it does not own (review of #19)', () => {
+  it('is refused as not its own, before anything of the volume is judged or said', async () => {
+    const s = cast();
+    const raw = '/containers/create?name=web-new';
+    const target = parseTarget(raw);
+    const route = classify('POST', target);
+    if (!route) throw new Error('no route');
+    const body = JSON.stringify({ Image: 'i', HostConfig: { Binds: ['adminvol:/x:ro'] } });
+    const owner = { key: 'dockscope.owner', owner: 'ci-a' };
+    const error = await decide(
+      { method: 'POST', target, route, raw, readBody: async () => body },
+      { resolver: s.resolver, create: RULES, owner },
+    ).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(
+      'dockscope: create rule "volumes" refuses HostConfig.Binds[0]: the volume "adminvol" is not one this client owns',
+    );
+    expect((error as Error).message).not.toContain('/etc');
+  });
+});

@@ -92,3 +92,21 @@ describe('checkRegistry', () => {
     await expect(checkRegistry(null, '127.0.0.1:5000', 'f', fails)).resolves.toBeUndefined();
   });
 });
+
+describe('registry look-ups in flight', () => {
+  it('past two at once a registry is refused (503) at once, and the slots come back when they end', async () => {
+    const pending: ((addresses: string[]) => void)[] = [];
+    const slow = () =>
+      new Promise<string[]>((resolve) => {
+        pending.push(resolve);
+      });
+    const first = checkRegistry(NO_WAY_OUT, 'a.example', 'f', slow);
+    const second = checkRegistry(NO_WAY_OUT, 'b.example', 'f', slow);
+    await expect(checkRegistry(NO_WAY_OUT, 'c.example', 'f', slow)).rejects.toMatchObject({ status: 503 });
+    for (const resolve of pending) resolve(['203.0.113.7']);
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+    await expect(
+      checkRegistry(NO_WAY_OUT, 'c.example', 'f', async () => ['203.0.113.7']),
+    ).resolves.toBeUndefined();
+  });
+});

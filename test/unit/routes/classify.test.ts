@@ -229,6 +229,15 @@ describe('goBool (httputils.BoolValue)', () => {
     ['1', true],
     ['true', true],
     ['anything', true],
+    // Go's TrimSpace, not JavaScript's trim(): U+FEFF is no space to Go, U+0085 and U+00A0 are.
+    ['\ufeff0', true],
+    ['\ufeff', true],
+    ['\u00850', false],
+    ['\u0085', false],
+    ['\u00a0no\u00a0', false],
+    ['\u200b', true],
+    // Go's ToLower: İ is i, so "nİne" is not "none" either way; K (Kelvin) is k.
+    ['NONE', false],
   ])('%j => %s', (value, expected) => {
     expect(goBool(value)).toBe(expected);
   });

@@ -31,6 +31,16 @@ const TWINS: readonly [request: string, query: string, twin: string][] = [
   // Followed transitively: a commit gives the files, and so does any archive read.
   ['POST /commit', 'container=web', 'GET /containers/{id}/archive'],
   ['DELETE /containers/web', 'force=1', 'POST /containers/{id}/kill'],
+  // From the review of #19: stop ends with SIGKILL; v=1 removes volumes; every route that names a tag moves it.
+  ['POST /containers/web/stop', 't=0', 'POST /containers/{id}/kill'],
+  ['POST /containers/web/restart', '', 'POST /containers/{id}/kill'],
+  ['DELETE /containers/web', 'v=1', 'DELETE /volumes/{name}'],
+  ['POST /images/create', 'fromImage=victim&tag=1', 'POST /images/{name}/tag'],
+  ['POST /images/create', 'fromSrc=-&repo=victim&tag=1', 'POST /images/{name}/tag'],
+  ['POST /build', 't=victim:1', 'POST /images/{name}/tag'],
+  ['POST /commit', 'container=web&repo=victim&tag=1', 'POST /images/{name}/tag'],
+  ['POST /images/load', '', 'POST /images/{name}/tag'],
+  ['POST /images/victim/push', 'tag=1', 'GET /images/{name}/get'],
 ];
 
 describe('route lists cover the routes that give the same data', () => {
