@@ -125,6 +125,9 @@ export function relatedRoutes(method: string, path: string, target: WithQuery | 
         return { yields: [], covers: [['DELETE', `/networks/${ANY_OBJECT}`]] };
       case '/images/prune':
         return { yields: [], covers: [['DELETE', `/images/${ANY_OBJECT}`]] };
+      // A BuildKit session serves builds (its context, secrets, ssh agent): only to a client that may build.
+      case '/session':
+        return { yields: [['POST', '/build']], covers: [] };
       case '/commit': {
         const id = target?.query.get('container') ?? '';
         return id === '' || id.includes('/')
