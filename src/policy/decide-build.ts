@@ -18,6 +18,8 @@ export interface BuildClaims {
   claimSession(id: string): Promise<'claimed' | 'other' | 'none'>;
   /** The build id held for this client while the request lasts; `other` if another client holds it. */
   claimBuild(id: string): 'claimed' | 'other' | 'full';
+  /** Ends this client's session of that id (its build was refused). */
+  endSession(id: string): void;
   /** Whether a running build of this client has this id (what `/build/cancel` may cancel). */
   ownsBuild(id: string): boolean;
 }
@@ -34,7 +36,21 @@ const SESSION_REMOTES = new Set(['client-session', 'upload-request']);
  * client's.
  */
 export async function decideBuild(input: DecideInput, ctx: DecideContext): Promise<Forward> {
-  const { create, owner } = ctx;
+  const session = await claimSession(input);
+  try {
+    checkBuildQuery(input, ctx);
+    claimBuildId(input);
+    return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, response: 'raw' };
+  } catch (error) {
+    // The CLI 20.10 hangs when its build is refused while it serves the session (its Close does not
+    // end the session's connection): a refused build's session has nothing left to serve.
+    if (session !== '') input.builds?.endSession(session);
+    throw error;
+  }
+}
+
+function checkBuildQuery(input: DecideInput, ctx: DecideContext): void {
+  const { create } = ctx;
   const query = input.target.query;
   const mode = query.get('networkmode') ?? '';
   if (mode.startsWith('container:'))
@@ -44,24 +60,16 @@ export async function decideBuild(input: DecideInput, ctx: DecideContext): Promi
   if (create && !create.fetch && remote !== '' && !SESSION_REMOTES.has(remote)) {
     throw createRuleRefusal('fetch', 'the remote query', "the daemon would fetch it from the host's network");
   }
-  await checkBuildClaims(input);
-  return { path: owner ? await ownedBuild(input, owner, ctx) : input.raw, response: 'raw' };
 }
 
-/** The session and build id a build names, checked against what this client holds. */
-async function checkBuildClaims(input: DecideInput): Promise<void> {
-  const query = input.target.query;
-  const session = query.get('session') ?? '';
-  // The daemon strips this prefix: an upload for build X feeds X's context (builder-next).
-  const buildId = (query.get('buildid') ?? '').replace(/^upload-request:/, '');
-  const claims = input.builds;
-  if (buildId !== '') {
-    const held = claims ? claims.claimBuild(buildId) : 'other';
-    if (held === 'other') throw errors.refused('the buildid is held by a build of another client');
-    if (held === 'full') throw errors.busy('dockscope holds too many running builds; try again shortly');
-  }
-  if (session === '') return;
-  const holder = claims ? await claims.claimSession(session) : 'none';
+/**
+ * The session the build names, claimed for this client (returned), or a refusal. Judged first, so
+ * that any refusal comes once the CLI's session is open (the CLI opens it alongside the build).
+ */
+async function claimSession(input: DecideInput): Promise<string> {
+  const session = input.target.query.get('session') ?? '';
+  if (session === '') return '';
+  const holder = input.builds ? await input.builds.claimSession(session) : 'none';
   if (holder === 'other') {
     throw errors.refused('the build names a BuildKit session that another client opened');
   }
@@ -70,6 +78,16 @@ async function checkBuildClaims(input: DecideInput): Promise<void> {
       'the build names a BuildKit session that is not open: open it through dockscope (POST /session) on this client',
     );
   }
+  return session;
+}
+
+function claimBuildId(input: DecideInput): void {
+  // The daemon strips this prefix: an upload for build X feeds X's context (builder-next).
+  const buildId = (input.target.query.get('buildid') ?? '').replace(/^upload-request:/, '');
+  if (buildId === '') return;
+  const held = input.builds ? input.builds.claimBuild(buildId) : 'other';
+  if (held === 'other') throw errors.refused('the buildid is held by a build of another client');
+  if (held === 'full') throw errors.busy('dockscope holds too many running builds; try again shortly');
 }
 
 /** `POST /build/cancel?id=`: only a running build of this client. */

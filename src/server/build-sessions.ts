@@ -15,10 +15,22 @@ export const SESSION_WAIT_MS = 5000;
 /** A session id as the CLI makes them (25 base-36 letters); a repeated header joins with ", ". */
 const SESSION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
+const NOTHING = () => {};
+
+/** One open session's connection, as the upgrade handler tells its course. */
+export interface SessionHandle {
+  upgraded(): void;
+  close(): void;
+}
+
 interface Held {
   readonly client: string;
+  /** Ends its connection (the one open now). */
+  end: () => void;
   /** Its `/session` connection is open (only one may be). */
   connected: boolean;
+  /** The daemon's 101 went out to the client: the CLI is serving the session. */
+  upgraded: boolean;
   /** The connection, and each build request that named the session while it runs. */
   refs: number;
 }
@@ -45,10 +57,11 @@ export class BuildSessions {
   }
 
   /**
-   * Binds a `/session` upgrade's id to its client before it is forwarded; returns what unbinds it
-   * (when the connection closes). A second open of an id held by anyone is refused.
+   * Binds a `/session` upgrade's id to its client before it is forwarded; `upgraded` when the
+   * daemon's 101 went out to the client, `close` when the connection closes. A second open of an id
+   * held by anyone is refused.
    */
-  open(id: string, client: string): () => void {
+  open(id: string, client: string, end: () => void): SessionHandle {
     const held = this.#sessions.get(id);
     if (held && (held.connected || held.client !== client))
       throw errors.refused('a BuildKit session with this id is already open');
@@ -60,31 +73,46 @@ export class BuildSessions {
     }
     if (!held && this.#sessions.size >= MAX_BUILD_SESSIONS)
       throw errors.busy('dockscope holds too many BuildKit sessions; try again shortly');
-    const entry = held ?? { client, connected: false, refs: 0 };
+    const entry = held ?? { client, end, connected: false, upgraded: false, refs: 0 };
     entry.connected = true;
+    entry.upgraded = false;
+    entry.end = end;
     entry.refs++;
     this.#sessions.set(id, entry);
     this.#perClient.set(client, count + 1);
-    for (const wake of this.#waiters.get(id) ?? []) wake();
     let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      entry.connected = false;
-      const left = (this.#perClient.get(client) ?? 1) - 1;
-      if (left <= 0) this.#perClient.delete(client);
-      else this.#perClient.set(client, left);
-      this.#unref(id, entry);
+    return {
+      upgraded: () => {
+        if (done) return;
+        entry.upgraded = true;
+        this.#wake(id);
+      },
+      close: () => {
+        if (done) return;
+        done = true;
+        entry.connected = false;
+        entry.upgraded = false;
+        entry.end = NOTHING;
+        const left = (this.#perClient.get(client) ?? 1) - 1;
+        if (left <= 0) this.#perClient.delete(client);
+        else this.#perClient.set(client, left);
+        this.#unref(id, entry);
+        this.#wake(id);
+      },
     };
   }
 
   /** The claims of one request of `client`, and what gives them back when the request ends. */
   claimsFor(client: string): BuildClaims & { release(): void } {
     const releases: (() => void)[] = [];
+    const ends: string[] = [];
     return {
       claimSession: async (id) => {
         let held = this.#sessions.get(id);
-        if (!held) {
+        if (held && held.client !== client) return 'other';
+        // Decided once the CLI holds its session (the daemon's 101 went out): the CLI 20.10 hangs if
+        // its build is refused while it is still dialling the session.
+        if (!held?.upgraded) {
           await this.#opened(id);
           held = this.#sessions.get(id);
         }
@@ -108,8 +136,14 @@ export class BuildSessions {
         });
         return 'claimed';
       },
+      // Once the refusal went out: ended before it, the CLI would report the session's EOF instead.
+      endSession: (id) => void ends.push(id),
       ownsBuild: (id) => this.#builds.get(id)?.client === client,
       release: () => {
+        for (const id of ends.splice(0)) {
+          const held = this.#sessions.get(id);
+          if (held?.client === client) held.end();
+        }
         for (const release of releases.splice(0)) release();
       },
     };
@@ -125,7 +159,11 @@ export class BuildSessions {
     if (entry.refs <= 0 && this.#sessions.get(id) === entry) this.#sessions.delete(id);
   }
 
-  /** Resolves when a session of this id opens, or after waitMs. */
+  #wake(id: string): void {
+    for (const wake of this.#waiters.get(id) ?? []) wake();
+  }
+
+  /** Resolves when a session of this id is upgraded or closed, or after waitMs. */
   #opened(id: string): Promise<void> {
     return new Promise((resolve) => {
       let waiters = this.#waiters.get(id);

@@ -12,7 +12,7 @@ import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
-import type { BuildSessions } from './build-sessions.ts';
+import type { BuildSessions, SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
 import { callerOf, dropToken, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
@@ -70,6 +70,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     let profile: Profile | undefined;
     let wouldDeny = false;
     let recorded = false;
+    let session: SessionHandle | null = null;
     const done = (status: number, decision: string, failure?: DockerApiError) => {
       if (recorded) return;
       recorded = true;
@@ -144,7 +145,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         closed();
       });
       // Bound to its client before anything is forwarded, unbound when its connection closes.
-      if (sessionId !== null) socket.once('close', buildSessions.open(sessionId, chosen.client));
+      if (sessionId !== null) {
+        session = buildSessions.open(sessionId, chosen.client, () => socket.destroy());
+        socket.once('close', session.close);
+      }
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(forward, body, extra, classified.contentType);
     })().catch((error: unknown) => {
@@ -180,6 +184,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         if (upstreamHead.length > 0) socket.write(upstreamHead);
         if (extra.length > 0) upstreamSocket.write(extra);
         join(socket, upstreamSocket);
+        session?.upgraded();
       });
       proxyReq.on('response', (res) => {
         // No upgrade (an error from the daemon or the socket proxy): relay it and close.

@@ -180,6 +180,32 @@ clients:
     }
   });
 
+  it("a session's id is free again once its connection closed: then another client may open it", async () => {
+    const first = await session(at('a'));
+    expect(first.status).toBe(101);
+    first.close();
+    let again: OpenedSession | undefined;
+    for (let i = 0; i < 50 && again?.status !== 101; i++) {
+      again = await session(at('b'), { id: first.id });
+      if (again.status !== 101) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(again?.status).toBe(101);
+    const res = await post({ url: url('a') }, build(first.id));
+    expect(json(res)).toEqual({
+      message: 'dockscope: the build names a BuildKit session that another client opened',
+    });
+  });
+
+  it('POST /session without an upgrade is refused (400): a session is only ever tunnelled', async () => {
+    const res = await rawRequest({ url: url('a') }, 'POST', '/session', '', {
+      'x-docker-expose-session-uuid': 'plainrequest0000000000000',
+    });
+    expect([res.status, json(res)]).toEqual([
+      400,
+      { message: 'dockscope: a BuildKit session is an h2c upgrade' },
+    ]);
+  });
+
   it('a client whose lists allow POST /session but not POST /build may not open a session', async () => {
     const s = await session(at('reader'));
     expect(s.status).toBe(403);

@@ -20,6 +20,7 @@ const claims = (): BuildClaims & { claimed: string[] } => {
       claimed.push(`build ${bid}`);
       return bid === 'b-theirs' ? 'other' : 'claimed';
     },
+    endSession: (sid) => claimed.push(`end ${sid}`),
     ownsBuild: (bid) => bid === 'b-mine',
   };
 };
@@ -54,7 +55,16 @@ describe("decide: BuildKit builds name only their own client's session and build
       path: `${V2}&session=mine`,
       response: 'raw',
     });
-    expect(c.claimed).toEqual(['build b-mine', 'session mine']);
+    expect(c.claimed).toEqual(['session mine', 'build b-mine']);
+  });
+
+  it('a build refused for its query ends its own session (the CLI 20.10 would wait on it forever)', async () => {
+    const c = claims();
+    expect(await refusal('POST', `${V2}&session=mine&networkmode=container:web`, c)).toContain('403');
+    expect(c.claimed).toEqual(['session mine', 'end mine']);
+    const other = claims();
+    await refusal('POST', `${V2}&session=theirs&networkmode=container:web`, other);
+    expect(other.claimed).toEqual(['session theirs']);
   });
 
   it.each<[string, string]>([
@@ -76,7 +86,8 @@ describe("decide: BuildKit builds name only their own client's session and build
   });
 
   it("without the server's claims (no sessions known), a build naming a session is refused", async () => {
-    expect(await refusal('POST', `${V2}&session=mine`, undefined)).toContain('403 dockscope: the buildid');
+    expect(await refusal('POST', `${V2}&session=mine`, undefined)).toContain('is not open');
+    expect(await refusal('POST', '/build?buildid=b1', undefined)).toContain('403 dockscope: the buildid');
     expect(await refusal('POST', '/build?session=mine', undefined)).toContain('is not open');
     expect((await run('POST', '/build?t=x', undefined)).response).toBe('raw');
   });

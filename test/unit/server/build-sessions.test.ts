@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BuildSessions, sessionIdOf, withSessionMethods } from '../../../src/server/build-sessions.ts';
 import type { DockerApiError } from '../../../src/server/errors.ts';
 
+const noop = () => {};
 const refusedWith = (work: () => unknown): DockerApiError => {
   try {
     work();
@@ -14,17 +15,18 @@ const refusedWith = (work: () => unknown): DockerApiError => {
 describe('BuildKit sessions are bound to the client that opened them', () => {
   it('a build of the opener claims the session; another client is told it is not theirs', async () => {
     const sessions = new BuildSessions(4, 20);
-    const close = sessions.open('s1', 'ci-a');
+    const session = sessions.open('s1', 'ci-a', noop);
+    session.upgraded();
     expect(await sessions.claimsFor('ci-a').claimSession('s1')).toBe('claimed');
     expect(await sessions.claimsFor('ci-b').claimSession('s1')).toBe('other');
-    close();
+    session.close();
   });
 
   it('a second open of a held id is refused, for the opener and for anyone else', () => {
     const sessions = new BuildSessions(4, 20);
-    sessions.open('s1', 'ci-a');
+    sessions.open('s1', 'ci-a', noop);
     for (const client of ['ci-a', 'ci-b']) {
-      const error = refusedWith(() => sessions.open('s1', client));
+      const error = refusedWith(() => sessions.open('s1', client, noop));
       expect([error.status, error.message]).toEqual([
         403,
         'dockscope: a BuildKit session with this id is already open',
@@ -34,35 +36,59 @@ describe('BuildKit sessions are bound to the client that opened them', () => {
 
   it('the id is free again when its connection closes, unless a build that named it still runs', async () => {
     const sessions = new BuildSessions(4, 20);
-    const close = sessions.open('s1', 'ci-a');
+    const session = sessions.open('s1', 'ci-a', noop);
+    session.upgraded();
     const build = sessions.claimsFor('ci-a');
     expect(await build.claimSession('s1')).toBe('claimed');
-    close();
+    session.close();
     // Still bound to ci-a while its build runs: nobody else can open the id the build will use.
-    expect(refusedWith(() => sessions.open('s1', 'ci-b')).status).toBe(403);
+    expect(refusedWith(() => sessions.open('s1', 'ci-b', noop)).status).toBe(403);
     build.release();
     expect(sessions.size).toBe(0);
-    sessions.open('s1', 'ci-b')();
+    sessions.open('s1', 'ci-b', noop).close();
   });
 
-  it('a build waits (bounded) for the session the CLI opens alongside it, and gets none past the wait', async () => {
-    const sessions = new BuildSessions(4, 200);
+  it('a build waits (bounded) for the session the CLI opens alongside it to be upgraded, and gets none past the wait', async () => {
+    const sessions = new BuildSessions(4, 1000);
+    let upgradedAt = 0;
     const waiting = sessions.claimsFor('ci-a').claimSession('late');
-    setTimeout(() => sessions.open('late', 'ci-a'), 20);
+    setTimeout(() => {
+      const session = sessions.open('late', 'ci-a', noop);
+      setTimeout(() => {
+        upgradedAt = performance.now();
+        session.upgraded();
+      }, 20);
+    }, 20);
     expect(await waiting).toBe('claimed');
+    expect(upgradedAt).toBeGreaterThan(0);
     const started = performance.now();
     expect(await new BuildSessions(4, 50).claimsFor('ci-a').claimSession('never')).toBe('none');
     expect(performance.now() - started).toBeGreaterThanOrEqual(45);
   });
 
+  it("a refused build ends its own client's session once its answer went out, never another's", () => {
+    const sessions = new BuildSessions(4, 20);
+    const ended: string[] = [];
+    sessions.open('s1', 'ci-a', () => ended.push('s1'));
+    const other = sessions.claimsFor('ci-b');
+    other.endSession('s1');
+    other.release();
+    expect(ended).toEqual([]);
+    const own = sessions.claimsFor('ci-a');
+    own.endSession('s1');
+    expect(ended).toEqual([]);
+    own.release();
+    expect(ended).toEqual(['s1']);
+  });
+
   it('a client may hold MAX_STREAMS_PER_CLIENT sessions at once (429 past that)', () => {
     const sessions = new BuildSessions(2, 20);
-    const first = sessions.open('a1', 'ci-a');
-    sessions.open('a2', 'ci-a');
-    expect(refusedWith(() => sessions.open('a3', 'ci-a')).status).toBe(429);
-    sessions.open('b1', 'ci-b');
-    first();
-    sessions.open('a3', 'ci-a');
+    const first = sessions.open('a1', 'ci-a', noop);
+    sessions.open('a2', 'ci-a', noop);
+    expect(refusedWith(() => sessions.open('a3', 'ci-a', noop)).status).toBe(429);
+    sessions.open('b1', 'ci-b', noop);
+    first.close();
+    sessions.open('a3', 'ci-a', noop);
   });
 
   it('build ids: held by the client whose build runs; cancel only its own; free when the builds end', () => {
