@@ -18,17 +18,17 @@ import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
 import {
   checkDevices,
-  checkHostNamespace,
   checkHostPath,
   checkNetworkCreate,
   checkVolumeCreate,
   createRuleRefusal,
 } from './create-rules.ts';
+import type { BuildClaims } from './decide-build.ts';
+import { decideBuild, decideBuildCancel } from './decide-build.ts';
 import { decideCreate } from './decide-create.ts';
 import {
   decidePrune,
   decideVolume,
-  ownedBuild,
   ownedCommit,
   ownedList,
   ownedNetwork,
@@ -97,6 +97,8 @@ export interface DecideInput {
   readonly raw: string;
   /** Reads the request body as text (bounded, UTF-8); only called for routes whose body is judged. */
   readonly readBody: () => Promise<string>;
+  /** The BuildKit sessions and build ids of this client (build routes); absent: none are its. */
+  readonly builds?: BuildClaims;
 }
 
 /** What a request is decided with: the client's view of the containers and its create rules. */
@@ -232,22 +234,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       query.set('container', ref.sentinel);
       return asMissing(`${prefix(input.target)}/commit?${query}`, [ref]);
     }
-    case 'build': {
-      const mode = input.target.query.get('networkmode') ?? '';
-      if (mode.startsWith('container:'))
-        throw errors.refused("building in another container's network is refused");
-      if (create && mode.toLowerCase() === 'host')
-        checkHostNamespace(create, 'network', 'the networkmode query');
-      if (create && !create.fetch && input.target.query.get('remote')) {
-        throw createRuleRefusal(
-          'fetch',
-          'the remote query',
-          "the daemon would fetch it from the host's network",
-        );
-      }
-      await checkRegistryRoute(input, create, ctx.registries ?? null);
-      return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
-    }
+    case 'build':
+      return decideBuild(input, ctx);
+    case 'buildCancel':
+      return decideBuildCancel(input);
+    // Judged by the lists (it needs POST /build too); tunnelled and bound to its client by the server.
+    case 'buildSession':
+      return { path: raw, response: 'raw' };
     case 'imageCreate': {
       await checkRegistryRoute(input, create, ctx.registries ?? null);
       const source = input.target.query.get('fromSrc') ?? '';

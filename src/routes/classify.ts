@@ -46,15 +46,15 @@ const RULES: readonly Rule[] = [
   rule('POST', '/auth', plain('system')),
   rule('GET', '/events', () => ({ kind: 'events' })),
   rule('GET', '/system/df', () => ({ kind: 'systemDf' })),
-  rule(
-    'POST',
-    '/session',
-    refused('buildkit sessions open a raw tunnel to the daemon that dockscope cannot judge'),
-  ),
+  // The client's own BuildKit session (issue #25): an h2c upgrade, bound to the client that opened it.
+  rule('POST', '/session', () => ({ kind: 'buildSession' })),
+  // BuildKit's control API (buildx): Solve with any entitlement, frontend and exporter, unjudged.
   rule(
     'POST|GET',
     '/grpc',
-    refused('the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'),
+    refused(
+      "the gRPC endpoint is BuildKit's control API, which dockscope does not judge: build with DOCKER_BUILDKIT=1 docker build (its session builder) or the classic builder",
+    ),
   ),
 
   rule('GET', '/containers/json', () => ({ kind: 'containerList' })),
@@ -95,7 +95,7 @@ const RULES: readonly Rule[] = [
   rule('POST', '/commit', () => ({ kind: 'commit' })),
   rule('POST', '/build', () => ({ kind: 'build' })),
   rule('POST', '/build/prune', () => ({ kind: 'prune', of: 'build' })),
-  rule('POST', '/build/cancel', plain('build')),
+  rule('POST', '/build/cancel', () => ({ kind: 'buildCancel' })),
 
   rule('GET', '/networks', () => ({ kind: 'networkList' })),
   rule('POST', '/networks/create', () => ({ kind: 'networkCreate' })),

@@ -153,6 +153,9 @@ function postRelations(path: string, target: WithQuery | null): Related {
       return { yields: [], covers: [['DELETE', `/images/${ANY_OBJECT}`]] };
     case '/images/load':
       return { yields: [], covers: [['POST', `/images/${ANY_OBJECT}/tag`]] };
+    // A BuildKit session serves builds (its context, secrets, ssh agent): only to a client that may build.
+    case '/session':
+      return { yields: [['POST', '/build']], covers: [] };
     case '/images/create': {
       const name = query?.get('fromImage') || query?.get('repo');
       const covers = tagged(name);

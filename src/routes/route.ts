@@ -29,6 +29,10 @@ export type Route =
   | { readonly kind: 'imageExport'; readonly name: string | null }
   | { readonly kind: 'imagePush'; readonly name: string }
   | { readonly kind: 'build' }
+  /** `POST /build/cancel?id=`: only a build this client started may be cancelled. */
+  | { readonly kind: 'buildCancel' }
+  /** `POST /session`: a BuildKit session (h2c upgrade) that the client's builds name by its id. */
+  | { readonly kind: 'buildSession' }
   /** `POST /images/create`: a pull, or an import (`fromSrc` may be a URL the daemon fetches). */
   | { readonly kind: 'imageCreate' }
   /** `POST /volumes/create`: a local volume may bind a host path or mount a device. */

@@ -65,6 +65,7 @@ export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
     'POST /commit',
     'POST /build',
     'POST /build/**',
+    'POST /session',
     'POST /auth',
   ],
   networks: ['GET /networks', 'GET /networks/**', 'POST /networks/**', 'DELETE /networks/**'],

@@ -9,6 +9,8 @@ import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
+import type { BuildSessions } from './build-sessions.ts';
+import { buildClaimsFor } from './build-sessions.ts';
 import { callerOf, dropToken, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
@@ -28,6 +30,7 @@ export interface AppDeps {
   readonly log: Logger;
   readonly streams: StreamSlots;
   readonly observer: Observer;
+  readonly buildSessions: BuildSessions;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
@@ -92,7 +95,7 @@ export function logPath(url: string): string {
  */
 export function createRequestListener(deps: AppDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
-  const { upstream, clients, log, streams, observer } = deps;
+  const { upstream, clients, log, streams, observer, buildSessions } = deps;
   const connections = new ConnectionQueue();
   const contexts = new WeakMap<Profile, RespondContext>();
   /** What the response treatments of one client work with (made once per client). */
@@ -226,7 +229,12 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       const lists = checkLists(chosen, method, target);
       state.rule = lists.by;
       if (!lists.allowed) state.wouldDeny = true;
-      forward = await decide({ method, target, route, raw: url, readBody }, chosen);
+      // A session is only ever an upgrade (server/upgrade.ts): the daemon hijacks it.
+      if (route.kind === 'buildSession') throw errors.badRequest('a BuildKit session is an h2c upgrade');
+      const builds = buildClaimsFor(buildSessions, route, chosen.client, (release) =>
+        res.once('close', release),
+      );
+      forward = await decide({ method, target, route, raw: url, readBody, builds }, chosen);
       state.forward = forward;
       state.timing = timingOf(method, route, target, upstream.timeoutMs);
       state.decision = isFiltered(forward) ? 'filtered' : 'allowed';

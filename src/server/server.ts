@@ -11,6 +11,7 @@ import type { ContainerResolver } from '../policy/resolver.ts';
 import { Upstream } from '../upstream/client.ts';
 import { createAdminServer } from './admin.ts';
 import { createRequestListener } from './app.ts';
+import { BuildSessions } from './build-sessions.ts';
 import { StreamSlots } from './capacity.ts';
 import { createConnectionGuard } from './connections.ts';
 import { InFlight } from './drain.ts';
@@ -98,8 +99,10 @@ export async function startDockscope(
   const observer = sessions.observe(inFlight.observe(createObserver(log, metrics, audit?.logger ?? null)));
   // The client entries in force, to tell which clients a reload changed.
   let clientConfigs = config.clients;
-  const onRequest = createRequestListener({ upstream, clients, log, streams, observer });
-  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer });
+  // BuildKit sessions and build ids by client, shared by plain requests (builds) and upgrades (sessions).
+  const buildSessions = new BuildSessions(config.maxStreamsPerClient);
+  const onRequest = createRequestListener({ upstream, clients, log, streams, observer, buildSessions });
+  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer, buildSessions });
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
   const serverOptions: http.ServerOptions = {
     // Slow-header (slowloris) connections are reaped; a whole request may take as long as an

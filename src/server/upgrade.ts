@@ -12,6 +12,8 @@ import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
+import type { BuildSessions, SessionHandle } from './build-sessions.ts';
+import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
 import { callerOf, dropToken, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
@@ -27,13 +29,18 @@ export interface UpgradeDeps {
   readonly log: Logger;
   readonly streams: StreamSlots;
   readonly observer: Observer;
+  readonly buildSessions: BuildSessions;
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
 const MAX_UPGRADE_BODY = 64 * 1024;
 
-/** Routes the daemon hijacks: exec start and attach. Everything else may not ask for an upgrade. */
+/**
+ * Routes the daemon hijacks: exec start, attach and BuildKit's session. Everything else may not ask
+ * for an upgrade.
+ */
 export function isHijackRoute(route: Route): boolean {
+  if (route.kind === 'buildSession') return true;
   if (route.kind === 'exec') return route.action === 'start';
   return route.kind === 'container' && (route.rest[0] === 'attach' || route.rest[0] === 'attach/ws');
 }
@@ -46,7 +53,7 @@ export function isHijackRoute(route: Route): boolean {
  * upstream, so a pipelined second request can never slip through unjudged.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { upstream, clients, log, streams, observer } = deps;
+  const { upstream, clients, log, streams, observer, buildSessions } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const caller = callerOf(req);
     const bindings: Record<string, unknown> = {
@@ -63,6 +70,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     let profile: Profile | undefined;
     let wouldDeny = false;
     let recorded = false;
+    let session: SessionHandle | null = null;
     const done = (status: number, decision: string, failure?: DockerApiError) => {
       if (recorded) return;
       recorded = true;
@@ -115,7 +123,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         chosen,
       );
       if (!isHijackRoute(route))
-        throw errors.badRequest('Upgrade is only supported on attach and exec start');
+        throw errors.badRequest('Upgrade is only supported on attach, exec start and BuildKit sessions');
+      const sessionId = route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
       const length = Number(req.headers['content-length'] ?? 0);
       if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
         throw errors.badRequest('invalid Content-Length on an upgrade request');
@@ -136,6 +145,11 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         release();
         closed();
       });
+      // Bound to its client before anything is forwarded, unbound when its connection closes.
+      if (sessionId !== null) {
+        session = buildSessions.open(sessionId, chosen.client, () => socket.destroy());
+        socket.once('close', session.close);
+      }
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(forward, body, extra, classified.contentType);
     })().catch((error: unknown) => {
@@ -155,6 +169,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         true,
       );
       headers['content-length'] = String(body.length);
+      if (route?.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
       const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
       // The daemon answers a hijack at once (101, or an error): a silent upstream is a 504.
       const timer = setTimeout(
@@ -170,6 +185,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         if (upstreamHead.length > 0) socket.write(upstreamHead);
         if (extra.length > 0) upstreamSocket.write(extra);
         join(socket, upstreamSocket);
+        session?.upgraded();
       });
       proxyReq.on('response', (res) => {
         // No upgrade (an error from the daemon or the socket proxy): relay it and close.

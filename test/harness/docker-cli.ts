@@ -13,6 +13,8 @@ export interface DockerCliOptions {
   env?: Record<string, string | undefined>;
   /** Runs the CLI as this user and group (through setpriv, with no supplementary groups). */
   asUser?: { uid: number; gid: number };
+  /** Another CLI binary than the `docker` on PATH (e.g. Debian's 20.10, whose build has BuildKit built in). */
+  dockerPath?: string;
 }
 
 export interface DockerCliResult {
@@ -90,11 +92,11 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, opts: DockerCliOptions):
             '--regid',
             String(opts.asUser.gid),
             '--clear-groups',
-            'docker',
+            opts.dockerPath ?? 'docker',
             ...args,
           ],
         ]
-      : ['docker', args];
+      : [opts.dockerPath ?? 'docker', args];
     const child = spawn(command, argv, {
       env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

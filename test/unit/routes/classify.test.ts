@@ -4,6 +4,9 @@ import type { Route } from '../../../src/routes/route.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 
 const route = (method: string, raw: string): Route | null => classify(method, parseTarget(raw));
+/** What `/grpc` answers: it is BuildKit's control API, and says what works instead (issue #25). */
+const GRPC_REFUSAL =
+  "the gRPC endpoint is BuildKit's control API, which dockscope does not judge: build with DOCKER_BUILDKIT=1 docker build (its session builder) or the classic builder";
 
 describe('classify: routes with a fixed meaning', () => {
   it.each<[string, string, Route]>([
@@ -22,7 +25,8 @@ describe('classify: routes with a fixed meaning', () => {
     ['POST', '/build', { kind: 'build' }],
     ['POST', '/build/prune', { kind: 'prune', of: 'build' }],
     ['POST', '/images/prune', { kind: 'prune', of: 'images' }],
-    ['POST', '/build/cancel', { kind: 'plain', family: 'build' }],
+    ['POST', '/build/cancel', { kind: 'buildCancel' }],
+    ['POST', '/session', { kind: 'buildSession' }],
     ['GET', '/images/json', { kind: 'plain', family: 'images' }],
     ['GET', '/images/search', { kind: 'plain', family: 'images' }],
     ['POST', '/images/create', { kind: 'imageCreate' }],
@@ -133,9 +137,8 @@ describe('classify: refused on purpose', () => {
     ['GET', '/tasks/t1', 'swarm tasks reveal the containers behind them'],
     ['GET', '/tasks/t1/logs', 'swarm tasks reveal the containers behind them'],
     ['GET', '/services/s1/logs', 'service logs come from containers dockscope cannot scope'],
-    ['POST', '/session', 'buildkit sessions open a raw tunnel to the daemon that dockscope cannot judge'],
-    ['POST', '/grpc', 'the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'],
-    ['GET', '/grpc', 'the gRPC endpoint opens a raw tunnel to the daemon that dockscope cannot judge'],
+    ['POST', '/grpc', GRPC_REFUSAL],
+    ['GET', '/grpc', GRPC_REFUSAL],
   ])('%s %s', (method, raw, reason) => {
     expect(route(method, raw)).toEqual({ kind: 'refused', reason });
   });

@@ -41,6 +41,8 @@ const TWINS: readonly [request: string, query: string, twin: string][] = [
   ['POST /commit', 'container=web&repo=victim&tag=1', 'POST /images/{name}/tag'],
   ['POST /images/load', '', 'POST /images/{name}/tag'],
   ['POST /images/victim/push', 'tag=1', 'GET /images/{name}/get'],
+  // A BuildKit session serves a build its context, secrets and ssh agent (issue #25).
+  ['POST /session', '', 'POST /build'],
 ];
 
 describe('route lists cover the routes that give the same data', () => {
@@ -75,6 +77,23 @@ describe('route lists cover the routes that give the same data', () => {
   ])('attach?%s reads logs as the daemon reads a boolean (%s)', (query, yields) => {
     const related = relatedRoutes('POST', '/containers/web/attach', at(query));
     expect(String(related.yields.length > 0)).toBe(yields);
+  });
+
+  it('a BuildKit session needs POST /build to pass the lists; the images group allows both', () => {
+    expect(compileRouteRules(['POST /session'], undefined).explain('POST', '/session', at(''))).toEqual({
+      allowed: false,
+      by: 'allow: no entry matches for POST /build, which this request also answers',
+    });
+    expect(compileRouteRules(['POST /session', 'POST /build'], undefined).check('POST', '/session')).toBe(
+      null,
+    );
+    expect(compileRouteRules(['images'], undefined).explain('POST', '/session', at(''))).toEqual({
+      allowed: true,
+      by: 'allow: POST /session (group images)',
+    });
+    expect(compileRouteRules(['images'], ['POST /build']).explain('POST', '/session', at('')).allowed).toBe(
+      false,
+    );
   });
 
   it('a deny of one named container does not refuse a prune (it acts on no name it was given)', () => {

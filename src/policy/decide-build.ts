@@ -1,0 +1,102 @@
+import { errors } from '../errors.ts';
+import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
+import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import { ownedBuild } from './decide-owned.ts';
+import { checkRegistryRoute } from './decide-registry.ts';
+
+/**
+ * BuildKit sessions and build ids as one client's request sees them (kept by
+ * server/build-sessions.ts). A session serves the build's context, Dockerfile, registry auth, secrets
+ * and ssh agent to whichever build names its id, on any connection (issue #25): a build may name only
+ * a session its own client opened. What a request claims is held for its client until it ends.
+ */
+export interface BuildClaims {
+  /**
+   * The session this request's build names: `claimed` when this client opened it (it stays this
+   * client's while the request lasts), `other` when another client did, `none` when no session of
+   * that id opened within the bounded wait (the CLI opens it alongside the build).
+   */
+  claimSession(id: string): Promise<'claimed' | 'other' | 'none'>;
+  /** The build id held for this client while the request lasts; `other` if another client holds it. */
+  claimBuild(id: string): 'claimed' | 'other' | 'full';
+  /** Ends this client's session of that id (its build was refused). */
+  endSession(id: string): void;
+  /** Whether a running build of this client has this id (what `/build/cancel` may cancel). */
+  ownsBuild(id: string): boolean;
+}
+
+/**
+ * The `remote` values that name no URL: BuildKit's context from the client's session, or from an
+ * upload of the same build id. The daemon compares them exactly.
+ */
+const SESSION_REMOTES = new Set(['client-session', 'upload-request']);
+
+/**
+ * `POST /build`, classic and BuildKit (`version=2`) alike: the query is what both builders read
+ * (network mode, remote context, labels), and a session or build id the request names must be this
+ * client's.
+ */
+export async function decideBuild(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+  const session = await claimSession(input);
+  try {
+    checkBuildQuery(input, ctx);
+    await checkRegistryRoute(input, ctx.create, ctx.registries ?? null);
+    claimBuildId(input);
+    return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, response: 'raw' };
+  } catch (error) {
+    // The CLI 20.10 hangs when its build is refused while it serves the session (its Close does not
+    // end the session's connection): a refused build's session has nothing left to serve.
+    if (session !== '') input.builds?.endSession(session);
+    throw error;
+  }
+}
+
+function checkBuildQuery(input: DecideInput, ctx: DecideContext): void {
+  const { create } = ctx;
+  const query = input.target.query;
+  const mode = query.get('networkmode') ?? '';
+  if (mode.startsWith('container:'))
+    throw errors.refused("building in another container's network is refused");
+  if (create && mode.toLowerCase() === 'host') checkHostNamespace(create, 'network', 'the networkmode query');
+  const remote = query.get('remote') ?? '';
+  if (create && !create.fetch && remote !== '' && !SESSION_REMOTES.has(remote)) {
+    throw createRuleRefusal('fetch', 'the remote query', "the daemon would fetch it from the host's network");
+  }
+}
+
+/**
+ * The session the build names, claimed for this client (returned), or a refusal. Judged first, so
+ * that any refusal comes once the CLI's session is open (the CLI opens it alongside the build).
+ */
+async function claimSession(input: DecideInput): Promise<string> {
+  const session = input.target.query.get('session') ?? '';
+  if (session === '') return '';
+  const holder = input.builds ? await input.builds.claimSession(session) : 'none';
+  if (holder === 'other') {
+    throw errors.refused('the build names a BuildKit session that another client opened');
+  }
+  if (holder === 'none') {
+    throw errors.refused(
+      'the build names a BuildKit session that is not open: open it through dockscope (POST /session) on this client',
+    );
+  }
+  return session;
+}
+
+function claimBuildId(input: DecideInput): void {
+  // The daemon strips this prefix: an upload for build X feeds X's context (builder-next).
+  const buildId = (input.target.query.get('buildid') ?? '').replace(/^upload-request:/, '');
+  if (buildId === '') return;
+  const held = input.builds ? input.builds.claimBuild(buildId) : 'other';
+  if (held === 'other') throw errors.refused('the buildid is held by a build of another client');
+  if (held === 'full') throw errors.busy('dockscope holds too many running builds; try again shortly');
+}
+
+/** `POST /build/cancel?id=`: only a running build of this client. */
+export function decideBuildCancel(input: DecideInput): Forward {
+  const id = input.target.query.get('id') ?? '';
+  if (id === '' || !input.builds?.ownsBuild(id)) {
+    throw errors.refused('the id names no running build of this client');
+  }
+  return { path: input.raw, response: 'raw' };
+}
