@@ -7,6 +7,8 @@ import { errors } from '../errors.ts';
 import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
+import type { CallerContainer } from './caller-container.ts';
+import { compileContainerMatch } from './caller-container.ts';
 import type { San } from './cert-san.ts';
 import { parseSanEntry, sanKey } from './cert-san.ts';
 import type { CreateRules } from './create-rules.ts';
@@ -45,6 +47,8 @@ export interface Caller {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The TLS client certificate's common name and subject alternative names (typed), when there is one. */
   readonly certificate?: { readonly cn: string; readonly san: readonly San[] };
+  /** The container at its address (caller-addresses.ts), when a `container:` client needs it; null: none. */
+  readonly container?: CallerContainer | null;
 }
 
 interface CompiledClient {
@@ -57,6 +61,8 @@ export interface Clients {
   readonly names: readonly string[];
   /** Whether any client is recognised by a token: then no `Authorization` header goes upstream. */
   readonly usesTokens: boolean;
+  /** Whether identifying this caller needs its container looked up (a `container:` client may match). */
+  needsContainer(caller: Caller): boolean;
   /** A client's profile by its name (the benchmark and tests; `explain`). */
   identifyByName(name: string): Profile;
   /** The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client). */
@@ -116,6 +122,7 @@ function bearer(headers: Caller['headers']): string | undefined {
 async function compileMatch(
   match: ClientMatch,
   where: string,
+  client: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<{ test: (c: Caller) => 'yes' | 'no' | 'token'; usesToken: boolean }> {
   const checks: ((c: Caller) => boolean)[] = [];
@@ -128,6 +135,10 @@ async function compileMatch(
     // Peers repeat: each address is checked once.
     const listed = remembered((address: string | undefined) => inList(list, address), 4096);
     checks.push((c) => listed(c.address));
+  }
+  if (match.container) {
+    const matches = compileContainerMatch(match.container, client);
+    checks.push((c) => matches(c.container));
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);
@@ -195,7 +206,7 @@ export async function compileClients(
   const compiled: CompiledClient[] = [];
   for (const [i, config] of configs.entries()) {
     const where = `clients[${i}] (${config.name})`;
-    const match = await compileMatch(config.match, where, env);
+    const match = await compileMatch(config.match, where, config.name, env);
     compiled.push({
       profile: {
         client: config.name,
@@ -212,7 +223,12 @@ export async function compileClients(
       test: match.test,
     });
   }
+  // Only callers that could reach a `container:` client cost a look-up (a unix socket never does).
+  const containerListeners = configs.filter((c) => c.match.container).map((c) => c.match.listener ?? null);
   return {
+    needsContainer: (caller) =>
+      caller.address !== undefined &&
+      containerListeners.some((names) => names === null || names.includes(caller.listener)),
     names: configs.map((c) => c.name),
     usesTokens: compiled.some((c) => c.profile.usesToken),
     identifyByName: (name) => {

@@ -13,6 +13,7 @@ const caller = (token: string): Caller => ({
 const clientsOf = (tokens: Record<string, string>): Clients => ({
   names: Object.values(tokens),
   usesTokens: true,
+  needsContainer: () => false,
   identifyByName: () => {
     throw new Error('unused');
   },
