@@ -30,22 +30,29 @@ describe('callers identified by their container', () => {
   let port = 0;
 
   /** Runs a container on the network whose command is a busybox wget of dockscope (its first request). */
-  const callFrom = async (name: string, ip: string, labels: Record<string, string>, img = image) => {
+  const callFrom = async (
+    name: string,
+    ip: string,
+    labels: Record<string, string>,
+    { img = image, to = port, net = network, host = gateway } = {},
+  ) => {
     made.push(name);
-    const args = ['run', '--rm', '--network', network, '--ip', ip, '--name', name];
+    const args = ['run', '--rm', '--network', net, ip.includes(':') ? '--ip6' : '--ip', ip, '--name', name];
     for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-    args.push(img, 'busybox', 'wget', '-qO-', `http://${gateway}:${port}/containers/json?all=1`);
+    args.push(img, 'busybox', 'wget', '-qO-', `http://${host}:${to}/containers/json?all=1`);
     return dockerCli(dockerHost, args);
   };
   const namesIn = (stdout: string) =>
     (JSON.parse(stdout) as { Names: string[] }[]).map((c) => c.Names[0]?.slice(1) ?? '').sort();
+
+  let yaml = '';
 
   beforeAll(async () => {
     await dockerOk(dockerHost, ['network', 'create', '--internal', '--subnet', `${subnet}.0/24`, network]);
     await createContainer(dockerHost, image, { name: targets[0] as string });
     await createContainer(dockerHost, image, { name: targets[1] as string });
     await createContainer(dockerHost, image, { name: targets[2] as string, labels: { [`${p}.web`]: '1' } });
-    const yaml = `
+    yaml = `
 upstream: ${dockerHost}
 # Long, so that only the event watch and the look-up on a miss keep addresses right.
 cacheTtl: 60s
@@ -143,9 +150,110 @@ clients:
     made.push(base);
     await createContainer(dockerHost, image, { name: base, createOnly: true });
     await dockerOk(dockerHost, ['commit', '--change', 'LABEL dockscope.client=ops', base, `${p}-labelled`]);
-    const res = await callFrom(`${p}-c4`, `${subnet}.80`, {}, `${p}-labelled`);
+    const res = await callFrom(`${p}-c4`, `${subnet}.80`, {}, { img: `${p}-labelled` });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('403 Forbidden');
+  });
+
+  it('with the event watch down nothing is kept: a new container at the address is still not the old one', async () => {
+    const blind = await startDockscope(
+      loadConfig({ LOG_LEVEL: 'silent' }, { text: yaml, path: 'caller.yml' }),
+      pino({ level: 'silent' }),
+      { watchEvents: false },
+    );
+    try {
+      const to = Number(blind.addresses.net?.split(':').pop());
+      const ip = `${subnet}.90`;
+      const old = `${p}-old-blind`;
+      made.push(old);
+      await dockerOk(dockerHost, [
+        'run',
+        '-d',
+        '--network',
+        network,
+        '--ip',
+        ip,
+        '--name',
+        old,
+        '--label',
+        'dockscope.client=ops',
+        image,
+        'sleep',
+        '3600',
+      ]);
+      const first = await dockerOk(dockerHost, [
+        'exec',
+        old,
+        'busybox',
+        'wget',
+        '-qO-',
+        `http://${gateway}:${to}/containers/json?all=1`,
+      ]);
+      expect(namesIn(first).filter((n) => n.startsWith(p))).toEqual([`${p}-ops-target`]);
+      await dockerOk(dockerHost, ['rm', '-f', old]);
+      const dev = await callFrom(`${p}-new-blind`, ip, { 'dockscope.client': 'dev' }, { to });
+      expect(dev.code, dev.stderr).toBe(0);
+      expect(namesIn(dev.stdout).filter((n) => n.startsWith(p))).toEqual([`${p}-dev-target`]);
+    } finally {
+      await blind.close();
+    }
+  });
+
+  it('an IPv6 caller is found by its IPv6 address (the network’s endpoint; GlobalIPv6Address in inspect)', async () => {
+    const net6 = `${p}-net6`;
+    const prefix = `fd${randomInt(0x10, 0xff).toString(16)}:${randomInt(1, 0xffff).toString(16)}::`;
+    await dockerOk(dockerHost, [
+      'network',
+      'create',
+      '--internal',
+      '--ipv6',
+      '--subnet',
+      `${prefix}/64`,
+      '--subnet',
+      `10.${randomInt(200, 250)}.${randomInt(0, 256)}.0/24`,
+      net6,
+    ]);
+    // The bridge's IPv6 address is usable once the bridge is up (a container on it) and past
+    // duplicate address detection: until then binding it fails with EADDRNOTAVAIL.
+    made.push(`${p}-six-keeper`);
+    await dockerOk(dockerHost, [
+      'run',
+      '-d',
+      '--network',
+      net6,
+      '--name',
+      `${p}-six-keeper`,
+      image,
+      'sleep',
+      '3600',
+    ]);
+    const config = loadConfig(
+      { LOG_LEVEL: 'silent' },
+      { text: yaml.replace(`"${gateway}:0"`, `"[${prefix}1]:0"`), path: 'caller.yml' },
+    );
+    let six: Dockscope | undefined;
+    for (let tries = 0; !six; tries++) {
+      six = await startDockscope(config, pino({ level: 'silent' })).catch(async (error: unknown) => {
+        if (tries >= 50 || !String(error).includes('EADDRNOTAVAIL')) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      });
+    }
+    try {
+      const to = Number(six.addresses.net?.split(':').pop());
+      const res = await callFrom(
+        `${p}-c6`,
+        `${prefix}50`,
+        { 'dockscope.client': 'dev' },
+        { to, net: net6, host: `[${prefix}1]` },
+      );
+      expect(res.code, res.stderr).toBe(0);
+      expect(namesIn(res.stdout).filter((n) => n.startsWith(p))).toEqual([`${p}-dev-target`]);
+    } finally {
+      await six.close();
+      await removeContainers(dockerHost, [`${p}-six-keeper`]);
+      await dockerCli(dockerHost, ['network', 'rm', net6]);
+    }
   });
 
   it('an address no container has (the gateway itself) matches no container client', async () => {
