@@ -1,3 +1,4 @@
+import type { CallerContainerRules } from '../policy/caller-container.ts';
 import type { CreateRules } from '../policy/create-rules.ts';
 import { NO_WAY_OUT } from '../policy/create-rules.ts';
 import type { VisibilityRules } from '../policy/matcher.ts';
@@ -88,6 +89,8 @@ export interface ClientMatch {
     readonly value?: readonly string[];
     readonly trustedProxies: readonly string[];
   };
+  /** The calling container, by its source address: its names and labels, or its profile label. */
+  readonly container?: CallerContainerRules;
 }
 
 export interface ClientConfig {

@@ -9,6 +9,7 @@ import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
+import { callerContainerRules, callerContainerSchema } from './file-identity.ts';
 import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
 import { parseAuditTarget, parseDuration, parseListen } from './values.ts';
 
@@ -64,6 +65,7 @@ const matchSchema = z
       .object({ name: z.string().min(1), value: list.optional(), trustedProxies: list })
       .strict()
       .optional(),
+    container: callerContainerSchema.optional(),
   })
   .strict();
 
@@ -304,7 +306,17 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     } catch (error) {
       fail(at(c.allow ? 'allow' : 'deny'), (error as Error).message);
     }
-    const match: ClientMatch = c.match;
+    const { container: callerContainer, ...byConnection } = c.match;
+    const match: ClientMatch = callerContainer
+      ? {
+          ...byConnection,
+          container: callerContainerRules(
+            callerContainer,
+            (...keys) => at('match', 'container', ...keys),
+            fail,
+          ),
+        }
+      : byConnection;
     let create: CreateRules | null;
     if (c.create === 'unrestricted') create = null;
     else if (c.create === undefined) create = containers === 'all' ? null : NO_WAY_OUT;

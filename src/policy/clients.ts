@@ -7,6 +7,8 @@ import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import { addressList, inAddresses, inList, plainAddress } from './address-list.ts';
+import type { CallerContainer } from './caller-container.ts';
+import { compileContainerMatch } from './caller-container.ts';
 import type { San } from './cert-san.ts';
 import { parseSanEntry, sanKey } from './cert-san.ts';
 import type { CreateRules } from './create-rules.ts';
@@ -47,6 +49,8 @@ export interface Caller {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The TLS client certificate's common name and subject alternative names (typed), when there is one. */
   readonly certificate?: { readonly cn: string; readonly san: readonly San[] };
+  /** The container at its address (caller-addresses.ts), when a `container:` client needs it; null: none. */
+  readonly container?: CallerContainer | null;
 }
 
 type Verdict = 'yes' | 'no' | 'token';
@@ -64,6 +68,8 @@ export interface Clients {
   readonly names: readonly string[];
   /** Whether any client is recognised by a token: then no `Authorization` header goes upstream. */
   readonly usesTokens: boolean;
+  /** Whether identifying this caller needs its container looked up (a `container:` client may match). */
+  needsContainer(caller: Caller): boolean;
   /** A client's profile by its name (the benchmark and tests; `explain`). */
   identifyByName(name: string): Profile;
   /**
@@ -102,6 +108,7 @@ type NameLists = (names: readonly string[], what: string) => HostNames;
 async function compileMatch(
   match: ClientMatch,
   where: string,
+  client: string,
   env: Readonly<Record<string, string | undefined>>,
   hostNames: NameLists,
 ): Promise<{ test: (c: Caller) => Verdict | Promise<Verdict>; usesToken: boolean }> {
@@ -123,6 +130,10 @@ async function compileMatch(
         fixed(c.address) ||
         (names !== null && c.address !== undefined && names.holds(plainAddress(c.address))),
     );
+  }
+  if (match.container) {
+    const matches = compileContainerMatch(match.container, client);
+    checks.push((c) => matches(c.container));
   }
   if (match.certificate) {
     const cns = new Set(match.certificate.cn ?? []);
@@ -223,7 +234,7 @@ export async function compileClients(
   };
   for (const [i, config] of configs.entries()) {
     const where = `clients[${i}] (${config.name})`;
-    const match = await compileMatch(config.match, where, env, hostNames);
+    const match = await compileMatch(config.match, where, config.name, env, hostNames);
     compiled.push({
       profile: {
         client: config.name,
@@ -258,7 +269,12 @@ export async function compileClients(
     if (wanted) throw errors.unauthorized();
     throw errors.noClient();
   };
+  // Only callers that could reach a `container:` client cost a look-up (a unix socket never does).
+  const containerListeners = configs.filter((c) => c.match.container).map((c) => c.match.listener ?? null);
   return {
+    needsContainer: (caller) =>
+      caller.address !== undefined &&
+      containerListeners.some((names) => names === null || names.includes(caller.listener)),
     names: configs.map((c) => c.name),
     usesTokens: compiled.some((c) => c.profile.usesToken),
     unresolved: lists.flatMap((l) => l.names.unresolved().map((name) => `${l.what}: ${name}`)),

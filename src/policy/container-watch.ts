@@ -1,10 +1,42 @@
 import type { Logger } from 'pino';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import type { Upstream } from '../upstream/client.ts';
+import type { CallerAddresses } from './caller-addresses.ts';
 import { isObject } from './container-facts.ts';
 import type { ContainerDirectory } from './directory.ts';
 
-const WATCH_PATH = `/events?filters=${encodeURIComponent(JSON.stringify({ type: ['container'], event: ['rename', 'destroy'] }))}`;
+/**
+ * Renames and removals make cached identities stale; a container's die and its network connects and
+ * disconnects make caller addresses stale (an address a gone container held may be given to another:
+ * issue #23).
+ */
+const WATCH_PATH = `/events?filters=${encodeURIComponent(
+  JSON.stringify({
+    type: ['container', 'network'],
+    event: ['rename', 'destroy', 'die', 'connect', 'disconnect'],
+  }),
+)}`;
+
+/** What one event makes stale: the identity of a container, its addresses, or every address. */
+export function staleBy(event: unknown): { identity?: string; addresses?: string | 'all' } {
+  if (!isObject(event) || !isObject(event.Actor)) return {};
+  const { Type: type, Action: action } = event;
+  const actor = event.Actor;
+  if (type === 'network') {
+    const container = isObject(actor.Attributes) ? actor.Attributes.container : undefined;
+    if (typeof container !== 'string') return {};
+    // A joined container may hold an address that another held a moment ago: every address is read again.
+    return action === 'connect'
+      ? { addresses: 'all' }
+      : action === 'disconnect'
+        ? { addresses: container }
+        : {};
+  }
+  if (typeof actor.ID !== 'string') return {};
+  if (action === 'die') return { addresses: actor.ID };
+  if (action === 'destroy') return { identity: actor.ID, addresses: actor.ID };
+  return action === 'rename' ? { identity: actor.ID } : {};
+}
 
 /** A refusal by the upstream (a socket proxy without EVENTS) is not retried more often than this. */
 export const REFUSED_RETRY_MS = 60_000;
@@ -40,11 +72,19 @@ export class ContainerWatch {
   private readonly upstream: Upstream;
   private readonly resolver: ContainerDirectory;
   private readonly log: Logger;
+  private readonly addresses: CallerAddresses | undefined;
 
-  constructor(upstream: Upstream, resolver: ContainerDirectory, log: Logger) {
+  constructor(upstream: Upstream, resolver: ContainerDirectory, log: Logger, addresses?: CallerAddresses) {
     this.upstream = upstream;
     this.resolver = resolver;
     this.log = log;
+    this.addresses = addresses;
+  }
+
+  /** The watch went up or down: events may have been missed around it. */
+  #setWatching(watching: boolean): void {
+    this.resolver.setWatching(watching);
+    this.addresses?.setWatching(watching);
   }
 
   start(): void {
@@ -77,14 +117,15 @@ export class ContainerWatch {
             : 'upstream failed /events: container decisions fall back to CACHE_TTL; retrying',
         );
       } else {
-        this.resolver.setWatching(true);
+        this.#setWatching(true);
         this.state = 'watching';
         this.#faultMs = 1000;
         this.log.debug('watching container renames and removals');
         const sink = new NdjsonFilter((event) => {
-          if (isObject(event) && isObject(event.Actor) && typeof event.Actor.ID === 'string') {
-            this.resolver.invalidate(event.Actor.ID);
-          }
+          const stale = staleBy(event);
+          if (stale.identity !== undefined) this.resolver.invalidate(stale.identity);
+          if (stale.addresses === 'all') this.addresses?.forgetAll();
+          else if (stale.addresses !== undefined) this.addresses?.forget(stale.addresses);
           return false;
         });
         await new Promise<void>((resolve) => {
@@ -95,12 +136,12 @@ export class ContainerWatch {
           res.on('close', resolve);
           res.on('error', () => resolve());
         });
-        this.resolver.setWatching(false);
+        this.#setWatching(false);
         this.state = 'down';
         if (!this.#abort.signal.aborted) this.log.warn('event watch ended; retrying');
       }
     } catch (error) {
-      this.resolver.setWatching(false);
+      this.#setWatching(false);
       this.state = 'down';
       if (this.#abort.signal.aborted) return;
       this.log.warn({ err: (error as Error).message }, 'event watch failed; retrying');

@@ -15,6 +15,7 @@ import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
+import { refuseReservedLabels } from './reserved-labels.ts';
 import { applyCreateLimits } from './resource-limits.ts';
 
 /**
@@ -44,6 +45,8 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   }
   // Resource maxima, and the defaults for what the create leaves unlimited (issue #23).
   if (ctx.limits) body.HostConfig = applyCreateLimits(ctx.limits, asObject(body.HostConfig));
+  // No one labels themselves into a profile (dockscope.client, issue #23).
+  refuseReservedLabels(body.Labels, ctx);
   if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
   const missing: MissingRef[] = [];
   const name = input.target.query.get('name') ?? '';

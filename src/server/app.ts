@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
+import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
@@ -11,7 +12,7 @@ import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
 import type { BuildSessions } from './build-sessions.ts';
 import { buildClaimsFor } from './build-sessions.ts';
-import { callerOf, dropToken, keptCaller } from './caller.ts';
+import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, sendError } from './errors.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly streams: StreamSlots;
   readonly observer: Observer;
   readonly buildSessions: BuildSessions;
+  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
+  readonly addresses?: CallerAddresses;
 }
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
@@ -95,7 +98,7 @@ export function logPath(url: string): string {
  */
 export function createRequestListener(deps: AppDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
-  const { upstream, clients, log, streams, observer, buildSessions } = deps;
+  const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   const connections = new ConnectionQueue();
   const contexts = new WeakMap<Profile, RespondContext>();
   /** What the response treatments of one client work with (made once per client). */
@@ -162,7 +165,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     // Always set on a server's requests.
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const caller = callerOf(req);
+    let caller = callerOf(req);
     const bindings: Record<string, unknown> = {
       reqId: newRequestId(),
       listener: caller.listener,
@@ -211,6 +214,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     let contentType: string | undefined;
     let profile: Profile | undefined;
     try {
+      caller = await withContainer(clients, addresses, caller);
       // At once, unless a `from` host name is due a look-up (bounded: policy/host-names.ts).
       const identified = clients.identify(caller);
       profile = identified instanceof Promise ? await identified : identified;

@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import { parseSubjectAltName } from '../policy/cert-san.ts';
 import type { Caller, Clients } from '../policy/clients.ts';
 
@@ -44,4 +45,18 @@ export function callerOf(req: http.IncomingMessage): Caller {
  */
 export function keptCaller(caller: Caller, authorization: string | undefined): Caller {
   return authorization === undefined ? caller : { ...caller, headers: { ...caller.headers, authorization } };
+}
+
+/**
+ * The caller with the container at its address, when a `container:` client could match it (issue
+ * #23). Looked up before identification, which stays a pure function of the caller; a caller no
+ * container is found for carries `container: null` and matches no `container:` client.
+ */
+export async function withContainer(
+  clients: Clients,
+  addresses: CallerAddresses | undefined,
+  caller: Caller,
+): Promise<Caller> {
+  if (!addresses || !clients.needsContainer(caller)) return caller;
+  return { ...caller, container: await addresses.locate(caller.address) };
 }

@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { Metrics } from '../metrics.ts';
+import { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients } from '../policy/clients.ts';
 import { compileClients } from '../policy/clients.ts';
 import { ContainerWatch } from '../policy/container-watch.ts';
@@ -27,6 +28,8 @@ export interface Dockscope {
   readonly servers: readonly http.Server[];
   readonly upstream: Upstream;
   readonly directory: ContainerDirectory;
+  /** Caller containers by address (`container:` clients). */
+  readonly callers: CallerAddresses;
   /** The first client's resolver (for tests and the benchmark). */
   readonly resolver: ContainerResolver;
   /** Where the first listener listens: a TCP `host:port` or `unix://path`. */
@@ -75,6 +78,8 @@ export async function startDockscope(
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.
+  // Caller containers by address, shared by every client as the directory is (issue #23).
+  const callerAddresses = new CallerAddresses(upstream, config.cacheTtlMs, log);
   let current: Clients = await compileClients(config.clients, directory, process.env, { log });
   const clients: Clients = {
     get names() {
@@ -87,6 +92,7 @@ export async function startDockscope(
       return current.unresolved;
     },
     identify: (caller) => current.identify(caller),
+    needsContainer: (caller) => current.needsContainer(caller),
     identifyByName: (name) => current.identifyByName(name),
   };
   const first = current.identifyByName(config.clients[0]?.name ?? '');
@@ -101,8 +107,9 @@ export async function startDockscope(
   let clientConfigs = config.clients;
   // BuildKit sessions and build ids by client, shared by plain requests (builds) and upgrades (sessions).
   const buildSessions = new BuildSessions(config.maxStreamsPerClient);
-  const onRequest = createRequestListener({ upstream, clients, log, streams, observer, buildSessions });
-  const onUpgrade = createUpgradeHandler({ upstream, clients, log, streams, observer, buildSessions });
+  const deps = { upstream, clients, log, streams, observer, buildSessions, addresses: callerAddresses };
+  const onRequest = createRequestListener(deps);
+  const onUpgrade = createUpgradeHandler(deps);
   const headersTimeout = options.headersTimeoutMs ?? 30_000;
   const serverOptions: http.ServerOptions = {
     // Slow-header (slowloris) connections are reaped; a whole request may take as long as an
@@ -157,7 +164,8 @@ export async function startDockscope(
     upstream.destroy();
     throw error;
   }
-  const watch = options.watchEvents === false ? null : new ContainerWatch(upstream, directory, log);
+  const watch =
+    options.watchEvents === false ? null : new ContainerWatch(upstream, directory, log, callerAddresses);
   watch?.start();
   let adminAddress: string | null = null;
   if (config.admin) {
@@ -179,6 +187,7 @@ export async function startDockscope(
     servers,
     upstream,
     directory,
+    callers: callerAddresses,
     resolver: first.resolver,
     address: addresses[config.listeners[0]?.name ?? ''] ?? addressOf(server),
     addresses,

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
@@ -14,7 +15,7 @@ import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
 import type { BuildSessions, SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
-import { callerOf, dropToken, keptCaller } from './caller.ts';
+import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
@@ -30,6 +31,8 @@ export interface UpgradeDeps {
   readonly streams: StreamSlots;
   readonly observer: Observer;
   readonly buildSessions: BuildSessions;
+  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
+  readonly addresses?: CallerAddresses;
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
@@ -53,9 +56,9 @@ export function isHijackRoute(route: Route): boolean {
  * upstream, so a pipelined second request can never slip through unjudged.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { upstream, clients, log, streams, observer, buildSessions } = deps;
+  const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const caller = callerOf(req);
+    let caller = callerOf(req);
     const bindings: Record<string, unknown> = {
       reqId: newRequestId(),
       listener: caller.listener,
@@ -97,6 +100,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     (async () => {
       if (req.headers['transfer-encoding'] !== undefined)
         throw errors.badRequest('an upgrade request must not be chunked');
+      caller = await withContainer(clients, addresses, caller);
       const identified = clients.identify(caller);
       const chosen = identified instanceof Promise ? await identified : identified;
       profile = chosen;

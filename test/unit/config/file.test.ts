@@ -302,3 +302,30 @@ describe('parseConfigFile: certificate SANs', () => {
     expect(error(withSan(san))).toBe(`${FILE}:22: clients[2].match.certificate.san[0]: ${problem}`);
   });
 });
+
+describe('parseConfigFile: match.container (issue #23)', () => {
+  const head = 'listeners:\n  - { name: apps, address: "127.0.0.1:1" }\nclients:\n';
+  it('names, labels and the profile label, compiled as containers: rules are', () => {
+    const { clients } = parse(
+      `${head}  - name: ops\n    match: { listener: apps, container: { names: traefik, labels: ["role=proxy"], match: exact, profileLabel: true } }\n    containers: all\n  - name: dash\n    match: { container: { profileLabel: true } }\n    containers: all\n`,
+    );
+    expect(clients[0]?.match.container).toEqual({
+      containers: { names: ['traefik'], labels: [{ key: 'role', value: 'proxy' }], match: 'exact' },
+      profileLabel: true,
+    });
+    expect(clients[1]?.match.container).toEqual({ containers: 'all', profileLabel: true });
+  });
+  it('an empty container match, an unknown key or a bad regex stops the start with the line and key', () => {
+    expect(error(`${head}  - name: a\n    match: { container: {} }\n    containers: all\n`)).toBe(
+      `${FILE}:5: clients[0].match.container: give "names", "labels" and/or "profileLabel: true"`,
+    );
+    expect(error(`${head}  - name: a\n    match: { container: { label: x } }\n    containers: all\n`)).toBe(
+      `${FILE}:5: clients[0].match.container: unknown key "label"`,
+    );
+    expect(
+      error(
+        `${head}  - name: a\n    match: { container: { names: ["("], match: regex } }\n    containers: all\n`,
+      ),
+    ).toMatch(/^\/etc\/dockscope\.yml:5: clients\[0\]\.match\.container: entry 1 is not a valid regex/);
+  });
+});

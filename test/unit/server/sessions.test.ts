@@ -14,6 +14,7 @@ const clientsOf = (tokens: Record<string, string>): Clients => ({
   names: Object.values(tokens),
   usesTokens: true,
   unresolved: [],
+  needsContainer: () => false,
   identifyByName: () => {
     throw new Error('unused');
   },

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { CallerContainerRules } from '../policy/caller-container.ts';
+import { compileText, parseLabelRules } from '../policy/matcher.ts';
+
+/** The `match.container` key of a client in the configuration file (see file.ts; issue #23). */
+
+type Where = (...keys: PropertyKey[]) => PropertyKey[];
+type Fail = (path: readonly PropertyKey[], message: string) => never;
+
+const list = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+
+export const callerContainerSchema = z
+  .object({
+    names: list.optional(),
+    labels: list.optional(),
+    match: z.enum(['substring', 'exact', 'glob', 'regex']).optional(),
+    profileLabel: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (c) => c.names !== undefined || c.labels !== undefined || c.profileLabel === true,
+    'give "names", "labels" and/or "profileLabel: true"',
+  );
+
+/** `match.container`, checked: its label rules parsed, its texts compiled in their match mode. */
+export function callerContainerRules(
+  spec: z.infer<typeof callerContainerSchema>,
+  at: Where,
+  fail: Fail,
+): CallerContainerRules {
+  const mode = spec.match ?? 'substring';
+  const labels = (spec.labels ?? []).flatMap((entry, j) => {
+    try {
+      return parseLabelRules(entry);
+    } catch (error) {
+      return fail(at('labels', j), (error as Error).message);
+    }
+  });
+  for (const [j, text] of [
+    ...(spec.names ?? []),
+    ...labels.flatMap((l) => [l.key, l.value ?? '']),
+  ].entries()) {
+    try {
+      if (text !== '') compileText(text, mode);
+    } catch (error) {
+      fail(at(), `entry ${j + 1} is not a valid ${mode}: ${(error as Error).message}`);
+    }
+  }
+  const names = spec.names ?? [];
+  return {
+    // Without names or labels, any container (the profile label alone decides).
+    containers: names.length === 0 && labels.length === 0 ? 'all' : { names, labels, match: mode },
+    profileLabel: spec.profileLabel === true,
+  };
+}
