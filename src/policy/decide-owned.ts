@@ -6,7 +6,7 @@ import type { RequestTarget } from '../routes/target.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { prefix } from './decide.ts';
-import { checkTargets } from './decide-images.ts';
+import { checkTargets } from './decide-image-names.ts';
 import type { ContainerDirectory, NetworkFacts } from './directory.ts';
 import { targetName } from './image-refs.ts';
 import { missingRef } from './missing.ts';

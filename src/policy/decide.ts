@@ -25,9 +25,8 @@ import {
   createRuleRefusal,
 } from './create-rules.ts';
 import { decideCreate } from './decide-create.ts';
+import { checkTargets, decideImageCreate } from './decide-image-names.ts';
 import {
-  checkTargets,
-  decideImageCreate,
   decideImageOut,
   ownedImageDelete,
   ownedImageList,
