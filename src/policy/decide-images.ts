@@ -43,11 +43,15 @@ export async function ownedImageRead(
   const path = (ref: string) =>
     withQuery(`${prefix(input.target)}/images/${ref}/${action}`, input.target.rawQuery);
   const judged = await judgeImage(route.name, owner, ctx);
-  if (judged === null) return { path: input.raw, response: route.kind };
-  if (judged.whose === 'other') {
-    const s = imageSentinel(route.name);
-    return asMissing(path(s.ref), [s.missing]);
+  const s = imageSentinel(route.name);
+  // A name the daemon did not find may be made (by another owner) before the request arrives: an
+  // inspect is judged on its answer too (its labels), and a hidden one asks about the sentinel.
+  if (judged === null) {
+    return route.kind === 'imageInspect'
+      ? { path: input.raw, response: route.kind, ifHidden: { path: path(s.ref), ref: s.missing } }
+      : { path: input.raw, response: route.kind };
   }
+  if (judged.whose === 'other') return asMissing(path(s.ref), [s.missing]);
   return { path: path(judged.facts.id), response: route.kind };
 }
 

@@ -160,14 +160,17 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) =>
-      filterImageInspect(
-        body,
-        async (id) => {
-          const facts = await ctx.resolver.resolveOrNull(id);
-          return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
-        },
-        ctx.scrubEnvs,
-      ),
+      // With ownership, another owner's image (by the labels in the answer) is a missing one.
+      isObject(body) && isObject(body.Config) && shownImages(ctx)?.(body.Config.Labels) === false
+        ? Promise.resolve(HIDDEN)
+        : filterImageInspect(
+            body,
+            async (id) => {
+              const facts = await ctx.resolver.resolveOrNull(id);
+              return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
+            },
+            ctx.scrubEnvs,
+          ),
   },
   imageHistory: {
     via: 'rewrite',

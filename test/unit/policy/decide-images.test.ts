@@ -77,7 +77,16 @@ describe('decide: images of an owner', () => {
   it.each<[string, string, Forward]>([
     ['GET', '/v1.41/images/app-a:1/json', { path: `/v1.41/images/${A}/json`, response: 'imageInspect' }],
     ['GET', '/images/base:1/history', { path: `/images/${S}/history`, response: 'imageHistory' }],
-    ['GET', '/images/nosuch/json', { path: '/images/nosuch/json', response: 'imageInspect' }],
+    [
+      'GET',
+      '/images/nosuch/json',
+      {
+        path: '/images/nosuch/json',
+        response: 'imageInspect',
+        ifHidden: { path: `/images/${N0}/json`, ref: { sentinel: N0, typed: 'nosuch' } },
+      },
+    ],
+    ['GET', '/images/nosuch/history', { path: '/images/nosuch/history', response: 'imageHistory' }],
     [
       'GET',
       '/images/app-b:1/json',
