@@ -129,6 +129,7 @@ const clientSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'an owner name of letters, digits, ".", "_" or "-"')
       .optional(),
+    sharedImages: z.enum(['use', 'manage']).optional(),
     create: createSchema.optional(),
     limits: limitsSchema.optional(),
     registries: registriesSchema.optional(),
@@ -271,7 +272,15 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     }
     let containers: ClientConfig['containers'] = 'all';
     const owner: Ownership | null =
-      c.owner === undefined ? null : { key: data.ownerLabel ?? DEFAULT_OWNER_LABEL, owner: c.owner };
+      c.owner === undefined
+        ? null
+        : {
+            key: data.ownerLabel ?? DEFAULT_OWNER_LABEL,
+            owner: c.owner,
+            ...(c.sharedImages ? { sharedImages: c.sharedImages } : {}),
+          };
+    if (c.sharedImages !== undefined && !owner)
+      fail(at('sharedImages'), 'sharedImages applies to a client with an owner: give it an "owner" value');
     const spec = c.containers === 'owned' ? { owned: true } : c.containers;
     if (spec !== 'all') {
       if (spec.owned && !owner)

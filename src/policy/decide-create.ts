@@ -7,6 +7,7 @@ import { asLabels } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
 import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import { createImage } from './decide-images.ts';
 import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
 import { ownersNetwork } from './decide-owned.ts';
@@ -120,6 +121,12 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   for (const endpoint of Object.values(endpoints ?? {})) {
     const links = asObject(endpoint)?.Links;
     if (Array.isArray(links)) for (const link of links) await requireLinkTarget(link, resolver);
+  }
+  // Another owner's image is a missing one: the daemon answers the create as for a missing image.
+  const image = ctx.owner ? await createImage(body.Image, ctx.owner, ctx, missing.length) : null;
+  if (image) {
+    missing.push(image.missing);
+    body.Image = image.ref;
   }
   const named = namedObjects(body);
   if (ctx.create && joins.length > 0) named.volumes.push(...(await checkJoins(ctx.create, joins, resolver)));

@@ -6,7 +6,9 @@ import type { RequestTarget } from '../routes/target.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { prefix } from './decide.ts';
+import { checkTargets } from './decide-image-names.ts';
 import type { ContainerDirectory, NetworkFacts } from './directory.ts';
+import { targetName } from './image-refs.ts';
 import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
@@ -169,6 +171,12 @@ export async function ownedBuild(input: DecideInput, owner: Ownership, ctx: Deci
     }
     query.set('networkmode', facts.id);
   }
+  // Each `t` names the image made: none may move a name of an image the client may not manage.
+  await checkTargets(
+    query.getAll('t').flatMap((t) => targetName(t, '') ?? []),
+    owner,
+    ctx,
+  );
   const raw = query.get('labels');
   const given = raw ? decodeBody(raw, mapOf(string)) : undefined;
   query.set('labels', serializeDecoded(withOwnerLabel(given, owner, 'the labels query')));

@@ -26,6 +26,15 @@ import {
 import type { BuildClaims } from './decide-build.ts';
 import { decideBuild, decideBuildCancel } from './decide-build.ts';
 import { decideCreate } from './decide-create.ts';
+import { checkTargets, decideImageCreate } from './decide-image-names.ts';
+import {
+  decideImageOut,
+  ownedImageDelete,
+  ownedImageList,
+  ownedImageRead,
+  ownedImageTag,
+  refuseLoad,
+} from './decide-images.ts';
 import {
   decidePrune,
   decideVolume,
@@ -35,9 +44,9 @@ import {
   ownersNetwork,
 } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
+import { namesMade } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
-import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
@@ -63,6 +72,8 @@ export type ResponseKind =
   /** Image inspect and history: what came from a container the client may not see is removed. */
   | 'imageInspect'
   | 'imageHistory'
+  /** The image list of an owner: another owner's images are left out. */
+  | 'imageList'
   /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
   | 'missing'
   /** An owner's volume create: the volume answered must carry its owner label. */
@@ -156,9 +167,19 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'events':
     case 'info':
     case 'systemDf':
+      return { path: raw, response: route.kind };
     case 'imageInspect':
     case 'imageHistory':
-      return { path: raw, response: route.kind };
+      return owner ? ownedImageRead(input, route, owner, ctx) : { path: raw, response: route.kind };
+    case 'imageList':
+      return owner ? ownedImageList(input, owner, ctx) : { path: raw, response: 'raw' };
+    case 'imageTag':
+      return owner ? ownedImageTag(input, route.name, owner, ctx) : { path: raw, response: 'raw' };
+    case 'imageDelete':
+      return owner ? ownedImageDelete(input, route.name, owner, ctx) : { path: raw, response: 'errorIds' };
+    case 'imageLoad':
+      if (owner) refuseLoad(owner);
+      return { path: raw, response: 'raw' };
     case 'container':
       return decideContainer(input, route, ctx);
     case 'containerLink':
@@ -223,6 +244,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const query = new URLSearchParams(input.target.query);
       if (facts?.visible) {
         query.set('container', facts.id);
+        if (owner) await checkTargets(namesMade(query), owner, ctx);
         const owned = owner ? await ownedCommit(input, query, owner) : undefined;
         return {
           path: `${prefix(input.target)}/commit?${owned?.query ?? query}`,
@@ -241,38 +263,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     // Judged by the lists (it needs POST /build too); tunnelled and bound to its client by the server.
     case 'buildSession':
       return { path: raw, response: 'raw' };
-    case 'imageCreate': {
-      await checkRegistryRoute(input, create, ctx.registries ?? null);
-      const source = input.target.query.get('fromSrc') ?? '';
-      if (create && !create.fetch && source !== '' && source !== '-') {
-        throw createRuleRefusal(
-          'fetch',
-          'the fromSrc query',
-          "the daemon would fetch it from the host's network",
-        );
-      }
-      // Without fromImage the daemon imports, and applies `changes` to the image's config.
-      if (!owner || input.target.query.get('fromImage')) return { path: raw, response: 'raw' };
-      const query = withOwnedChanges(input.target.query, owner);
-      return { path: `${prefix(input.target)}${input.target.path}?${query}`, response: 'raw' };
-    }
+    case 'imageCreate':
+      return decideImageCreate(input, ctx);
     case 'networkConnect':
       return decideNetworkConnect(input, route, ctx);
     case 'imageExport':
-    case 'imagePush': {
-      await checkRegistryRoute(input, create, ctx.registries ?? null);
-      // The tarball and the pushed config hold what image inspect blanks: the source container's id,
-      // command, labels and environment.
-      const names = route.name === null ? input.target.query.getAll('names') : [route.name];
-      for (const name of names) {
-        if ((await resolver.imageSource(name))?.visible === false) {
-          throw errors.refused(
-            `image ${JSON.stringify(name)} was committed from a container this client may not see, so it is not ${route.kind === 'imagePush' ? 'pushed' : 'exported'}`,
-          );
-        }
-      }
-      return { path: raw, response: 'raw' };
-    }
+    case 'imagePush':
+      return decideImageOut(input, route, ctx);
   }
 }
 

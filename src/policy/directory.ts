@@ -19,6 +19,13 @@ export interface VolumeFacts {
   readonly labels: Record<string, string>;
 }
 
+/** An image as `GET /images/{ref}/json` shows it: its id, labels and source container. */
+export interface ImageFacts {
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly container: string;
+}
+
 /** A container as the daemon names it: what every client's visibility is computed from. */
 export type Identity = ContainerIdentity & { readonly id: string };
 
@@ -290,12 +297,26 @@ export class ContainerDirectory {
   }
 
   /**
-   * The container an image was committed from (`Container`, up to API 1.44): '' for none, null when
-   * the image cannot be read (no such image, or an answer that is not an image).
+   * An image as the daemon resolves a reference to it (name, `name:tag`, digest reference, id or id
+   * prefix), fresh: a name can be moved at any moment. Null when the daemon answers anything but the
+   * image (no such image, an invalid reference, an ambiguous prefix): it then answers the request.
    */
+  async image(ref: string): Promise<ImageFacts | null> {
+    if (!ref.isWellFormed()) return null;
+    const res = await this.#get(`/images/${encodeURIComponent(ref)}/json`);
+    const body = res.body;
+    if (res.status !== 200 || !isObject(body) || typeof body.Id !== 'string') return null;
+    const config = isObject(body.Config) ? body.Config : {};
+    return {
+      id: body.Id,
+      labels: asLabels(config.Labels),
+      // The container an image was committed from (`Container`, up to API 1.44).
+      container: typeof body.Container === 'string' ? body.Container : '',
+    };
+  }
+
+  /** The container an image was committed from: '' for none, null when the image cannot be read. */
   async imageSourceId(image: string): Promise<string | null> {
-    const res = await this.#get(`/images/${encodeURIComponent(image)}/json`);
-    if (res.status !== 200 || !isObject(res.body)) return null;
-    return typeof res.body.Container === 'string' ? res.body.Container : '';
+    return (await this.image(image))?.container ?? null;
   }
 }

@@ -1,4 +1,5 @@
 import { isObject } from './container-facts.ts';
+import { imageOwner } from './image-refs.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import type { Ownership } from './ownership.ts';
 import { isOwned } from './ownership.ts';
@@ -43,7 +44,7 @@ export type EventDecision = boolean | { readonly replace: unknown };
  */
 export class EventVisibility {
   readonly #seen = new Map<string, boolean>();
-  /** Volumes and networks judged by their owner label, by `type:id`, for the life of the stream. */
+  /** Volumes, networks and images judged by their owner label, by `type:id`, for the life of the stream. */
   readonly #objects = new Map<string, boolean>();
   dropped = 0;
 
@@ -72,6 +73,10 @@ export class EventVisibility {
       // A name can be made again by someone else: a create is judged afresh.
       if ((event.Action ?? event.status) === 'create') this.#objects.delete(`${type}:${id}`);
       if (!(await this.#owned(type, id, this.owner))) return false;
+    }
+    if (this.owner && type === 'image') {
+      const id = typeof actor.ID === 'string' ? actor.ID : '';
+      if (!(await this.#imageShown(id, attributes, this.owner))) return false;
     }
     if (this.resolver.seesAll) return true;
     if (type === 'container') {
@@ -109,12 +114,35 @@ export class EventVisibility {
             .then((n) => (n && !('ambiguous' in n) ? n.labels : null))
             .catch(() => null);
     const owned = labels !== null && isOwned(labels, owner);
-    if (this.#objects.size >= MAX_REMEMBERED) {
+    this.#remember(key, owned);
+    return owned;
+  }
+
+  /**
+   * Whether an image event is of the client's own or nobody's image (issue #23). Image events carry
+   * the image's labels while it exists; one without them (a removal) is judged by the image, by what
+   * this stream decided before, or else hidden (a gone image's owner is not known).
+   */
+  async #imageShown(id: string, attributes: Record<string, unknown>, owner: Ownership): Promise<boolean> {
+    if (!id) return false;
+    const key = `image:${id}`;
+    const value = attributes[owner.key];
+    let shown: boolean;
+    if (value !== undefined) shown = value === owner.owner;
+    else {
+      const facts = await this.resolver.directory.image(id).catch(() => null);
+      shown = facts ? imageOwner(facts.labels, owner) !== 'other' : (this.#objects.get(key) ?? false);
+    }
+    this.#remember(key, shown);
+    return shown;
+  }
+
+  #remember(key: string, decision: boolean): void {
+    if (this.#objects.size >= MAX_REMEMBERED && !this.#objects.has(key)) {
       const oldest = this.#objects.keys().next().value;
       if (oldest !== undefined) this.#objects.delete(oldest);
     }
-    this.#objects.set(key, owned);
-    return owned;
+    this.#objects.set(key, decision);
   }
 
   #forget(id: string): void {

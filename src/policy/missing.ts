@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * A hidden container must answer exactly as a missing one, and the only faithful source of a missing
@@ -14,6 +14,21 @@ export interface MissingRef {
 }
 
 const TOKEN = randomBytes(6).toString('hex');
+/** The first 56 hex digits of this process's image id sentinels (policy/image-refs.ts). */
+const ID_BASE = createHash('sha256').update(`dockscope-image-id~${TOKEN}`).digest('hex').slice(0, 56);
+
+/** The token of this process's sentinels (image sentinels are made from it too). */
+export function sentinelToken(): string {
+  return TOKEN;
+}
+
+/**
+ * The i-th image id sentinel: 64 hex digits (an image id is hex, so `~` cannot stand in one), of an
+ * image no daemon has.
+ */
+export function idSentinel(i = 0): string {
+  return `${ID_BASE}${i.toString(16).padStart(8, '0')}`;
+}
 
 /** The i-th sentinel of a request; distinct ones let several references in one body be put back. */
 export function sentinel(i = 0): string {
@@ -22,7 +37,7 @@ export function sentinel(i = 0): string {
 
 /** Whether a hex run found in an answer is the token of this process's sentinels (not a container id). */
 export function isSentinelToken(hex: string): boolean {
-  return hex === TOKEN;
+  return hex === TOKEN || (hex.length === 64 && hex.startsWith(ID_BASE));
 }
 
 export function missingRef(typed: string, i = 0): MissingRef {

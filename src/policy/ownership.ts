@@ -11,6 +11,11 @@ export interface Ownership {
   /** The label key, `dockscope.owner` unless configured otherwise. */
   readonly key: string;
   readonly owner: string;
+  /**
+   * Images no owner labelled (pulled or loaded base images) are read and run by every owner; with
+   * `manage` this client may also remove and tag them and move their names (issue #23). Default `use`.
+   */
+  readonly sharedImages?: 'use' | 'manage';
 }
 
 export const DEFAULT_OWNER_LABEL = 'dockscope.owner';

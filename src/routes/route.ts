@@ -23,8 +23,15 @@ export type Route =
   | { readonly kind: 'systemDf' }
   | { readonly kind: 'commit' }
   /** Image inspect and history may carry the container an image was committed from. */
-  | { readonly kind: 'imageInspect' }
-  | { readonly kind: 'imageHistory' }
+  | { readonly kind: 'imageInspect'; readonly name: string }
+  | { readonly kind: 'imageHistory'; readonly name: string }
+  /** `GET /images/json`; with an owner, another owner's images are left out (issue #23). */
+  | { readonly kind: 'imageList' }
+  /** `POST /images/{name}/tag` and `DELETE /images/{name}`: with an owner, its own images only. */
+  | { readonly kind: 'imageTag'; readonly name: string }
+  | { readonly kind: 'imageDelete'; readonly name: string }
+  /** `POST /images/load`: the tarball brings its own labels and names (refused to an owner). */
+  | { readonly kind: 'imageLoad' }
   /** `docker save` and `docker push` carry an image's config out of the daemon: names checked first. */
   | { readonly kind: 'imageExport'; readonly name: string | null }
   | { readonly kind: 'imagePush'; readonly name: string }

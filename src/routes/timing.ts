@@ -70,6 +70,8 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
     case 'build':
     case 'imageExport':
     case 'imagePush':
+    case 'imageLoad':
+    case 'imageDelete':
       return slow;
     case 'container': {
       const action = route.rest[0] ?? '';
@@ -94,7 +96,6 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
     }
     case 'plain':
     case 'hostAccess':
-      if (method === 'DELETE' && route.family === 'images') return slow;
       return isSlowPath(target.path) ? slow : short;
     default:
       return short;

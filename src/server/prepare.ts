@@ -41,11 +41,10 @@ function takesTar(method: string, route: Route, path: string): boolean {
   switch (route.kind) {
     case 'build':
     case 'imageCreate':
+    case 'imageLoad':
       return true;
     case 'container':
       return method === 'PUT' && route.rest[0] === 'archive';
-    case 'plain':
-      return path === '/images/load';
     case 'hostAccess':
       return path === '/plugins/create';
     default:

@@ -3,6 +3,7 @@ import type { Transform } from 'node:stream';
 import { isObject } from '../policy/container-facts.ts';
 import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
+import { imageOwner } from '../policy/image-refs.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { isOwned, nameTaken } from '../policy/ownership.ts';
@@ -14,13 +15,20 @@ import {
   scopedHostConfig,
   scopedNames,
 } from '../transforms/container-list.ts';
-import { filterImageHistory, filterImageInspect } from '../transforms/images.ts';
+import { filterImageHistory, filterImageInspect, imageListFilter } from '../transforms/images.ts';
 import type { ContainerCounts } from '../transforms/info.ts';
 import { rewriteInfoCounts } from '../transforms/info.ts';
 import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
+
+/** With ownership, the predicate that keeps the client's own and nobody's images (issue #23). */
+function shownImages(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
+  const owner = ctx.owner;
+  if (!owner) return undefined;
+  return (labels) => imageOwner(isObject(labels) ? labels : null, owner) !== 'other';
+}
 
 /** With ownership, the predicate that keeps only the client's own volumes in answers that list them. */
 function ownedVolumes(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
@@ -137,21 +145,32 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
           if (host) summary.HostConfig = host;
         },
         ownedVolumes(ctx),
+        shownImages(ctx),
       );
+    },
+  },
+  imageList: {
+    via: 'stream',
+    make: (ctx) => {
+      const stream = imageListFilter(shownImages(ctx) ?? (() => true));
+      return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
     },
   },
   imageInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) =>
-      filterImageInspect(
-        body,
-        async (id) => {
-          const facts = await ctx.resolver.resolveOrNull(id);
-          return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
-        },
-        ctx.scrubEnvs,
-      ),
+      // With ownership, another owner's image (by the labels in the answer) is a missing one.
+      isObject(body) && isObject(body.Config) && shownImages(ctx)?.(body.Config.Labels) === false
+        ? Promise.resolve(HIDDEN)
+        : filterImageInspect(
+            body,
+            async (id) => {
+              const facts = await ctx.resolver.resolveOrNull(id);
+              return facts ? (facts.visible ? 'visible' : 'hidden') : 'missing';
+            },
+            ctx.scrubEnvs,
+          ),
   },
   imageHistory: {
     via: 'rewrite',

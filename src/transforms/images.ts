@@ -1,4 +1,5 @@
 import { isObject } from '../policy/container-facts.ts';
+import { JsonArrayFilter } from './json-array-filter.ts';
 import { HIDDEN_REF } from './references.ts';
 
 export type IsVisibleId = (containerId: string) => Promise<boolean>;
@@ -76,4 +77,12 @@ export async function filterImageHistory(
     entry.Comment = '';
   }
   return history;
+}
+
+/**
+ * `GET /images/json` of an owner: entries whose labels say they are another owner's are left out as
+ * the list streams (only `Labels` of each entry is parsed; kept entries pass as the daemon sent them).
+ */
+export function imageListFilter(isShown: (labels: unknown) => boolean): JsonArrayFilter {
+  return new JsonArrayFilter((entry) => isObject(entry) && isShown(entry.Labels), { fields: ['Labels'] });
 }

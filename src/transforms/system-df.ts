@@ -12,10 +12,15 @@ export async function filterSystemDf(
   scope: (summary: Record<string, unknown>) => Promise<void> = async () => {},
   /** With ownership: whether a volume (by its labels) is the client's; others are left out. */
   volumeVisible?: (labels: unknown) => boolean,
+  /** With ownership: whether an image (by its labels) is the client's or nobody's; others are left out. */
+  imageVisible?: (labels: unknown) => boolean,
 ): Promise<unknown> {
   if (!isObject(df) || !Array.isArray(df.Containers)) return df;
   if (volumeVisible && Array.isArray(df.Volumes)) {
     df.Volumes = df.Volumes.filter((v) => isObject(v) && volumeVisible(v.Labels));
+  }
+  if (imageVisible && Array.isArray(df.Images)) {
+    df.Images = df.Images.filter((image) => isObject(image) && imageVisible(image.Labels));
   }
   const kept = df.Containers.filter(isVisible);
   df.Containers = kept;

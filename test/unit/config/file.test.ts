@@ -162,6 +162,18 @@ describe('parseConfigFile: ownership', () => {
     // Restricted containers: create rules are in force.
     expect(clients[0]?.create).toEqual(NO_WAY_OUT);
   });
+  it('sharedImages: manage lets an owner manage images of nobody; without an owner it is an error', () => {
+    const { clients } = parse(
+      `${listeners}clients:\n  - { name: c, owner: ci-a, containers: all, sharedImages: manage }\n`,
+    );
+    expect(clients[0]?.owner).toEqual({ key: 'dockscope.owner', owner: 'ci-a', sharedImages: 'manage' });
+    expect(error(`${listeners}clients:\n  - { name: c, containers: all, sharedImages: manage }\n`)).toContain(
+      'clients[0].sharedImages: sharedImages applies to a client with an owner',
+    );
+    expect(
+      error(`${listeners}clients:\n  - { name: c, owner: ci-a, containers: all, sharedImages: all }\n`),
+    ).toContain('clients[0].sharedImages');
+  });
   it('owned with names: either makes a container visible', () => {
     const { clients } = parse(
       `${listeners}clients:\n  - { name: c, owner: ci-a, containers: { owned: true, names: [cache] } }\n`,

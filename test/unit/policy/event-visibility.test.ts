@@ -130,3 +130,51 @@ describe('EventVisibility', () => {
     expect(identityFromEvent(attributes)).toEqual(expected);
   });
 });
+
+describe('EventVisibility: image events of an owner (issue #23)', () => {
+  const owner = { key: 'dockscope.owner', owner: 'ci-a' };
+  /** Images that exist now (id → labels); others are gone. */
+  function withImages(images: Record<string, Record<string, string>>) {
+    const upstream = {
+      display: 'stub',
+      getJson: async (path: string) => {
+        const ref = decodeURIComponent(path.split('/')[2] ?? '');
+        const labels = path.startsWith('/images/') ? images[ref] : undefined;
+        return labels
+          ? { status: 200, body: { Id: ref, Config: { Labels: labels } } }
+          : { status: 404, body: { message: 'No such image' } };
+      },
+    } as unknown as Upstream;
+    return new ContainerResolver(
+      new ContainerDirectory(upstream, 2000, pino({ level: 'silent' })),
+      buildVisibility({ names: ['web'], labels: [] }),
+    );
+  }
+  const imageEvent = (id: string, action: string, attributes: Record<string, string>) => ({
+    Type: 'image',
+    Action: action,
+    Actor: { ID: id, Attributes: attributes },
+  });
+  it.each<[string, Record<string, string>, boolean]>([
+    ['its own (the label in the event)', { name: 'a:1', 'dockscope.owner': 'ci-a' }, true],
+    ["another owner's", { name: 'b:1', 'dockscope.owner': 'ci-b' }, false],
+  ])('%s', async (_l, attributes, shown) => {
+    const events = new EventVisibility(withImages({}), owner);
+    expect(Boolean(await events.decide(imageEvent('sha256:1', 'tag', attributes)))).toBe(shown);
+  });
+  it("an event without the label: by the image if it exists, by the stream's decision once it is gone", async () => {
+    const events = new EventVisibility(
+      withImages({ 'sha256:base': {}, 'sha256:b': { 'dockscope.owner': 'ci-b' } }),
+      owner,
+    );
+    expect(await events.decide(imageEvent('sha256:base', 'pull', { name: 'base:1' }))).toEqual({
+      replace: imageEvent('sha256:base', 'pull', { name: 'base:1' }),
+    });
+    expect(await events.decide(imageEvent('sha256:b', 'untag', { name: 'sha256:b' }))).toBe(false);
+    // Gone and never seen: hidden (its owner is not known).
+    expect(await events.decide(imageEvent('sha256:gone', 'delete', { name: 'sha256:gone' }))).toBe(false);
+    // Gone after the stream showed it: shown.
+    await events.decide(imageEvent('sha256:mine', 'tag', { name: 'a:1', 'dockscope.owner': 'ci-a' }));
+    expect(await events.decide(imageEvent('sha256:mine', 'delete', { name: 'sha256:mine' }))).not.toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   filterImageHistory,
   filterImageInspect,
+  imageListFilter,
   MAX_HISTORY_LOOKUPS,
 } from '../../../src/transforms/images.ts';
 
@@ -90,5 +91,25 @@ describe('filterImageHistory', () => {
     const out = (await filterImageHistory(history, sourceOf, isVisibleId)) as { CreatedBy: string }[];
     expect(out.slice(0, MAX_HISTORY_LOOKUPS).every((e) => e.CreatedBy !== '')).toBe(true);
     expect(out.slice(MAX_HISTORY_LOOKUPS).every((e) => e.CreatedBy === '')).toBe(true);
+  });
+});
+
+describe('imageListFilter: the image list of an owner', () => {
+  it("keeps its own and nobody's entries as the daemon sent them, leaves another's out", async () => {
+    const list = [
+      { Id: 'sha256:a', Labels: { 'dockscope.owner': 'ci-a' }, RepoTags: ['a:1'], Size: 1 },
+      { Id: 'sha256:b', Labels: { 'dockscope.owner': 'ci-b' }, RepoTags: ['b:1'], Size: 2 },
+      { Id: 'sha256:s', Labels: null, RepoTags: ['<none>:<none>'], Size: 3 },
+    ];
+    const filter = imageListFilter(
+      (labels) => (labels as Record<string, string> | null)?.['dockscope.owner'] !== 'ci-b',
+    );
+    const out: Buffer[] = [];
+    filter.on('data', (c: Buffer) => out.push(c));
+    const done = new Promise((r) => filter.on('end', r));
+    filter.end(JSON.stringify(list));
+    await done;
+    expect(JSON.parse(Buffer.concat(out).toString())).toEqual([list[0], list[2]]);
+    expect(filter.dropped).toBe(1);
   });
 });

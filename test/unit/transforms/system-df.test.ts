@@ -97,4 +97,22 @@ describe('filterSystemDf', () => {
     )) as { Volumes: { Name: string }[] };
     expect(out.Volumes.map((v) => v.Name)).toEqual(['mine']);
   });
+
+  it("with ownership, keeps the client's own and nobody's images", async () => {
+    const out = (await filterSystemDf(
+      {
+        Containers: [],
+        Images: [
+          { Id: 'mine', Labels: { 'dockscope.owner': 'ci-a' } },
+          { Id: 'theirs', Labels: { 'dockscope.owner': 'ci-b' } },
+          { Id: 'base', Labels: null },
+        ],
+      },
+      () => true,
+      async () => {},
+      undefined,
+      (labels) => (labels as Record<string, string> | null)?.['dockscope.owner'] !== 'ci-b',
+    )) as { Images: { Id: string }[] };
+    expect(out.Images.map((i) => i.Id)).toEqual(['mine', 'base']);
+  });
 });

@@ -1,0 +1,239 @@
+import { LIST_FILTERS } from '../body/daemon-types.ts';
+import { decodeBody } from '../body/decode-body.ts';
+import { RawJson } from '../body/go-decode.ts';
+import { errors } from '../errors.ts';
+import type { Route } from '../routes/route.ts';
+import type { DecideContext, DecideInput, Forward } from './decide.ts';
+import { prefix } from './decide.ts';
+import { checkTargets, judgeImage } from './decide-image-names.ts';
+import { checkRegistryRoute } from './decide-registry.ts';
+import { imageSentinel, mayManage, splitReference, targetName } from './image-refs.ts';
+import type { MissingRef } from './missing.ts';
+import type { Ownership } from './ownership.ts';
+import { filterValues } from './ownership.ts';
+import { asMissing } from './references.ts';
+
+/**
+ * Images of a client with an owner (issue #23): it sees, inspects, saves, pushes and runs its own
+ * images and those no owner labelled (pulled base images); it removes and tags only its own (shared
+ * ones with `sharedImages: manage`); another owner's image answers as a missing one (image-refs.ts
+ * sentinels); and no tag, commit, import, pull or build may move a name that points at an image it
+ * may not manage (image poisoning: the other job's next run would start this one's code).
+ *
+ * References are resolved fresh through the daemon (`GET /images/{ref}/json`), as it resolves them:
+ * a name, `name:tag`, a digest reference, an id or an id prefix. Where the route names the image
+ * only (inspect, history, a tag's source, a removal by id) the request is pinned to the id judged;
+ * where the name is what the route acts on (save writes it into the tarball, push sends it, a removal
+ * by name untags that name, a create stores it), the name goes on as typed.
+ */
+
+const withQuery = (path: string, query: string) => (query ? `${path}?${query}` : path);
+
+/** An id typed as an id (not a name): a removal by it may be pinned to the full id. */
+const ID_TYPED = /^(sha256:)?[0-9a-f]{1,64}$/;
+
+/** `GET /images/{name}/json` and `/history`: pinned to the id, another's answers as missing. */
+export async function ownedImageRead(
+  input: DecideInput,
+  route: Extract<Route, { kind: 'imageInspect' | 'imageHistory' }>,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<Forward> {
+  const action = route.kind === 'imageInspect' ? 'json' : 'history';
+  const path = (ref: string) =>
+    withQuery(`${prefix(input.target)}/images/${ref}/${action}`, input.target.rawQuery);
+  const judged = await judgeImage(route.name, owner, ctx);
+  const s = imageSentinel(route.name);
+  // A name the daemon did not find may be made (by another owner) before the request arrives: an
+  // inspect is judged on its answer too (its labels), and a hidden one asks about the sentinel.
+  if (judged === null) {
+    return route.kind === 'imageInspect'
+      ? { path: input.raw, response: route.kind, ifHidden: { path: path(s.ref), ref: s.missing } }
+      : { path: input.raw, response: route.kind };
+  }
+  if (judged.whose === 'other') return asMissing(path(s.ref), [s.missing]);
+  return { path: path(judged.facts.id), response: route.kind };
+}
+
+/** `POST /images/{name}/tag?repo=&tag=`: a source of the client's, pinned; a target it may move. */
+export async function ownedImageTag(
+  input: DecideInput,
+  name: string,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<Forward> {
+  const path = (ref: string) => withQuery(`${prefix(input.target)}/images/${ref}/tag`, input.target.rawQuery);
+  const source = await judgeImage(name, owner, ctx);
+  if (source === null) return { path: input.raw, response: 'raw' };
+  if (source.whose === 'other') {
+    const s = imageSentinel(name);
+    return asMissing(path(s.ref), [s.missing]);
+  }
+  if (!mayManage(source.whose, owner)) {
+    throw errors.refused(`image ${JSON.stringify(name)} has no owner: this client may not tag it`);
+  }
+  const query = input.target.query;
+  const target = targetName(query.get('repo') ?? '', query.get('tag') ?? '');
+  if (target !== null) await checkTargets([target], owner, ctx, { except: source.facts.id });
+  return { path: path(source.facts.id), response: 'raw' };
+}
+
+/** `DELETE /images/{name}`: the client's own only (a name untags, an id is pinned to the full id). */
+export async function ownedImageDelete(
+  input: DecideInput,
+  name: string,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<Forward> {
+  const path = (ref: string) => withQuery(`${prefix(input.target)}/images/${ref}`, input.target.rawQuery);
+  const judged = await judgeImage(name, owner, ctx);
+  if (judged === null) return { path: input.raw, response: 'errorIds' };
+  if (judged.whose === 'other') {
+    const s = imageSentinel(name);
+    // A missing image's removal is answered through `errorIds`, which shows a hex run that is no
+    // visible container (12 or 64 digits) as <hidden>, the typed id too: so is another's.
+    const typed = /^([0-9a-f]{12}|[0-9a-f]{64})$/.test(s.missing.typed) ? '<hidden>' : s.missing.typed;
+    return asMissing(path(s.ref), [{ ...s.missing, typed }]);
+  }
+  if (!mayManage(judged.whose, owner)) {
+    throw errors.refused(`image ${JSON.stringify(name)} has no owner: this client may not remove it`);
+  }
+  return { path: ID_TYPED.test(name) ? path(judged.facts.id) : input.raw, response: 'errorIds' };
+}
+
+/**
+ * Names of a save (`/images/{name}/get`, `/images/get?names=`) or a push: another owner's become
+ * sentinels (the daemon's answer for a missing image); null when none is another's. `judged` is the
+ * reference looked up for each typed name (a push names its tag in the query).
+ */
+async function othersAsMissing(
+  names: readonly string[],
+  judged: (name: string) => string,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<{ readonly refs: readonly string[]; readonly missing: readonly MissingRef[] } | null> {
+  const missing: MissingRef[] = [];
+  const refs: string[] = [];
+  for (const name of names) {
+    if ((await judgeImage(judged(name), owner, ctx))?.whose === 'other') {
+      const s = imageSentinel(name, missing.length);
+      missing.push(s.missing);
+      refs.push(s.ref);
+    } else refs.push(name);
+  }
+  return missing.length === 0 ? null : { refs, missing };
+}
+
+/**
+ * `GET /images/json`: the answer keeps the client's and nobody's images (response `imageList`). The
+ * daemon cannot be asked for "this owner's or no owner's" (its label filters must all hold, and
+ * images have no `label!=`), so the list is filtered as it streams. `before` and `since` name an
+ * image: another owner's is sent as a sentinel, as a missing one.
+ */
+export async function ownedImageList(
+  input: DecideInput,
+  owner: Ownership,
+  ctx: DecideContext,
+): Promise<Forward> {
+  const raw = input.target.query.get('filters');
+  if (!raw) return { path: input.raw, response: 'imageList' };
+  // Refuses duplicate keys, so that JSON.parse reads what the daemon's decoder reads.
+  decodeBody(raw, LIST_FILTERS);
+  const filters = JSON.parse(raw) as Record<string, unknown>;
+  const missing: MissingRef[] = [];
+  for (const key of ['before', 'since']) {
+    const value = filters[key];
+    const legacy = Array.isArray(value);
+    const refs: unknown[] = legacy
+      ? value
+      : typeof value === 'object' && value !== null
+        ? Object.keys(value)
+        : [];
+    const out: string[] = [];
+    for (const ref of refs) {
+      if (typeof ref !== 'string') throw errors.badRequest(`filter ${key} must name images`);
+      if ((await judgeImage(ref, owner, ctx))?.whose === 'other') {
+        const s = imageSentinel(ref, missing.length);
+        missing.push(s.missing);
+        out.push(s.ref);
+      } else out.push(ref);
+    }
+    if (refs.length > 0) filters[key] = filterValues(out, legacy);
+  }
+  if (missing.length === 0) return { path: input.raw, response: 'imageList' };
+  const query = new URLSearchParams(input.target.query);
+  query.set('filters', JSON.stringify(filters));
+  return asMissing(`${prefix(input.target)}/images/json?${query}`, missing);
+}
+
+/**
+ * `POST /images/load`: the tarball's image configs carry their own labels (an owner label of any
+ * value) and its manifest the names to tag, any of which may be another owner's. Neither can be
+ * rewritten without unpacking the stream, so an owner's load is refused: `docker import` (labelled
+ * through its changes) or `docker build` make images of its own.
+ */
+export function refuseLoad(owner: Ownership): never {
+  throw errors.refused(
+    `docker load is refused to a client with an owner: the tarball sets its own labels and names, and dockscope cannot label it ${owner.key}=${owner.owner}; use docker import or docker build`,
+  );
+}
+
+/**
+ * The image of a container create: another owner's answers as a missing one (the body goes on with a
+ * sentinel in `Image`). The i-th sentinel of the request; null when the image may be run.
+ */
+export async function createImage(
+  image: unknown,
+  owner: Ownership,
+  ctx: DecideContext,
+  i: number,
+): Promise<{ readonly ref: string; readonly missing: MissingRef } | null> {
+  // `Image` is kept as the client sent it (RawJson); anything but a string is the daemon's to refuse.
+  const ref = image instanceof RawJson && image.node.type === 'string' ? image.node.value : image;
+  if (typeof ref !== 'string' || ref === '') return null;
+  return (await judgeImage(ref, owner, ctx))?.whose === 'other' ? imageSentinel(ref, i) : null;
+}
+
+/** The request target of a save or push with its image names replaced. */
+function imageNamesPath(input: DecideInput, name: string | null, refs: readonly string[]): string {
+  const query = new URLSearchParams(input.target.query);
+  if (name === null) {
+    query.delete('names');
+    for (const ref of refs) query.append('names', ref);
+  }
+  const action = input.route.kind === 'imagePush' ? 'push' : 'get';
+  const path = name === null ? '/images/get' : `/images/${refs[0] ?? ''}/${action}`;
+  return withQuery(`${prefix(input.target)}${path}`, query.toString());
+}
+
+/**
+ * `docker save` and `docker push`: another owner's image is a missing one (its name goes on as a
+ * sentinel); the tarball and the pushed config hold what image inspect blanks (the source container's
+ * id, command, labels and environment), so an image committed from a hidden container is refused.
+ */
+export async function decideImageOut(
+  input: DecideInput,
+  route: Extract<Route, { kind: 'imageExport' | 'imagePush' }>,
+  ctx: DecideContext,
+): Promise<Forward> {
+  await checkRegistryRoute(input, ctx.create, ctx.registries ?? null);
+  const names = route.name === null ? input.target.query.getAll('names') : [route.name];
+  const tag = route.kind === 'imagePush' ? (input.target.query.get('tag') ?? '') : '';
+  // A push without a tag pushes every tag of the repository: names of other owners' images among them.
+  if (ctx.owner && route.kind === 'imagePush' && tag === '' && splitReference(route.name).suffix === '') {
+    throw errors.refused(
+      'a push of every tag of a repository is refused to a client with an owner: name a tag',
+    );
+  }
+  const judged = (name: string) => (tag === '' ? name : `${name}:${tag}`);
+  const others = ctx.owner ? await othersAsMissing(names, judged, ctx.owner, ctx) : null;
+  if (others) return asMissing(imageNamesPath(input, route.name, others.refs), others.missing);
+  for (const name of names) {
+    if ((await ctx.resolver.imageSource(name))?.visible === false) {
+      throw errors.refused(
+        `image ${JSON.stringify(name)} was committed from a container this client may not see, so it is not ${route.kind === 'imagePush' ? 'pushed' : 'exported'}`,
+      );
+    }
+  }
+  return { path: input.raw, response: 'raw' };
+}
