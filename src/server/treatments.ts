@@ -21,6 +21,7 @@ import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
+import { SWARM_TREATMENTS } from './swarm-treatments.ts';
 
 /** With ownership, the predicate that keeps only the client's own volumes in answers that list them. */
 function ownedVolumes(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
@@ -195,6 +196,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     applies: (status) => status >= 400,
     rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
   },
+  ...SWARM_TREATMENTS,
 };
 
 export function visibleId(ctx: RespondContext) {

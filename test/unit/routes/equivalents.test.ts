@@ -31,6 +31,9 @@ const TWINS: readonly [request: string, query: string, twin: string][] = [
   // Followed transitively: a commit gives the files, and so does any archive read.
   ['POST /commit', 'container=web', 'GET /containers/{id}/archive'],
   ['DELETE /containers/web', 'force=1', 'POST /containers/{id}/kill'],
+  // A service's or task's logs are its containers' logs (issue #24).
+  ['GET /services/svc-a/logs', 'stdout=1', 'GET /containers/{id}/logs'],
+  ['GET /tasks/t1/logs', '', 'GET /containers/{id}/logs'],
 ];
 
 describe('route lists cover the routes that give the same data', () => {
