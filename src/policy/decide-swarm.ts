@@ -1,9 +1,12 @@
 import { LIST_FILTERS } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
+import { serializeDecoded } from '../body/go-decode.ts';
+import { SERVICE_SPEC } from '../body/service-types.ts';
 import { errors } from '../errors.ts';
 import type { Route, SwarmKind } from '../routes/route.ts';
-import { isObject } from './container-facts.ts';
-import { createRuleRefusal } from './create-rules.ts';
+import { asLabels, isObject } from './container-facts.ts';
+import type { CreateRules } from './create-rules.ts';
+import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { prefix } from './decide.ts';
 import type { MissingRef } from './missing.ts';
@@ -11,6 +14,7 @@ import { missingRef } from './missing.ts';
 import { filterValues } from './ownership.ts';
 import { asMissing } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
+import { checkServiceSpec, serviceReferences } from './service-rules.ts';
 import type { SwarmIdentity } from './swarm-lookups.ts';
 import {
   lookupSwarmObject,
@@ -85,14 +89,11 @@ export async function decideSwarmObject(
   ctx: DecideContext,
 ): Promise<Forward> {
   const { resolver, create } = ctx;
-  // Refused before the look-up, so that a hidden and a visible service are refused alike.
-  if (route.of === 'services' && route.action === 'update' && create && !create.swarm) {
-    throw createRuleRefusal(
-      'swarm',
-      `${input.method} ${input.target.path}`,
-      'swarm services run containers that no create rule judges',
-    );
-  }
+  // Judged before the look-up, so that a hidden and a visible service are refused alike.
+  const body =
+    route.of === 'services' && route.action === 'update' && create
+      ? await judgedServiceSpec(input, ctx, create)
+      : undefined;
   const pathFor = (ref: string) =>
     withQuery(`${prefix(input.target)}/${route.of}/${encodeURIComponent(ref)}${SUFFIX[route.action]}`, input);
   const missing = missingRef(route.ref);
@@ -103,10 +104,67 @@ export async function decideSwarmObject(
       : { path: input.raw, response: 'raw' };
   }
   const id = await visibleObjectId(resolver, route.of, route.ref);
-  if (id === null) return asMissing(ifHidden.path, [missing]);
-  return route.action === 'inspect'
-    ? { path: pathFor(id), response: 'swarmInspect', ifHidden }
-    : { path: pathFor(id), response: 'raw' };
+  if (id === null) return asMissing(ifHidden.path, [missing], body);
+  if (route.action === 'inspect') return { path: pathFor(id), response: 'swarmInspect', ifHidden };
+  return body === undefined
+    ? { path: pathFor(id), response: 'raw' }
+    : { path: pathFor(id), response: 'raw', body };
+}
+
+/**
+ * A service create. Without create rules (a client that sees everything, or rules turned off) it goes
+ * on as sent; with them it needs `swarm`, and its spec is judged as a container create would be.
+ */
+export async function decideServiceCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+  if (!ctx.create) return { path: input.raw, response: 'raw' };
+  return { path: input.raw, response: 'raw', body: await judgedServiceSpec(input, ctx, ctx.create) };
+}
+
+/**
+ * The service spec of a create or update, decoded as the daemon decodes it and judged under the
+ * create rules (service-rules.ts): the canonical body to forward. The host network (by name, or a
+ * network whose driver is `host`), and secrets and configs the client may not see (hidden and missing
+ * alike) are refused; so is a service that would not be visible to the client that makes it.
+ */
+async function judgedServiceSpec(
+  input: DecideInput,
+  ctx: DecideContext,
+  create: CreateRules,
+): Promise<string> {
+  if (!create.swarm) {
+    throw createRuleRefusal(
+      'swarm',
+      `${input.method} ${input.target.path}`,
+      'swarm services run containers that no create rule judges',
+    );
+  }
+  const { resolver } = ctx;
+  const spec = decodeBody(await input.readBody(), SERVICE_SPEC);
+  checkServiceSpec(create, spec);
+  const refs = serviceReferences(spec);
+  for (const { field, target } of refs.networks) {
+    const network = target.toLowerCase() === 'host' ? 'host' : await resolver.directory.network(target);
+    if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
+      checkHostNamespace(create, 'network', field);
+    }
+  }
+  for (const [of, list] of [
+    ['secrets', refs.secrets],
+    ['configs', refs.configs],
+  ] as const) {
+    for (const { field, id } of list) {
+      if ((await visibleObjectId(resolver, of, id)) !== id) {
+        throw errors.refused(`${field} names a ${SINGULAR[of]} this client may not see`);
+      }
+    }
+  }
+  const name = typeof spec.Name === 'string' ? spec.Name : '';
+  if (!resolver.isVisible({ name, labels: asLabels(spec.Labels) })) {
+    throw errors.refused(
+      'the service would not be visible to this client: give it a name or label that CONTAINER_NAMES or CONTAINER_LABELS allows',
+    );
+  }
+  return serializeDecoded(spec);
 }
 
 /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */

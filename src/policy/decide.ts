@@ -35,7 +35,7 @@ import {
   ownersNetwork,
 } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import { decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
+import { decideServiceCreate, decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
@@ -178,6 +178,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: raw, response: 'swarmList' };
     case 'swarmObject':
       return decideSwarmObject(input, route, ctx);
+    case 'serviceCreate':
+      return decideServiceCreate(input, ctx);
     case 'taskList':
       return decideTaskList(input, ctx);
     case 'task':

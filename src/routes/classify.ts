@@ -136,7 +136,7 @@ const RULES: readonly Rule[] = [
   rule('GET', '/swarm/unlockkey', hostAccess('swarm')),
   rule('GET', '/nodes', plain('swarm')),
   rule('GET', '/(services|secrets|configs)', (p) => ({ kind: 'swarmList', of: swarmKind(p[0]) })),
-  rule('POST', '/services/create', hostAccess('swarm')),
+  rule('POST', '/services/create', () => ({ kind: 'serviceCreate' })),
   rule('POST', '/(secrets|configs)/create', plain('swarm')),
   rule('GET|DELETE', `/nodes/${SEG}`, plain('swarm')),
   rule('GET', `/(services|secrets|configs)/${SEG}`, (p) => swarmObject(swarmKind(p[0]), p[1], 'inspect')),

@@ -60,6 +60,8 @@ export type Route =
       readonly ref: string;
       readonly action: 'inspect' | 'logs' | 'update' | 'delete';
     }
+  /** `POST /services/create`: its tasks are containers, judged under the create rules. */
+  | { readonly kind: 'serviceCreate' }
   /** `GET /tasks`: only the tasks of visible services. */
   | { readonly kind: 'taskList' }
   /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */

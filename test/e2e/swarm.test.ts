@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { startDockscope } from '../../src/server/server.ts';
 import type { Daemon } from '../harness/daemon.ts';
 import { startDaemon } from '../harness/daemon.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
@@ -36,6 +39,8 @@ describe('swarm services scoped like containers (issue #24)', () => {
   let daemon: Daemon;
   let proxy: RunningDockscope;
   let scrubbing: RunningDockscope;
+  /** Team a's client with create rules that allow swarm services (and nothing else). */
+  let creator = { host: '', close: async () => {} };
   // Same length as the hidden service's name, so that even Content-Length must agree.
   const [svcA, svcB, svcX, missing] = ['svc-a', 'svc-b', 'svc-x', 'svc-c'];
   const ids: Record<string, string> = {};
@@ -99,11 +104,28 @@ describe('swarm services scoped like containers (issue #24)', () => {
       CONTAINER_LABELS: 'team=a',
       SCRUB_ENVS: 'true',
     });
+    const config = loadConfig(
+      {},
+      {
+        path: 'swarm.yml',
+        text: `upstream: ${daemon.host}
+listeners:
+  - { name: lan, address: "127.0.0.1:0" }
+clients:
+  - name: team-a
+    containers: { labels: [team=a] }
+    create: { swarm: true }
+`,
+      },
+    );
+    const ds = await startDockscope(config, pino({ level: 'silent' }));
+    creator = { host: `tcp://${ds.address}`, close: () => ds.close() };
   }, 90_000);
 
   afterAll(async () => {
     await proxy?.close();
     await scrubbing?.close();
+    await creator?.close();
     // Leaving the swarm first stops its orchestrator from starting tasks while the daemon stops.
     if (daemon) await dockerCli(daemon.host, ['swarm', 'leave', '--force']);
     await daemon?.stop();
@@ -270,5 +292,104 @@ describe('swarm services scoped like containers (issue #24)', () => {
     const daemonMissing = named(await direct(['secret', 'inspect', 'sec-c']), 'sec-c');
     expect(daemonMissing.code).toBe(1);
     expect(named(await cli(['secret', 'inspect', 'sec-b']), 'sec-b')).toEqual(daemonMissing);
+  });
+
+  describe('service create and update under the create rules', () => {
+    const create = (host: string, name: string, flags: string[]) =>
+      dockerCli(host, [
+        'service',
+        'create',
+        '--detach',
+        '--quiet',
+        '--name',
+        name,
+        ...flags,
+        'dockscope-test:latest',
+        'true',
+      ]);
+
+    it('without the swarm rule a service create and update are refused', async () => {
+      const made = await create(proxy.host, 'svc-new', ['--label', 'team=a']);
+      expect(made.code).toBe(1);
+      expect(made.stderr).toContain(
+        'dockscope: create rule "swarm" refuses POST /services/create: swarm services run containers that no create rule judges',
+      );
+      const updated = await cli(['service', 'update', '--detach', '--label-add', 'x=1', svcA]);
+      expect(updated.stderr).toContain('create rule "swarm" refuses POST');
+    });
+
+    it.each([
+      [
+        ['--mount', 'type=bind,source=/etc,target=/host-etc'],
+        'create rule "hostPaths" refuses TaskTemplate.ContainerSpec.Mounts[0].Source',
+      ],
+      [
+        ['--cap-add', 'SYS_ADMIN'],
+        'create rule "capAdd" refuses TaskTemplate.ContainerSpec.CapabilityAdd: the capability CAP_SYS_ADMIN',
+      ],
+      [['--sysctl', 'kernel.shmmax=1'], 'create rule "sysctls" refuses TaskTemplate.ContainerSpec.Sysctls'],
+      [
+        ['--mount', 'type=volume,source=team-b-data,target=/data'],
+        'create rule "volumes" refuses TaskTemplate.ContainerSpec.Mounts[0].Source',
+      ],
+      [['--network', 'host'], 'create rule "hostNamespaces" refuses TaskTemplate.Networks[0].Target'],
+      [['--log-driver', 'syslog'], 'create rule "logDrivers" refuses TaskTemplate.LogDriver.Name'],
+    ])('with swarm allowed, %j is refused', async (flags, message) => {
+      const made = await create(creator.host, 'svc-new', ['--label', 'team=a', ...flags]);
+      expect(made.code, made.stderr).toBe(1);
+      expect(made.stderr).toContain(message);
+      expect((await direct(['service', 'ls', '--filter', 'name=svc-new', '-q'])).stdout).toBe('');
+    });
+
+    it("team b's secret cannot be given to a service; a plain service of team a is made and updated", async () => {
+      const secretB = (await direct(['secret', 'inspect', '--format', '{{.ID}}', 'sec-b'])).stdout.trim();
+      // The CLI resolves secret names through the (filtered) list; a raw body names the id.
+      const byName = await create(creator.host, 'svc-new', ['--label', 'team=a', '--secret', 'sec-b']);
+      expect(byName.code).toBe(1);
+      expect(byName.stderr).toContain('secret not found: sec-b');
+      const raw = await rawRequest(
+        { url: creator.host.replace('tcp:', 'http:') },
+        'POST',
+        '/v1.41/services/create',
+        JSON.stringify({
+          Name: 'svc-new',
+          Labels: { team: 'a' },
+          TaskTemplate: {
+            ContainerSpec: {
+              Image: 'dockscope-test:latest',
+              Secrets: [
+                {
+                  File: { Name: 'x', UID: '0', GID: '0', Mode: 292 },
+                  SecretID: secretB,
+                  SecretName: 'sec-b',
+                },
+              ],
+            },
+          },
+        }),
+      );
+      expect([raw.status, (json(raw) as { message: string }).message]).toEqual([
+        403,
+        'dockscope: TaskTemplate.ContainerSpec.Secrets[0].SecretID names a secret this client may not see',
+      ]);
+      const hidden = await create(creator.host, 'svc-new', ['--label', 'team=b']);
+      expect(hidden.stderr).toContain('the service would not be visible to this client');
+      const made = await create(creator.host, 'svc-new', ['--label', 'team=a', '--replicas', '0']);
+      expect(made.code, made.stderr).toBe(0);
+      const updated = await dockerCli(creator.host, [
+        'service',
+        'update',
+        '--detach',
+        '--label-add',
+        'x=1',
+        'svc-new',
+      ]);
+      expect(updated.code, updated.stderr).toBe(0);
+      const b = await dockerCli(creator.host, ['service', 'update', '--detach', '--label-add', 'x=1', svcB]);
+      expect(named(b, svcB)).toEqual(
+        named(await direct(['service', 'update', '--detach', '--label-add', 'x=1', missing]), missing),
+      );
+      await direct(['service', 'rm', 'svc-new']);
+    });
   });
 });

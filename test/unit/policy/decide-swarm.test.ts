@@ -34,12 +34,13 @@ async function run(
   raw: string,
   create: CreateRules | null = null,
   s = cast(),
+  body = '',
 ): Promise<Forward> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
   return decide(
-    { method, target, route, raw, readBody: async () => '' },
+    { method, target, route, raw, readBody: async () => body },
     { resolver: s.resolver, create, owner: null },
   );
 }
@@ -127,10 +128,14 @@ describe('decide: swarm objects (issue #24)', () => {
         `dockscope: create rule "swarm" refuses POST /services/${ref}/update: swarm services run containers that no create rule judges`,
       ]);
     }
-    expect(await run('POST', '/services/svc-a/update', { ...NO_WAY_OUT, swarm: true })).toEqual({
-      path: `/services/${A}/update`,
-      response: 'raw',
-    });
+    const spec = '{"Name":"svc-a","Labels":{"team":"a"}}';
+    expect(await run('POST', '/services/svc-a/update', { ...NO_WAY_OUT, swarm: true }, cast(), spec)).toEqual(
+      {
+        path: `/services/${A}/update`,
+        response: 'raw',
+        body: spec,
+      },
+    );
   });
 
   it('a client that sees everything is not looked up for', async () => {

@@ -53,7 +53,7 @@ describe('classify: routes with a fixed meaning', () => {
     ['POST', '/swarm/init', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/join', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/leave', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
-    ['POST', '/services/create', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    ['POST', '/services/create', { kind: 'serviceCreate' }],
     ['POST', '/plugins/pull', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
     ['POST', '/plugins/create', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
     [
