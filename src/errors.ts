@@ -66,6 +66,15 @@ export const errors = {
     error.daemonShaped = true;
     return error;
   },
+  /**
+   * The daemon's words for an id prefix several swarm objects share (daemon/cluster/helpers.go), with
+   * the count of the ones the client may see: the daemon's count would tell it of hidden ones.
+   */
+  ambiguousAsDaemon: (kind: string, ref: string, count: number) => {
+    const error = new DockerApiError(400, `${kind} ${ref} is ambiguous (${count} matches found)`, 'invalid');
+    error.daemonShaped = true;
+    return error;
+  },
   unauthorized: () =>
     new DockerApiError(
       401,

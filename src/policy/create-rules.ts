@@ -215,7 +215,7 @@ export function checkVolumeDriver(rules: CreateRules, field: string, driver: Dec
   }
 }
 
-function checkMount(rules: CreateRules, field: string, mount: Decoded): void {
+export function checkMount(rules: CreateRules, field: string, mount: Decoded): void {
   if (!isObject(mount)) return;
   const type = mount.Type;
   const source = typeof mount.Source === 'string' ? mount.Source : '';
@@ -419,14 +419,7 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
   checkVolumeDriver(rules, `${H}VolumeDriver`, host.VolumeDriver);
   checkDevices(rules, host, H);
   const log = isObject(host.LogConfig) ? host.LogConfig : null;
-  const logDriver = typeof log?.Type === 'string' ? log.Type : '';
-  if (!LOG_DRIVERS.has(logDriver) && !rules.logDrivers.includes(logDriver)) {
-    throw createRuleRefusal(
-      'logDrivers',
-      `${H}LogConfig.Type`,
-      `the logging driver ${JSON.stringify(logDriver)} is not allowed`,
-    );
-  }
+  checkLogDriver(rules, `${H}LogConfig.Type`, typeof log?.Type === 'string' ? log.Type : '');
   const runtime = typeof host.Runtime === 'string' ? host.Runtime : '';
   if (runtime !== '' && runtime !== 'runc' && !rules.runtimes.includes(runtime)) {
     throw createRuleRefusal(
@@ -438,17 +431,7 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
   if (isObject(host.Annotations) && Object.keys(host.Annotations).length > 0 && !rules.annotations) {
     throw createRuleRefusal('annotations', `${H}Annotations`, 'OCI annotations reach the runtime');
   }
-  const allowedCaps = new Set(rules.capAdd.map(normalizeCapability));
-  for (const cap of strings(host.CapAdd)) {
-    const normal = normalizeCapability(cap);
-    if (!allowedCaps.has(normal) && !allowedCaps.has('ALL')) {
-      throw createRuleRefusal(
-        'capAdd',
-        `${H}CapAdd`,
-        `the capability ${normal} is not one this client may add`,
-      );
-    }
-  }
+  checkCapabilities(rules, `${H}CapAdd`, strings(host.CapAdd));
   for (const opt of strings(host.SecurityOpt)) {
     if (NO_NEW_PRIVILEGES.test(opt) || rules.securityOpt.includes(opt)) continue;
     throw createRuleRefusal(
@@ -468,17 +451,40 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
       );
     }
   }
-  if (isObject(host.Sysctls)) {
-    for (const key of Object.keys(host.Sysctls)) {
-      const allowed = rules.sysctls.some((s) =>
-        s.endsWith('*') ? key.startsWith(s.slice(0, -1)) : key === s,
+  if (isObject(host.Sysctls)) checkSysctls(rules, `${H}Sysctls`, Object.keys(host.Sysctls));
+}
+
+/** A logging driver other than the built-in local ones sends output from the host's network. */
+export function checkLogDriver(rules: CreateRules, field: string, driver: string): void {
+  if (!LOG_DRIVERS.has(driver) && !rules.logDrivers.includes(driver)) {
+    throw createRuleRefusal(
+      'logDrivers',
+      field,
+      `the logging driver ${JSON.stringify(driver)} is not allowed`,
+    );
+  }
+}
+
+/** Added capabilities, in any spelling the daemon reads (normalizeCapability). */
+export function checkCapabilities(rules: CreateRules, field: string, caps: readonly string[]): void {
+  const allowed = new Set(rules.capAdd.map(normalizeCapability));
+  for (const cap of caps) {
+    const normal = normalizeCapability(cap);
+    if (!allowed.has(normal) && !allowed.has('ALL')) {
+      throw createRuleRefusal('capAdd', field, `the capability ${normal} is not one this client may add`);
+    }
+  }
+}
+
+export function checkSysctls(rules: CreateRules, field: string, keys: readonly string[]): void {
+  for (const key of keys) {
+    const allowed = rules.sysctls.some((s) => (s.endsWith('*') ? key.startsWith(s.slice(0, -1)) : key === s));
+    if (!allowed) {
+      throw createRuleRefusal(
+        'sysctls',
+        field,
+        `the sysctl ${JSON.stringify(key)} is not one this client may set`,
       );
-      if (!allowed)
-        throw createRuleRefusal(
-          'sysctls',
-          `${H}Sysctls`,
-          `the sysctl ${JSON.stringify(key)} is not one this client may set`,
-        );
     }
   }
 }

@@ -44,6 +44,7 @@ import {
   ownersNetwork,
 } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
+import { decideServiceCreate, decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
 import { namesMade } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -79,7 +80,14 @@ export type ResponseKind =
   /** An owner's volume create: the volume answered must carry its owner label. */
   | 'ownedVolume'
   /** An owner's network create: the daemon's `Warning` (which names another network's id) is dropped. */
-  | 'networkCreated';
+  | 'networkCreated'
+  /** Services, secrets, configs: only the visible ones (by Spec.Name and Spec.Labels). */
+  | 'swarmList'
+  /** A service, secret or config judged on its answer: hidden → the daemon asked about a sentinel. */
+  | 'swarmInspect'
+  /** Tasks of visible services only; ids of hidden containers blanked. */
+  | 'taskList'
+  | 'taskInspect';
 
 /** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
 export interface Forward {
@@ -195,6 +203,17 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     }
     case 'containerCreate':
       return decideCreate(input, ctx);
+    // Swarm objects (issue #24): decide-swarm.ts.
+    case 'swarmList':
+      return { path: raw, response: 'swarmList' };
+    case 'swarmObject':
+      return decideSwarmObject(input, route, ctx);
+    case 'serviceCreate':
+      return decideServiceCreate(input, ctx);
+    case 'taskList':
+      return decideTaskList(input, ctx);
+    case 'task':
+      return decideTask(input, route, ctx);
     case 'volumeCreate': {
       const body = decodeBody(await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);

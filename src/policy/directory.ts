@@ -87,6 +87,12 @@ export class ContainerDirectory {
     });
   }
 
+  /** A JSON look-up of another kind of object (policy/swarm-lookups.ts); bounded like every look-up. */
+  getJson(path: string) {
+    this.lookups++;
+    return this.#get(path);
+  }
+
   #post(path: string, body: string) {
     return this.upstream.postJson(path, body).catch((error: unknown) => {
       throw errors.upstream(this.upstream.display, error);

@@ -1,9 +1,14 @@
+import type { SwarmKind } from '../routes/route.ts';
 import { isObject } from './container-facts.ts';
 import { imageOwner } from './image-refs.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import type { Ownership } from './ownership.ts';
 import { isOwned } from './ownership.ts';
 import type { ContainerResolver } from './resolver.ts';
+import { lookupSwarmObject } from './swarm-lookups.ts';
+
+/** Event types of the swarm objects scoped by name and labels (issue #24); nodes are not scoped. */
+const SWARM_KINDS = { service: 'services', secret: 'secrets', config: 'configs' } as const;
 
 const MAX_REMEMBERED = 10_000;
 
@@ -86,6 +91,9 @@ export class EventVisibility {
       if (action === 'rename') this.#forget(id);
       return this.#visible(id, identityFromEvent(attributes));
     }
+    if (type === 'service' || type === 'secret' || type === 'config') {
+      return this.#swarmVisible(SWARM_KINDS[type], typeof actor.ID === 'string' ? actor.ID : '', attributes);
+    }
     if (typeof attributes.container === 'string') return this.#visible(attributes.container, null);
     if (type === 'image') {
       const name = attributes.name;
@@ -143,6 +151,30 @@ export class EventVisibility {
       if (oldest !== undefined) this.#objects.delete(oldest);
     }
     this.#objects.set(key, decision);
+  }
+
+  /**
+   * A service, secret or config event follows the object, looked up fresh (its labels can change with
+   * any update). One that is gone keeps what this stream decided while it existed; never seen, it is
+   * judged by its name alone (a name rule that matches shows it; labels are not in the event).
+   */
+  async #swarmVisible(
+    of: SwarmKind,
+    id: string,
+    attributes: Readonly<Record<string, unknown>>,
+  ): Promise<boolean> {
+    if (!id) return false;
+    const key = `${of}:${id}`;
+    const found = await lookupSwarmObject(this.resolver.directory, of, id).catch(() => null);
+    const known = this.#objects.get(key);
+    const visible =
+      found !== null && !('ambiguous' in found)
+        ? this.resolver.isVisible(found)
+        : (known ??
+          (typeof attributes.name === 'string' &&
+            this.resolver.isVisible({ name: attributes.name, labels: {} })));
+    this.#remember(key, visible);
+    return visible;
   }
 
   #forget(id: string): void {

@@ -1,5 +1,5 @@
 import { goToLower, goTrimSpace } from '../body/media-type.ts';
-import type { Route } from './route.ts';
+import type { Route, SwarmKind } from './route.ts';
 import type { RequestTarget } from './target.ts';
 
 /** Returned when no route of the table matches: dockscope refuses what it does not understand. */
@@ -123,24 +123,42 @@ const RULES: readonly Rule[] = [
   rule('POST', `/plugins/${ANY}/(disable|push)`, plain('plugins')),
   rule('DELETE', `/plugins/${ANY}`, plain('plugins')),
 
-  // Swarm: tasks and service logs name the containers behind them, so they are refused;
-  // the cluster objects themselves (nodes, services, secrets, configs) carry no container.
-  rule('GET', '/tasks', refused('swarm tasks reveal the containers behind them')),
-  rule('GET', `/tasks/${SEG}(?:/logs)?`, refused('swarm tasks reveal the containers behind them')),
-  rule('GET', `/services/${SEG}/logs`, refused('service logs come from containers dockscope cannot scope')),
+  // Swarm (issue #24): services, secrets and configs are scoped by their name and labels as
+  // containers are; a task follows its service. Services create and update run containers, so they
+  // also need the `swarm` create rule.
+  rule('GET', '/tasks', () => ({ kind: 'taskList' })),
+  rule('GET', `/tasks/${SEG}`, (p) => ({ kind: 'task', ref: p[0] ?? '', action: 'inspect' })),
+  rule('GET', `/tasks/${SEG}/logs`, (p) => ({ kind: 'task', ref: p[0] ?? '', action: 'logs' })),
+  rule('GET', `/services/${SEG}/logs`, (p) => swarmObject('services', p[0], 'logs')),
   // Making or joining a swarm lets its managers run services on this host; the swarm's join tokens
   // (GET /swarm) and unlock key let a client join its own node as a manager.
   rule('GET', '/swarm', hostAccess('swarm')),
   rule('POST', '/swarm/(init|join|leave|update|unlock)', hostAccess('swarm')),
   rule('GET', '/swarm/unlockkey', hostAccess('swarm')),
-  rule('GET', '/(nodes|services|secrets|configs)', plain('swarm')),
-  rule('POST', '/services/create', hostAccess('swarm')),
+  rule('GET', '/nodes', plain('swarm')),
+  rule('GET', '/(services|secrets|configs)', (p) => ({ kind: 'swarmList', of: swarmKind(p[0]) })),
+  rule('POST', '/services/create', () => ({ kind: 'serviceCreate' })),
   rule('POST', '/(secrets|configs)/create', plain('swarm')),
-  rule('GET|DELETE', `/(nodes|services|secrets|configs)/${SEG}`, plain('swarm')),
-  rule('POST', `/services/${SEG}/update`, hostAccess('swarm')),
+  rule('GET|DELETE', `/nodes/${SEG}`, plain('swarm')),
+  rule('GET', `/(services|secrets|configs)/${SEG}`, (p) => swarmObject(swarmKind(p[0]), p[1], 'inspect')),
+  rule('DELETE', `/(services|secrets|configs)/${SEG}`, (p) => swarmObject(swarmKind(p[0]), p[1], 'delete')),
+  rule('POST', `/(services|secrets|configs)/${SEG}/update`, (p) =>
+    swarmObject(swarmKind(p[0]), p[1], 'update'),
+  ),
   rule('POST', `/nodes/${SEG}/update`, hostAccess('swarm')),
-  rule('POST', `/(secrets|configs)/${SEG}/update`, plain('swarm')),
 ];
+
+function swarmKind(word: string | undefined): SwarmKind {
+  return word === 'secrets' ? 'secrets' : word === 'configs' ? 'configs' : 'services';
+}
+
+function swarmObject(
+  of: SwarmKind,
+  ref: string | undefined,
+  action: Extract<Route, { kind: 'swarmObject' }>['action'],
+): Route {
+  return { kind: 'swarmObject', of, ref: ref ?? '', action };
+}
 
 function containerRoute(params: Params): Route {
   const [ref = '', ...rest] = params;

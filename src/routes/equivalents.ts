@@ -40,6 +40,7 @@ export const ANY_OBJECT = '<any>';
 const CONTAINER = /^\/containers\/([^/]+)\/(attach|attach\/ws|export|archive|restart|stop)$/;
 const IMAGE_PUSH = /^\/images\/(.+)\/push$/;
 const IMAGE_GET = /^\/images\/(.+)\/get$/;
+const SWARM_LOGS = /^\/(services|tasks)\/[^/]+\/logs$/;
 
 /**
  * The relations of one request. Symmetric pairs (attach and its WebSocket form, export and archive, the
@@ -111,6 +112,8 @@ export function relatedRoutes(method: string, path: string, target: WithQuery | 
       const names = target?.query.getAll('names') ?? [];
       return { yields: [], covers: names.map((name): RouteRef => ['GET', `/images/${name}/get`]) };
     }
+    // A service's or task's logs are its containers' logs (issue #24): a deny of those refuses them.
+    if (SWARM_LOGS.test(path)) return { yields: [], covers: [['GET', `/containers/${ANY_OBJECT}/logs`]] };
     const image = IMAGE_GET.exec(path);
     if (image) return { yields: [], covers: [['GET', '/images/get']] };
     return NONE;

@@ -59,8 +59,29 @@ export type Route =
    * swarm (containers dockscope never sees), installing or configuring plugins. `family` as in plain.
    */
   | { readonly kind: 'hostAccess'; readonly rule: 'swarm' | 'plugins'; readonly family: string }
+  /**
+   * `GET /services`, `/secrets`, `/configs`: swarm objects, each visible by its `Spec.Name` and
+   * `Spec.Labels` under the client's container rules (issue #24).
+   */
+  | { readonly kind: 'swarmList'; readonly of: SwarmKind }
+  /** A route that names one swarm object: its inspect, a service's logs, an update or a removal. */
+  | {
+      readonly kind: 'swarmObject';
+      readonly of: SwarmKind;
+      readonly ref: string;
+      readonly action: 'inspect' | 'logs' | 'update' | 'delete';
+    }
+  /** `POST /services/create`: its tasks are containers, judged under the create rules. */
+  | { readonly kind: 'serviceCreate' }
+  /** `GET /tasks`: only the tasks of visible services. */
+  | { readonly kind: 'taskList' }
+  /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */
+  | { readonly kind: 'task'; readonly ref: string; readonly action: 'inspect' | 'logs' }
   /** Understood, and refused on purpose (it would act on or reveal hidden containers). */
   | { readonly kind: 'refused'; readonly reason: string };
+
+/** The swarm objects scoped by name and labels (nodes are not: they are the hosts, not a team's). */
+export type SwarmKind = 'services' | 'secrets' | 'configs';
 
 export type RouteKind = Route['kind'];
 

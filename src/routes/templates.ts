@@ -83,6 +83,8 @@ export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
     '* /secrets/**',
     '* /configs',
     '* /configs/**',
+    'GET /tasks',
+    'GET /tasks/**',
   ],
 };
 

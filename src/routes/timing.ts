@@ -94,6 +94,10 @@ function laneOf(method: string, route: Route, target: RequestTarget, baseMs: num
       if (SLOW_CONTAINER_ACTIONS.has(action) || (method === 'DELETE' && route.rest.length === 0)) return slow;
       return short;
     }
+    // `docker service logs -f` streams as `docker logs -f` does.
+    case 'swarmObject':
+    case 'task':
+      return route.action === 'logs' && goBool(target.query.get('follow')) ? stream : short;
     case 'plain':
     case 'hostAccess':
       return isSlowPath(target.path) ? slow : short;

@@ -22,6 +22,7 @@ import { filterInspect } from '../transforms/inspect.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
+import { SWARM_TREATMENTS } from './swarm-treatments.ts';
 
 /** With ownership, the predicate that keeps the client's own and nobody's images (issue #23). */
 function shownImages(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
@@ -214,6 +215,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     applies: (status) => status >= 400,
     rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),
   },
+  ...SWARM_TREATMENTS,
 };
 
 export function visibleId(ctx: RespondContext) {

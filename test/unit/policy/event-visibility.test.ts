@@ -178,3 +178,58 @@ describe('EventVisibility: image events of an owner (issue #23)', () => {
     expect(await events.decide(imageEvent('sha256:mine', 'delete', { name: 'sha256:mine' }))).not.toBe(false);
   });
 });
+
+describe('EventVisibility: swarm objects (issue #24)', () => {
+  const swarm = () => {
+    const services: Record<string, { name: string; labels: Record<string, string> }> = {
+      sa: { name: 'svc-a', labels: { team: 'a' } },
+      sb: { name: 'svc-b', labels: { team: 'b' } },
+    };
+    const upstream = {
+      display: 'stub',
+      getJson: async (path: string) => {
+        const ref = decodeURIComponent(path.split('/')[2] ?? '');
+        const s = services[ref];
+        return s
+          ? { status: 200, body: { ID: ref, Spec: { Name: s.name, Labels: s.labels } } }
+          : { status: 404, body: { message: `service ${ref} not found` } };
+      },
+    } as unknown as Upstream;
+    const resolver = new ContainerResolver(
+      new ContainerDirectory(upstream, 2000, pino({ level: 'silent' })),
+      buildVisibility({ names: ['named'], labels: [{ key: 'team', value: 'a' }] }),
+    );
+    return { events: new EventVisibility(resolver), services };
+  };
+  const event = (type: string, id: string, action: string, name: string) => ({
+    Type: type,
+    Action: action,
+    Actor: { ID: id, Attributes: { name } },
+  });
+
+  it('follows the service as it is now: its name and labels', async () => {
+    const { events } = swarm();
+    expect(await events.decide(event('service', 'sa', 'update', 'svc-a'))).toBe(true);
+    expect(await events.decide(event('service', 'sb', 'update', 'svc-b'))).toBe(false);
+    expect(await events.decide(event('secret', 'sb', 'create', 'svc-b'))).toBe(false);
+  });
+
+  it('a removed service keeps what the stream decided while it existed', async () => {
+    const { events, services } = swarm();
+    expect(await events.decide(event('service', 'sa', 'create', 'svc-a'))).toBe(true);
+    delete services.sa;
+    expect(await events.decide(event('service', 'sa', 'remove', 'svc-a'))).toBe(true);
+  });
+
+  it('one never seen is judged by its name alone (its labels are not in the event)', async () => {
+    const { events } = swarm();
+    expect(await events.decide(event('service', 'gone1', 'remove', 'named-svc'))).toBe(true);
+    expect(await events.decide(event('service', 'gone2', 'remove', 'svc-a'))).toBe(false);
+    expect(await events.decide(event('config', '', 'remove', 'named-svc'))).toBe(false);
+  });
+
+  it('node events pass (nodes are not scoped)', async () => {
+    const { events } = swarm();
+    expect(await events.decide(event('node', 'n1', 'update', 'vm'))).toBe(true);
+  });
+});

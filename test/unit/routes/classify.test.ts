@@ -62,7 +62,7 @@ describe('classify: routes with a fixed meaning', () => {
     ['POST', '/swarm/init', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/join', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
     ['POST', '/swarm/leave', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
-    ['POST', '/services/create', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    ['POST', '/services/create', { kind: 'serviceCreate' }],
     ['POST', '/plugins/pull', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
     ['POST', '/plugins/create', { kind: 'hostAccess', rule: 'plugins', family: 'plugins' }],
     [
@@ -78,10 +78,23 @@ describe('classify: routes with a fixed meaning', () => {
     ],
     ['POST', '/plugins/vieux/sshfs:latest/disable', { kind: 'plain', family: 'plugins' }],
     ['GET', '/nodes', { kind: 'plain', family: 'swarm' }],
-    ['GET', '/services/s1', { kind: 'plain', family: 'swarm' }],
-    ['POST', '/services/s1/update', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
+    // Scoped by name and labels (issue #24).
+    ['GET', '/services', { kind: 'swarmList', of: 'services' }],
+    ['GET', '/secrets', { kind: 'swarmList', of: 'secrets' }],
+    ['GET', '/configs', { kind: 'swarmList', of: 'configs' }],
+    ['GET', '/services/s1', { kind: 'swarmObject', of: 'services', ref: 's1', action: 'inspect' }],
+    ['DELETE', '/services/s1', { kind: 'swarmObject', of: 'services', ref: 's1', action: 'delete' }],
+    ['GET', '/configs/c1', { kind: 'swarmObject', of: 'configs', ref: 'c1', action: 'inspect' }],
+    ['DELETE', '/secrets/s1', { kind: 'swarmObject', of: 'secrets', ref: 's1', action: 'delete' }],
+    ['GET', '/services/s1/logs', { kind: 'swarmObject', of: 'services', ref: 's1', action: 'logs' }],
+    ['POST', '/services/s1/update', { kind: 'swarmObject', of: 'services', ref: 's1', action: 'update' }],
+    ['GET', '/tasks', { kind: 'taskList' }],
+    ['GET', '/tasks/t1', { kind: 'task', ref: 't1', action: 'inspect' }],
+    ['GET', '/tasks/t1/logs', { kind: 'task', ref: 't1', action: 'logs' }],
+    ['GET', '/nodes/n1', { kind: 'plain', family: 'swarm' }],
+    ['DELETE', '/nodes/n1', { kind: 'plain', family: 'swarm' }],
     ['POST', '/nodes/n1/update', { kind: 'hostAccess', rule: 'swarm', family: 'swarm' }],
-    ['POST', '/secrets/s1/update', { kind: 'plain', family: 'swarm' }],
+    ['POST', '/secrets/s1/update', { kind: 'swarmObject', of: 'secrets', ref: 's1', action: 'update' }],
   ])('%s %s', (method, raw, expected) => {
     expect(route(method, raw)).toEqual(expected);
   });
@@ -138,10 +151,6 @@ describe('classify: exec routes', () => {
 
 describe('classify: refused on purpose', () => {
   it.each<[string, string, string]>([
-    ['GET', '/tasks', 'swarm tasks reveal the containers behind them'],
-    ['GET', '/tasks/t1', 'swarm tasks reveal the containers behind them'],
-    ['GET', '/tasks/t1/logs', 'swarm tasks reveal the containers behind them'],
-    ['GET', '/services/s1/logs', 'service logs come from containers dockscope cannot scope'],
     ['POST', '/grpc', GRPC_REFUSAL],
     ['GET', '/grpc', GRPC_REFUSAL],
   ])('%s %s', (method, raw, reason) => {

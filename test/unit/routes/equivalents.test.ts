@@ -43,6 +43,9 @@ const TWINS: readonly [request: string, query: string, twin: string][] = [
   ['POST /images/victim/push', 'tag=1', 'GET /images/{name}/get'],
   // A BuildKit session serves a build its context, secrets and ssh agent (issue #25).
   ['POST /session', '', 'POST /build'],
+  // A service's or task's logs are its containers' logs (issue #24).
+  ['GET /services/svc-a/logs', 'stdout=1', 'GET /containers/{id}/logs'],
+  ['GET /tasks/t1/logs', '', 'GET /containers/{id}/logs'],
 ];
 
 describe('route lists cover the routes that give the same data', () => {
