@@ -90,7 +90,8 @@ describe('the snippets of the README and the docs run as written', () => {
       ...(await blocks('README.md', 'config')),
       ...(await blocks('docs/configuration.md', 'config')),
     ];
-    expect(configs.length).toBe(4);
+    // At least the four of the first version of this test (a regex that finds none would pass nothing).
+    expect(configs.length).toBeGreaterThanOrEqual(4);
     for (const [i, text] of configs.entries()) {
       // Token files the examples name are made here, as a user would make them.
       const local = text.replaceAll('/run/secrets/', `${dir}/`);
