@@ -15,7 +15,8 @@ import { Upstream } from './upstream/client.ts';
 
 /**
  * `dockscope check`: validates the configuration (the file, or the environment) as a start would, and
- * prints the effective listeners, clients and rules. `dockscope explain --client NAME METHOD PATH`:
+ * prints the effective listeners, clients and rules. `dockscope explain --client NAME METHOD PATH` (exit 1
+ * when the request is refused, 0 when it passes the lists):
  * the decision dockscope takes for one request of that client before any container is looked up, and
  * the rule that makes it. Both print to stdout and exit 0, or print the error and exit 2.
  */
@@ -98,23 +99,23 @@ export async function runCommand(
   } catch (error) {
     if (error instanceof TargetError) {
       process.stdout.write(`${method} ${path}: refused (400): ${error.message}\n`);
-      return 0;
+      return 1;
     }
     throw error;
   }
   const route = classify(method, target);
   if (!route) {
     process.stdout.write(`${method} ${path}: refused (403): no Engine API route dockscope knows\n`);
-    return 0;
+    return 1;
   }
-  const refused = profile.routes.check(method, target.path, target);
-  if (refused) {
-    process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${refused.refusedBy}\n`);
-    return 0;
+  const lists = profile.routes.explain(method, target.path, target);
+  if (!lists.allowed) {
+    process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${lists.by}\n`);
+    return 1;
   }
   if (route.kind === 'refused') {
     process.stdout.write(`${method} ${path}: refused (403): ${route.reason}\n`);
-    return 0;
+    return 1;
   }
   const timing = timingOf(method, route, target, config.upstreamTimeoutMs);
   process.stdout.write(

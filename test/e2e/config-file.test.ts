@@ -98,7 +98,7 @@ clients:
       ['explain', '--config', file(), '--client', 'everyone', 'POST', '/v1.41/containers/x/start'],
       dir,
     );
-    expect(await refused.exited).toBe(0);
+    expect(await refused.exited).toBe(1);
     expect(refused.output()).toBe(
       'POST /v1.41/containers/x/start: refused (403) for client "everyone" by allow: no entry matches\n',
     );
@@ -108,7 +108,7 @@ clients:
     );
     expect(await allowed.exited).toBe(0);
     expect(allowed.output()).toMatch(
-      /^POST \/containers\/x\/restart\?t=5: route container, passes the allow\/deny lists/,
+      /^POST \/containers\/x\/restart\?t=5: route container, passes the allow\/deny lists of client "everyone" \(allow: POST \/containers\/\{id\}\/restart\);/,
     );
     const bad = startMain(['check', '--config', join(dir, 'missing.yml')], dir);
     expect(await bad.exited).toBe(2);
