@@ -140,7 +140,7 @@ clients:
       sample(text, 'dockscope_request_duration_seconds_count', { client: 'dash', route: 'GET /_ping' }),
     ).toBe(4);
     expect(text).toMatch(/^dockscope_container_lookups_total \d+$/m);
-    expect(text).toMatch(/^dockscope_build_info\{version="0\.1\.0",node="24\.[0-9.]+"\} 1$/m);
+    expect(text).toMatch(/^dockscope_build_info\{version="0\.2\.0",node="24\.[0-9.]+"\} 1$/m);
     // No id or name of a container in any label.
     expect(text).not.toContain(p);
   });
