@@ -14,6 +14,7 @@ const WATCH_PATH = `/events?filters=${encodeURIComponent(JSON.stringify({ type: 
 export class ContainerWatch {
   readonly #abort = new AbortController();
   #retryMs = 1000;
+  #connects = 0;
   #timer: NodeJS.Timeout | undefined;
   /** For readiness: watching, refused by the upstream (a socket proxy without EVENTS), or down. */
   state: 'starting' | 'watching' | 'refused' | 'down' = 'starting';
@@ -54,6 +55,8 @@ export class ContainerWatch {
         );
         this.#retryMs = 60_000;
       } else {
+        // A (re)connected upstream may be another daemon version: body rules follow its answer.
+        if (this.#connects++ > 0) void this.resolver.apiVersion.refresh();
         this.resolver.setWatching(true);
         this.state = 'watching';
         this.#retryMs = 1000;

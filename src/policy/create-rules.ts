@@ -439,15 +439,22 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
     throw createRuleRefusal('annotations', `${H}Annotations`, 'OCI annotations reach the runtime');
   }
   const allowedCaps = new Set(rules.capAdd.map(normalizeCapability));
-  for (const cap of strings(host.CapAdd)) {
-    const normal = normalizeCapability(cap);
-    if (!allowedCaps.has(normal) && !allowedCaps.has('ALL')) {
-      throw createRuleRefusal(
-        'capAdd',
-        `${H}CapAdd`,
-        `the capability ${normal} is not one this client may add`,
-      );
+  // A 19.03 daemon gives exactly `Capabilities` (the default set replaced): each must be allowed.
+  for (const key of ['CapAdd', 'Capabilities']) {
+    for (const cap of strings(host[key])) {
+      const normal = normalizeCapability(cap);
+      if (!allowedCaps.has(normal) && !allowedCaps.has('ALL')) {
+        throw createRuleRefusal(
+          'capAdd',
+          `${H}${key}`,
+          `the capability ${normal} is not one this client may add`,
+        );
+      }
     }
+  }
+  // A 1.13 daemon binds this host file into the container as its init.
+  if (typeof host.InitPath === 'string' && host.InitPath !== '') {
+    checkHostPath(rules, `${H}InitPath`, host.InitPath, true);
   }
   for (const opt of strings(host.SecurityOpt)) {
     if (NO_NEW_PRIVILEGES.test(opt) || rules.securityOpt.includes(opt)) continue;

@@ -1,5 +1,4 @@
 import { CONTAINER_CREATE } from '../body/daemon-types.ts';
-import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isDecodedObject, newObject, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
@@ -14,6 +13,7 @@ import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom }
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
+import { decodeFor } from './read-body.ts';
 import { asMissing, parseLink, requireLinkTarget } from './references.ts';
 
 /**
@@ -30,7 +30,7 @@ import { asMissing, parseLink, requireLinkTarget } from './references.ts';
  */
 export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { resolver } = ctx;
-  const body = decodeBody(await input.readBody(), CONTAINER_CREATE);
+  const body = await decodeFor(ctx, await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
   if (ctx.create) {
     checkContainerCreate(ctx.create, body);

@@ -11,6 +11,7 @@ import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
+import { decodeFor } from './read-body.ts';
 import { asMissing } from './references.ts';
 
 /**
@@ -114,10 +115,12 @@ export async function ownedCommit(
   input: DecideInput,
   query: URLSearchParams,
   owner: Ownership,
+  ctx: Pick<DecideContext, 'resolver'>,
 ): Promise<{ query: URLSearchParams; body: string }> {
   const judged = withOwnedChanges(query, owner);
   const text = await input.readBody();
-  const body = text.trim() === '' || text.trim() === 'null' ? newObject() : decodeBody(text, COMMIT_CONFIG);
+  const body =
+    text.trim() === '' || text.trim() === 'null' ? newObject() : await decodeFor(ctx, text, COMMIT_CONFIG);
   body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
   return { query: judged, body: serializeDecoded(body) };
 }

@@ -1,8 +1,8 @@
 import { AUTH_CONFIG } from '../body/daemon-types.ts';
-import { decodeBody } from '../body/decode-body.ts';
+
 import { serializeDecoded } from '../body/go-decode.ts';
-import type { CreateRules } from './create-rules.ts';
-import type { DecideInput } from './decide.ts';
+import type { DecideContext, DecideInput } from './decide.ts';
+import { decodeFor } from './read-body.ts';
 import { checkRegistry, registryOfReference, registryOfServerAddress } from './registry-host.ts';
 
 const DISTRIBUTION = /^\/distribution\/(.+)\/json$/;
@@ -15,8 +15,9 @@ const DISTRIBUTION = /^\/distribution\/(.+)\/json$/;
  */
 export async function checkRegistryRoute(
   input: DecideInput,
-  create: CreateRules | null,
+  ctx: Pick<DecideContext, 'create' | 'resolver'>,
 ): Promise<string | undefined> {
+  const { create } = ctx;
   if (!create || create.fetch) return undefined;
   const { route, target } = input;
   if (route.kind === 'imageCreate') {
@@ -30,7 +31,7 @@ export async function checkRegistryRoute(
   }
   if (route.kind !== 'plain') return undefined;
   if (input.method === 'POST' && target.path === '/auth') {
-    const body = decodeBody(await input.readBody(), AUTH_CONFIG);
+    const body = await decodeFor(ctx, await input.readBody(), AUTH_CONFIG);
     const address = typeof body.serveraddress === 'string' ? body.serveraddress : '';
     await checkRegistry(create, registryOfServerAddress(address), 'serveraddress');
     return serializeDecoded(body);

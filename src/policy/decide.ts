@@ -41,6 +41,7 @@ import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
+import { decodeFor } from './read-body.ts';
 import { asMissing, requireLinkTarget } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
 
@@ -112,7 +113,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
   switch (route.kind) {
     case 'plain': {
       // A login, search or distribution inspect makes the daemon contact a registry.
-      const body = await checkRegistryRoute(input, create);
+      const body = await checkRegistryRoute(input, ctx);
       // Removing a volume, image or network that is in use answers with the ids of the users.
       const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
       return body === undefined ? { path: raw, response } : { path: raw, response, body };
@@ -166,7 +167,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'containerCreate':
       return decideCreate(input, ctx);
     case 'volumeCreate': {
-      const body = decodeBody(await input.readBody(), VOLUME_CREATE);
+      const body = await decodeFor(ctx, await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
       body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
@@ -178,7 +179,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: raw, response: 'ownedVolume', body: serializeDecoded(body) };
     }
     case 'networkCreate': {
-      const body = decodeBody(await input.readBody(), NETWORK_CREATE);
+      const body = await decodeFor(ctx, await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
       body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
@@ -212,7 +213,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const query = new URLSearchParams(input.target.query);
       if (facts?.visible) {
         query.set('container', facts.id);
-        const owned = owner ? await ownedCommit(input, query, owner) : undefined;
+        const owned = owner ? await ownedCommit(input, query, owner, ctx) : undefined;
         return {
           path: `${prefix(input.target)}/commit?${owned?.query ?? query}`,
           response: 'raw',
@@ -239,7 +240,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: owner ? await ownedBuild(input, owner, ctx) : raw, response: 'raw' };
     }
     case 'imageCreate': {
-      await checkRegistryRoute(input, create);
+      await checkRegistryRoute(input, ctx);
       const source = input.target.query.get('fromSrc') ?? '';
       if (create && !create.fetch && source !== '' && source !== '-') {
         throw createRuleRefusal(
@@ -257,7 +258,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideNetworkConnect(input, route, ctx);
     case 'imageExport':
     case 'imagePush': {
-      await checkRegistryRoute(input, create);
+      await checkRegistryRoute(input, ctx);
       // The tarball and the pushed config hold what image inspect blanks: the source container's id,
       // command, labels and environment.
       const names = route.name === null ? input.target.query.getAll('names') : [route.name];
@@ -408,7 +409,9 @@ async function decideContainer(
   // An empty checkpoint body is the daemon's to answer (without experimental features it refuses the
   // route before reading one).
   const decoded =
-    schema && !(action === 'checkpoints' && text.trim() === '') ? decodeBody(text, schema) : undefined;
+    schema && !(action === 'checkpoints' && text.trim() === '')
+      ? await decodeFor(ctx, text, schema)
+      : undefined;
   if (create && (action === 'checkpoints' || action === 'start')) checkCheckpointDirs(create, input, decoded);
   if (decoded && create) {
     if (action === 'exec' && decoded.Privileged === true && !create.privileged) {
@@ -466,7 +469,8 @@ async function decideNetworkConnect(
 ): Promise<Forward> {
   const { action } = route;
   const { resolver, owner } = ctx;
-  const body = decodeBody(
+  const body = await decodeFor(
+    ctx,
     await input.readBody(),
     action === 'connect' ? NETWORK_CONNECT : NETWORK_DISCONNECT,
   );
