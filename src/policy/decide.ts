@@ -9,7 +9,7 @@ import {
   VOLUME_CREATE,
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
-import type { DecodedObject, Schema } from '../body/go-decode.ts';
+import type { Decoded, DecodedObject, Schema } from '../body/go-decode.ts';
 import { RawJson, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
@@ -42,7 +42,7 @@ import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { decodeFor } from './read-body.ts';
-import { asMissing, requireLinkTarget } from './references.ts';
+import { asMissing, endpointLink } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 /** How the upstream's response must be treated on its way back. */
@@ -477,14 +477,16 @@ async function decideNetworkConnect(
   const typed = body.Container;
   if (typeof typed !== 'string')
     throw errors.badRequest(`network ${action} needs a JSON body with "Container"`);
-  const endpoint = body.EndpointConfig;
-  if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
-    for (const link of endpoint.Links) await requireLinkTarget(link, resolver);
-  }
   // With an owner, another's network is a missing one (the daemon reports a missing container first).
   const network = owner ? await ownedNetwork(input, route.id, owner, ctx) : null;
   const path = network ? network.path(`/${action}`) : input.raw;
   const refs: MissingRef[] = network?.missing ? [network.missing] : [];
+  const endpoint = body.EndpointConfig;
+  if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
+    const links: Decoded[] = [];
+    for (const link of endpoint.Links) links.push(await endpointLink(link, resolver, refs));
+    endpoint.Links = links;
+  }
   const facts = await resolver.resolve(typed);
   if (facts?.visible) {
     const canonical = serializeDecoded({ ...body, Container: facts.id });

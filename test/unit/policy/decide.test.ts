@@ -3,7 +3,7 @@ import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
-import { sentinel } from '../../../src/policy/missing.ts';
+import { linkSentinel, sentinel } from '../../../src/policy/missing.ts';
 import { classify } from '../../../src/routes/classify.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { DockerApiError } from '../../../src/server/errors.ts';
@@ -351,17 +351,36 @@ describe('decide: create', () => {
   it.each([
     ['a network mode', { NetworkMode: 'container:db' }, {}],
     ['a cgroup', { Cgroup: 'container:gone' }, {}],
-    [
-      'an endpoint link',
-      { NetworkMode: 'net' },
-      { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x'] } } } },
-    ],
   ])(
     '%s naming a hidden or missing container is refused in the daemon’s shape',
     async (_label, host, extra) => {
       await expect(create(host, extra)).rejects.toMatchObject({ status: 400, daemonShaped: true });
     },
   );
+
+  it('endpoint links to a hidden or missing container go on with link sentinels the daemon accepts', async () => {
+    const f = await create(
+      { NetworkMode: 'net' },
+      { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x', 'gone', 'web:w', '/db:/p/y'] } } } },
+    );
+    expect(f.response).toBe('missing');
+    expect(f.missing).toEqual([
+      { sentinel: linkSentinel('db'), typed: 'db' },
+      { sentinel: linkSentinel('gone'), typed: 'gone' },
+    ]);
+    expect(JSON.parse(f.body ?? '').NetworkingConfig.EndpointsConfig.net.Links).toEqual([
+      `${linkSentinel('db')}:x`,
+      linkSentinel('gone'),
+      'web:w',
+      `/${linkSentinel('db')}:/p/y`,
+    ]);
+  });
+
+  it('legacy links on a user-defined network are ignored by the daemon: their sentinels do not fail the create', async () => {
+    const onNet = await create({ NetworkMode: 'net', Links: ['db:x'] });
+    expect(onNet.missing).toEqual([{ sentinel: S0, typed: 'db' }]);
+    expect(JSON.parse(onNet.body ?? '').HostConfig.Links).toEqual([`${S0}:x`]);
+  });
 
   it('the new container must be visible', async () => {
     const e = await refusal('POST', '/containers/create?name=other', '{"Image":"i"}');
@@ -385,5 +404,19 @@ describe('decide: network connect', () => {
     expect(
       (await refusal('POST', '/networks/n/disconnect', '{"Container":"web","container":"db"}')).status,
     ).toBe(400);
+  });
+  it('endpoint links to a hidden or missing container go on with link sentinels', async () => {
+    expect(
+      await run(
+        'POST',
+        '/networks/n/connect',
+        '{"Container":"web","EndpointConfig":{"Links":["db:x","web"]}}',
+      ),
+    ).toEqual({
+      path: '/networks/n/connect',
+      response: 'missing',
+      missing: [{ sentinel: linkSentinel('db'), typed: 'db' }],
+      body: `{"Container":"${WEB}","EndpointConfig":{"Links":["${linkSentinel('db')}:x","web"]}}`,
+    });
   });
 });
