@@ -420,3 +420,21 @@ describe('decide: network connect', () => {
     });
   });
 });
+
+describe('decide: container prune', () => {
+  it('a client that sees every container prunes as the daemon does (docker-py, docker system prune)', async () => {
+    const all = stubResolver([{ id: WEB, name: 'web' }], { names: [], labels: [] });
+    expect(await run('POST', '/v1.41/containers/prune?filters=%7B%7D', '', all)).toEqual({
+      path: '/v1.41/containers/prune?filters=%7B%7D',
+      response: 'raw',
+    });
+  });
+
+  it('one with restricted visibility and no owner is refused: it would remove containers it cannot see', async () => {
+    const e = await refusal('POST', '/containers/prune');
+    expect([e.status, e.message]).toEqual([
+      403,
+      'dockscope: pruning would remove containers this client cannot see',
+    ]);
+  });
+});
