@@ -2,11 +2,16 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Dockscope } from '../../src/server/server.ts';
+import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli } from '../harness/docker-cli.ts';
 import type { Outcome } from './support/differential.ts';
 import { runCompose, runDockerPy } from './support/differential.ts';
 import { runDockerode } from './support/differential-dockerode.ts';
+import { withoutOwnerMarks } from './support/differential-owner.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { uniquePrefix } from './support/fixtures.ts';
@@ -21,14 +26,16 @@ const of = (outcomes: readonly Outcome[], op: string) => outcomes.find((o) => o.
 /**
  * Issue #20: real client libraries work unchanged through dockscope. The same scripted operations run
  * through docker-py (Debian's python3-docker, high- and low-level API), dockerode and docker-compose
- * v1, once against the daemon and once through a dockscope with no rules, at the same time under two
- * prefixes; the outcomes (exit codes, outputs, the fields of answers a client reads, error statuses and
+ * v1, once against the daemon and once through a dockscope with no rules (docker-py also through a
+ * client with an owner), at the same time under different prefixes; the outcomes (exit codes, outputs, the fields of answers a client reads, error statuses and
  * messages; never ids) must be equal. Differences would be allowed only for a refusal docs/security.md
  * lists under "Refusals real clients hit": with no rules there is none (container prune, refused until
  * issue #20 even to a client that sees everything, is now forwarded).
  */
 describe('the same client operations directly and through dockscope come out the same', () => {
   let proxy: RunningDockscope;
+  /** A dockscope whose one client has an owner: what it makes carries its label, it sees what it owns. */
+  let owned: Dockscope;
   let dir: string;
   const prefixes: string[] = [];
   const prefix = (base: string) => {
@@ -40,6 +47,16 @@ describe('the same client operations directly and through dockscope come out the
   beforeAll(async () => {
     proxy = await startTestDockscope({ PROXY_URL: dockerHost });
     dir = await mkdtemp(join(tmpdir(), 'ds-diff-'));
+    const yaml = `upstream: ${dockerHost}
+listeners:
+  - { name: ci, address: "127.0.0.1:0" }
+clients:
+  - { name: ci-a, match: { listener: ci }, owner: ci-a, containers: owned }
+`;
+    owned = await startDockscope(
+      loadConfig({ LOG_LEVEL: 'silent' }, { path: join(dir, 'dockscope.yaml'), text: yaml }),
+      pino({ level: 'silent' }),
+    );
     await mkdir(join(dir, 'sub'));
     await writeFile(join(dir, 'sub', 'Dockerfile'), `FROM ${image}\nRUN echo built in sub\n`);
     await writeFile(
@@ -70,6 +87,7 @@ volumes:
   });
   afterAll(async () => {
     await proxy?.close();
+    await owned?.close();
     // Whatever a failed run left behind.
     const leftovers = (
       await dockerCli(dockerHost, ['ps', '-aq', ...prefixes.flatMap((p) => ['--filter', `name=${p}`])])
@@ -81,9 +99,10 @@ volumes:
   });
 
   it('docker-py: networks with links and aliases, create with runtime and resources, exec in every form, build', async () => {
-    const [direct, through] = await Promise.all([
+    const [direct, through, owner] = await Promise.all([
       runDockerPy(dockerHost, prefix('dpd'), image, dir),
       runDockerPy(proxy.host, prefix('dpt'), image, dir),
+      runDockerPy(`tcp://${owned.addresses.ci}`, prefix('dpo'), image, dir),
     ]);
     // What the daemon itself does, so that equal outcomes cannot mean "both broken".
     expect(direct.filter((o) => o.ok === undefined)).toEqual([of(direct, 'missing container')]);
@@ -109,6 +128,12 @@ volumes:
     });
     expect(of(direct, 'container prune (filtered by label)')?.ok).toBe(1);
     expect(through).toEqual(direct);
+    // An owner client differs only as docs/security.md says: its label on what it makes, and the
+    // build step that puts it on the image.
+    expect(of(owner, 'create with options (runtime, resources, endpoint aliases)')).toMatchObject({
+      ok: { labels: { 'dockscope.owner': 'ci-a' } },
+    });
+    expect(withoutOwnerMarks(owner, 'ci-a')).toEqual(direct);
   });
 
   it('dockerode: create with runtime and endpoint links, hijacked exec, network connect, logs', async () => {
