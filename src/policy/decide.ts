@@ -225,6 +225,16 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return asMissing(`${prefix(input.target)}/commit?${query}`, [ref]);
     }
     case 'build': {
+      // BuildKit (`version=2`) reads a local context (`remote=client-session`, or none) and the
+      // Dockerfile through the client's /session, which is refused (issue #25): the daemon would wait
+      // for it and fail after its timeout with "no active session" (issue #20). Refused at once,
+      // saying how to build instead.
+      const remote = input.target.query.get('remote') ?? '';
+      if (input.target.query.get('version') === '2' && (remote === '' || remote === 'client-session')) {
+        throw errors.refused(
+          'a BuildKit build reads its context through a session, which dockscope refuses: build with the classic builder (DOCKER_BUILDKIT=0)',
+        );
+      }
       const mode = input.target.query.get('networkmode') ?? '';
       if (mode.startsWith('container:'))
         throw errors.refused("building in another container's network is refused");

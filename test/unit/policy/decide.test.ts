@@ -438,3 +438,19 @@ describe('decide: container prune', () => {
     ]);
   });
 });
+
+describe('decide: BuildKit builds', () => {
+  it.each([
+    ['/v1.41/build?version=2&remote=client-session&session=s', 403],
+    ['/v1.41/build?version=2', 403],
+    ['/v1.41/build?version=2&remote=https%3A%2F%2Fgit.example%2Fr.git', 200],
+    ['/v1.41/build?version=1', 200],
+    ['/v1.41/build?dockerfile=sub%2FDockerfile&networkmode=net', 200],
+  ])('%s: %d', async (raw, expected) => {
+    const outcome = await run('POST', raw).then(
+      () => 200,
+      (e: DockerApiError) => e.status,
+    );
+    expect(outcome).toBe(expected);
+  });
+});
