@@ -1,5 +1,4 @@
-import type { TopLevelHostConfig } from './body-rules.ts';
-import { CONFIG_FIELDS, CONTAINER_CREATE, HOST_CONFIG_FIELDS, NETWORKING_CONFIG } from './daemon-types.ts';
+import { CONFIG_FIELDS, HOST_CONFIG, HOST_CONFIG_FIELDS, NETWORKING_CONFIG } from './daemon-types.ts';
 import type { Decoded, DecodedObject, StructSchema } from './go-decode.ts';
 import { fieldFor, isDecodedObject, newObject, RawJson, string, struct } from './go-decode.ts';
 
@@ -13,7 +12,7 @@ import { fieldFor, isDecodedObject, newObject, RawJson, string, struct } from '.
 export const CONTAINER_CREATE_EMBEDDED: StructSchema = struct('the container create body', {
   ...HOST_CONFIG_FIELDS,
   ...CONFIG_FIELDS,
-  HostConfig: CONTAINER_CREATE.fields.HostConfig ?? string,
+  HostConfig: HOST_CONFIG,
   NetworkingConfig: NETWORKING_CONFIG,
   Cpuset: string,
 });
@@ -49,14 +48,10 @@ export function isZero(value: Decoded | undefined): boolean {
  * ignored except `Memory`, `MemorySwap`, `CpuShares`, `CpusetCpus` and `VolumeDriver`, copied in where
  * the inner one is zero; with none, the top-level fields are the host config (`hostPresent`: a
  * top-level host key was given, even as null, which makes Go allocate the embedded HostConfig). Then
- * `Cpuset` fills `CpusetCpus` when that is still empty. `mode` `ignored` (Docker 27+) drops them all,
- * as the daemon's CreateRequest has no field for them.
+ * `Cpuset` fills `CpusetCpus` when that is still empty. (Docker 27+ has no field for any of them: the
+ * body is decoded without them, see body-rules.ts.)
  */
-export function mergeTopLevelHostConfig(
-  decoded: DecodedObject,
-  hostPresent: boolean,
-  mode: Exclude<TopLevelHostConfig, 'refused'>,
-): DecodedObject {
+export function mergeTopLevelHostConfig(decoded: DecodedObject, hostPresent: boolean): DecodedObject {
   const out = newObject();
   const top = newObject();
   for (const [key, value] of Object.entries(decoded)) {
@@ -65,7 +60,6 @@ export function mergeTopLevelHostConfig(
   }
   const cpuset = out.Cpuset;
   delete out.Cpuset;
-  if (mode === 'ignored') return out;
   const inner = isDecodedObject(out.HostConfig) ? out.HostConfig : null;
   let host: DecodedObject | null;
   if (inner === null) host = hostPresent ? top : null;
@@ -73,7 +67,7 @@ export function mergeTopLevelHostConfig(
     host = inner;
     for (const key of COPIED) {
       const given = top[key];
-      if (!isZero(given) && isZero(inner[key]) && given !== undefined) inner[key] = given;
+      if (given !== undefined && !isZero(given) && isZero(inner[key])) inner[key] = given;
     }
   }
   if (host !== null) {

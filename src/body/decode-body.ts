@@ -49,7 +49,7 @@ export function decodeBody(
   try {
     if (create === 'embedded') {
       const decoded = decodeAs(node, CONTAINER_CREATE_EMBEDDED, 'body', rules.unknown) as DecodedObject;
-      return mergeTopLevelHostConfig(decoded, hostKey !== undefined, create);
+      return mergeTopLevelHostConfig(decoded, hostKey !== undefined);
     }
     return decodeAs(node, schema, 'body', rules.unknown) as DecodedObject;
   } catch (error) {
