@@ -37,6 +37,8 @@ describe('the same client operations directly and through dockscope come out the
   /** A dockscope whose one client has an owner: what it makes carries its label, it sees what it owns. */
   let owned: Dockscope;
   let dir: string;
+  /** docker-compose is the slowest client: its two runs start first and go on while the others run. */
+  let composeRuns: Promise<[Outcome[], Outcome[]]>;
   const prefixes: string[] = [];
   const prefix = (base: string) => {
     const p = uniquePrefix(base);
@@ -60,6 +62,10 @@ clients:
     await mkdir(join(dir, 'sub'));
     await writeFile(join(dir, 'sub', 'Dockerfile'), `FROM ${image}\nRUN echo built in sub\n`);
     await writeFile(
+      join(dir, 'sub', 'Dockerfile.args'),
+      `FROM ${image} AS first\nRUN true\nFROM ${image} AS final\nARG GREETING\nRUN echo "$GREETING" && cat /etc/hosts | tail -1 && df -k /dev/shm | tail -1\n`,
+    );
+    await writeFile(
       join(dir, 'docker-compose.yml'),
       `version: "2.4"
 services:
@@ -69,6 +75,11 @@ services:
     networks:
       default:
         aliases: [database]
+  built:
+    build: { context: ., dockerfile: sub/Dockerfile }
+    image: \${BUILT_TAG:-built}
+    command: ["sleep", "600"]
+    network_mode: none
   web:
     image: ${image}
     command: ["sh", "-c", "echo started web; exec sleep 600"]
@@ -84,6 +95,12 @@ volumes:
   data: {}
 `,
     );
+    composeRuns = Promise.all([
+      runCompose(dockerHost, prefix('dcd'), dir),
+      runCompose(proxy.host, prefix('dct'), dir),
+    ]);
+    // Awaited by its test; a failure must not surface before as an unhandled rejection.
+    composeRuns.catch(() => {});
   });
   afterAll(async () => {
     await proxy?.close();
@@ -95,6 +112,8 @@ volumes:
       .split('\n')
       .filter(Boolean);
     if (leftovers.length > 0) await dockerCli(dockerHost, ['rm', '-f', '-v', ...leftovers]);
+    // docker-compose's built image (down -v leaves images; --rmi all would take the test image too).
+    await dockerCli(dockerHost, ['rmi', ...prefixes.map((p) => `${p}-built`)]);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -158,12 +177,14 @@ volumes:
   });
 
   it('docker-compose v1: up -d, exec -T, run --rm, logs, down -v', async () => {
-    const [direct, through] = await Promise.all([
-      runCompose(dockerHost, prefix('dcd'), dir),
-      runCompose(proxy.host, prefix('dct'), dir),
-    ]);
-    expect(direct.map((o) => (o.ok as { code: number } | undefined)?.code)).toEqual([0, 0, 0, 3, 0, 0, 0, 0]);
-    expect(of(direct, 'exec -T -u -w -e')?.ok).toEqual({ code: 0, stdout: '1000\n/tmp\nex\n' });
+    const [direct, through] = await composeRuns;
+    expect(direct.map((o) => (o.ok as { code: number } | undefined)?.code)).toEqual([0, 0, 0, 3, 0, 0]);
+    expect(((of(direct, 'build')?.ok ?? {}) as { stdout?: string }).stdout).toContain('built in sub');
+    expect(of(direct, 'exec -T -u -w -e (and the environment from the file)')?.ok).toEqual({
+      code: 0,
+      stdout: 'hello\n1000\n/tmp\nex\n',
+    });
+    expect(of(direct, 'run --rm (its exit code)')?.ok).toEqual({ code: 3, stdout: 'ran\n' });
     expect(of(direct, 'logs')?.ok).toEqual({
       code: 0,
       stdout: 'Attaching to <p>_web_1\nweb | started web\n',

@@ -144,6 +144,20 @@ def build():
 
 step('build: dockerfile in a subdirectory, on a user-defined network', build)
 
+def build_options():
+    # Every option of APIClient.build that the classic builder of this daemon takes.
+    lines = list(api.build(
+        path=CONTEXT, dockerfile='sub/Dockerfile.args', tag=f'{P}-img2', rm=True, forcerm=True, nocache=True,
+        pull=False, buildargs={'GREETING': 'hi'}, labels={'built.by': 'harness'}, extra_hosts={'h.example': '10.0.0.2'},
+        shmsize=16 * 1024 * 1024, container_limits={'memory': 64 * 1024 * 1024, 'memswap': -1, 'cpushares': 256},
+        network_mode='none', target='final', decode=True, isolation=None, use_config_proxy=False,
+    ))
+    image = api.inspect_image(f'{P}-img2')
+    return {'output': ''.join(l.get('stream', '') for l in lines).splitlines(),
+            'errors': [l for l in lines if 'error' in l], 'labels': image['Config']['Labels']}
+
+step('build with buildargs, labels, extra hosts, shm size, limits, target', build_options)
+
 def logs_wait():
     c = client.containers.run(IMAGE, ['sh', '-c', 'echo hello; echo bye >&2; exit 2'], name=f'{P}-once',
                               detach=True, network_mode='none')
@@ -165,6 +179,7 @@ def cleanup():
     for name in ['once', 'side', 'web', 'db']:
         client.containers.get(f'{P}-{name}').remove(force=True, v=True)
     client.images.remove(f'{P}-img')
+    client.images.remove(f'{P}-img2')
     client.networks.get(net).remove()
     client.networks.get(net2).remove()
     return 'removed'
