@@ -9,7 +9,7 @@ import type { Dockscope } from '../../src/server/server.ts';
 import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli } from '../harness/docker-cli.ts';
 import type { Outcome } from './support/differential.ts';
-import { runCompose, runDockerPy } from './support/differential.ts';
+import { runCli, runCompose, runDockerPy } from './support/differential.ts';
 import { runDockerode } from './support/differential-dockerode.ts';
 import { withoutOwnerMarks } from './support/differential-owner.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
@@ -175,6 +175,33 @@ volumes:
     expect(of(direct, 'missing container')).toMatchObject({ status: 404 });
     expect(through).toEqual(direct);
   });
+
+  it.each([
+    ['20.10', '/usr/bin/docker'],
+    ['28.2', '/usr/local/bin/docker'],
+  ])(
+    'the Docker CLI %s: run with aliases, links and runtime, exec -e -u -w, network connect, logs',
+    async (_v, cli) => {
+      const [direct, through] = await Promise.all([
+        runCli(cli, dockerHost, prefix('dxd'), image, dir),
+        runCli(cli, proxy.host, prefix('dxt'), image, dir),
+      ]);
+      expect(of(direct, 'exec -e -u -w')?.ok).toEqual({ code: 0, stdout: 'ex\n1000\n/tmp\n', stderr: '' });
+      expect(of(direct, 'exec exit code')?.ok).toMatchObject({ code: 3 });
+      expect(of(direct, 'inspect aliases and links')?.ok).toEqual({
+        code: 0,
+        stdout: '<p>-cnet [<id>] [<p>-ca:la <p>-cnotyet:later] runc\n',
+        stderr: '',
+      });
+      expect(of(direct, 'inspect the connected endpoint')?.ok).toEqual({
+        code: 0,
+        stdout: '[again <id>] [<p>-gone:g]\n',
+        stderr: '',
+      });
+      expect(of(direct, 'inspect a missing container')?.ok).toMatchObject({ code: 1 });
+      expect(through).toEqual(direct);
+    },
+  );
 
   it('docker-compose v1: up -d, exec -T, run --rm, logs, down -v', async () => {
     const [direct, through] = await composeRuns;

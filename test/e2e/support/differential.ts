@@ -115,3 +115,54 @@ export async function runCompose(host: string, project: string, dir: string): Pr
   await compose('down -v', ['down', '-v'], false);
   return outcomes;
 }
+
+/** The Docker CLI (`cli` is its path): the same operations, each one's exit code and output. */
+export async function runCli(
+  cli: string,
+  host: string,
+  prefix: string,
+  image: string,
+  dir: string,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const docker = async (op: string, args: string[]) => {
+    const r = await runClient(cli, args, host, dir);
+    outcomes.push({ op, ok: normalise({ code: r.code, stdout: r.stdout, stderr: r.stderr }, prefix) });
+  };
+  const net = `${prefix}-cnet`;
+  await docker('network create', ['network', 'create', '--internal', net]);
+  await docker('network create 2', ['network', 'create', '--internal', `${net}2`]);
+  await docker('run -d --network-alias', [
+    ...['run', '-d', '--name', `${prefix}-ca`, '--network', net, '--network-alias', 'alias-a'],
+    ...[image, 'sh', '-c', 'echo log of a; exec sleep 600'],
+  ]);
+  await docker('run -d --link --runtime (one link to a container that does not exist yet)', [
+    ...['run', '-d', '--name', `${prefix}-cb`, '--network', net, '--runtime', 'runc'],
+    ...['--link', `${prefix}-ca:la`, '--link', `${prefix}-cnotyet:later`, image, 'sleep', '600'],
+  ]);
+  await docker('exec -e -u -w', [
+    ...['exec', '-e', 'X=ex', '-u', '1000', '-w', '/tmp', `${prefix}-cb`],
+    ...['sh', '-c', 'echo $X; id -u; pwd'],
+  ]);
+  await docker('exec exit code', ['exec', `${prefix}-cb`, 'sh', '-c', 'exit 3']);
+  await docker('inspect aliases and links', [
+    ...[
+      'inspect',
+      '-f',
+      '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.Aliases}} {{$v.Links}}{{end}} {{.HostConfig.Runtime}}',
+    ],
+    `${prefix}-cb`,
+  ]);
+  await docker('network connect --alias --link', [
+    ...['network', 'connect', '--alias', 'again', '--link', `${prefix}-gone:g`, `${net}2`, `${prefix}-ca`],
+  ]);
+  await docker('inspect the connected endpoint', [
+    ...['inspect', '-f', `{{with index .NetworkSettings.Networks "${net}2"}}{{.Aliases}} {{.Links}}{{end}}`],
+    `${prefix}-ca`,
+  ]);
+  await docker('logs', ['logs', `${prefix}-ca`]);
+  await docker('inspect a missing container', ['inspect', `${prefix}-nosuch`]);
+  await docker('rm -f', ['rm', '-f', `${prefix}-ca`, `${prefix}-cb`]);
+  await docker('network rm', ['network', 'rm', net, `${net}2`]);
+  return outcomes;
+}
