@@ -3,8 +3,10 @@ import { any, arrayOf, bool, mapOf, string, strSlice, struct } from './go-decode
 
 /**
  * The daemon's request-body types (moby api/types, API 1.24 to 1.51), as far as dockscope reads them.
- * Every field the daemon knows is listed, so a key is either a known field (matched as Go matches it)
- * or refused; fields dockscope judges have a type, the rest are `any` and pass on as sent.
+ * Every field any daemon of those versions knows is listed (audited against the moby tags v1.12.6 to
+ * v28.5.2, issue #20), so a key is either a known field (matched as Go matches it) or one no such
+ * daemon reads, which is dropped (body-rules.ts); fields dockscope judges have a type, the rest are
+ * `any` and pass on as sent. docker-py's exec `Container` is in no version: the daemon ignores it.
  */
 
 const stringList = arrayOf(string);
@@ -41,6 +43,8 @@ const RESOURCES: Readonly<Record<string, Schema>> = {
       'CpuPercent',
       'IOMaximumIOps',
       'IOMaximumBandwidth',
+      // Up to Docker 18.09 (API 1.39): a storage quota.
+      'DiskQuota',
     ].map((name) => [name, any]),
   ),
   // Judged by the create rules (devices): only whether any is asked for.
@@ -121,6 +125,10 @@ export const HOST_CONFIG_FIELDS: Readonly<Record<string, Schema>> = {
   Mounts: arrayOf(MOUNT),
   VolumeDriver: string,
   CapAdd: strSlice,
+  // Docker 19.03 (API 1.40) only: the capability set itself, replacing the default one (judged as CapAdd).
+  Capabilities: stringList,
+  // Docker 1.13 (API 1.25/1.26) only: a host binary bound into the container as its init (a host path).
+  InitPath: string,
   SecurityOpt: stringList,
   MaskedPaths: stringList,
   ReadonlyPaths: stringList,
@@ -179,13 +187,6 @@ export const CONTAINER_CREATE = struct('the container create body', {
   HostConfig: HOST_CONFIG,
   NetworkingConfig: NETWORKING_CONFIG,
 });
-
-/**
- * Up to at least 20.10 the create wrapper also embeds a HostConfig, so HostConfig fields written at the
- * top level of the body are read too (when there is no `HostConfig`, they are the host config). No
- * current client sends that form: dockscope refuses it and names the field to move.
- */
-export const TOP_LEVEL_HOST_CONFIG: Readonly<Record<string, Schema>> = { ...HOST_CONFIG_FIELDS, Cpuset: any };
 
 /** `POST /commit`: the container.Config of the new image (optional). */
 export const COMMIT_CONFIG = struct('the commit body', CONFIG_FIELDS);

@@ -8,9 +8,11 @@ import { serializeAst } from './json-ast.ts';
  * Go matches an object key to a struct field by exact name first, then case-insensitively with Unicode
  * folding (so `pidmode`, `PIDMODE` and `ſ`/`K` spellings land on `PidMode`), lets a later key win over
  * an earlier one, and merges a second object into the first. dockscope does not try to reproduce the
- * merge: a body in which two keys land on the same field is refused, and so is a key that is no field
- * of the daemon's type (fail closed: it may be a field of another daemon version). What is forwarded is
- * the serialisation of the decoded value, never the client's bytes.
+ * merge: a body in which two keys land on the same field is refused. A key that is no field of the
+ * daemon's type is ignored by Go, and dropped here (issue #20) when the upstream's API version is one
+ * the type table covers: the forwarded body is the serialisation of the decoded value, never the
+ * client's bytes, so a dropped key reaches no daemon. For an upstream the table does not cover, such a
+ * key may be a field that daemon reads, and it is refused (see body-rules.ts).
  */
 export type Schema =
   | { readonly kind: 'struct'; readonly name: string; readonly fields: Readonly<Record<string, Schema>> }
@@ -40,6 +42,13 @@ export class RawJson {
 export class BodyError extends Error {
   override readonly name = 'BodyError';
 }
+
+/**
+ * What a key that is no field of the type does: `drop` (what the daemon's decoder does, for an upstream
+ * whose every field is in the table), or a refusal whose words say why the key cannot be judged.
+ */
+export type UnknownFields = { readonly kind: 'drop' } | { readonly kind: 'refuse'; readonly because: string };
+export const DROP_UNKNOWN: UnknownFields = { kind: 'drop' };
 
 export const any: Schema = { kind: 'any' };
 export const string: Schema = { kind: 'string' };
@@ -88,11 +97,21 @@ export function fieldFor(fields: Readonly<Record<string, Schema>>, key: string):
 }
 
 /** Decodes a parsed body against the daemon's type. `where` names the body in error messages. */
-export function decodeAs(node: JsonNode, schema: Schema, where: string): Decoded {
+export function decodeAs(node: JsonNode, schema: Schema, where: string, unknown: UnknownFields): Decoded {
+  const decode = (node: JsonNode, schema: Schema, path: string): Decoded =>
+    decodeNode(node, schema, path, unknown, decode);
   return decode(node, schema, where);
 }
 
-function decode(node: JsonNode, schema: Schema, path: string): Decoded {
+type Recurse = (node: JsonNode, schema: Schema, path: string) => Decoded;
+
+function decodeNode(
+  node: JsonNode,
+  schema: Schema,
+  path: string,
+  unknown: UnknownFields,
+  decode: Recurse,
+): Decoded {
   switch (schema.kind) {
     case 'any':
       checkExactDuplicates(node, path);
@@ -132,8 +151,10 @@ function decode(node: JsonNode, schema: Schema, path: string): Decoded {
       for (const { key, value } of node.entries) {
         const field = fieldFor(schema.fields, key);
         if (field === undefined) {
+          // Go skips the value of a key it has no field for (after checking that it is JSON).
+          if (unknown.kind === 'drop') continue;
           throw new BodyError(
-            `${path} has the field ${JSON.stringify(key)}, which ${schema.name} does not have`,
+            `${path} has the field ${JSON.stringify(key)}, which ${schema.name} does not have${unknown.because}`,
           );
         }
         const earlier = spelled.get(field);

@@ -65,6 +65,7 @@ export class ContainerWatch {
   readonly #abort = new AbortController();
   /** The next wait after a fault. */
   #faultMs = 1000;
+  #connects = 0;
   #timer: NodeJS.Timeout | undefined;
   /** For readiness: watching, refused by the upstream (a socket proxy without EVENTS), or down. */
   state: 'starting' | 'watching' | 'refused' | 'down' = 'starting';
@@ -117,6 +118,8 @@ export class ContainerWatch {
             : 'upstream failed /events: container decisions fall back to CACHE_TTL; retrying',
         );
       } else {
+        // A (re)connected upstream may be another daemon version: body rules follow its answer.
+        if (this.#connects++ > 0) void this.resolver.apiVersion.refresh();
         this.#setWatching(true);
         this.state = 'watching';
         this.#faultMs = 1000;

@@ -432,6 +432,12 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
     throw createRuleRefusal('annotations', `${H}Annotations`, 'OCI annotations reach the runtime');
   }
   checkCapabilities(rules, `${H}CapAdd`, strings(host.CapAdd));
+  // A 19.03 daemon gives exactly `Capabilities` (the default set replaced): each must be allowed.
+  checkCapabilities(rules, `${H}Capabilities`, strings(host.Capabilities));
+  // A 1.13 daemon binds this host file into the container as its init.
+  if (typeof host.InitPath === 'string' && host.InitPath !== '') {
+    checkHostPath(rules, `${H}InitPath`, host.InitPath, true);
+  }
   for (const opt of strings(host.SecurityOpt)) {
     if (NO_NEW_PRIVILEGES.test(opt) || rules.securityOpt.includes(opt)) continue;
     throw createRuleRefusal(

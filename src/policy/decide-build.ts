@@ -40,7 +40,7 @@ export async function decideBuild(input: DecideInput, ctx: DecideContext): Promi
   const session = await claimSession(input);
   try {
     checkBuildQuery(input, ctx);
-    await checkRegistryRoute(input, ctx.create, ctx.registries ?? null);
+    await checkRegistryRoute(input, ctx);
     claimBuildId(input);
     return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, response: 'raw' };
   } catch (error) {

@@ -1,5 +1,4 @@
 import { CONTAINER_CREATE } from '../body/daemon-types.ts';
-import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isDecodedObject, newObject, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
@@ -15,7 +14,8 @@ import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom }
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
-import { asMissing, parseLink, requireLinkTarget } from './references.ts';
+import { decodeFor } from './read-body.ts';
+import { asMissing, endpointLink, parseLink } from './references.ts';
 import { refuseReservedLabels } from './reserved-labels.ts';
 import { applyCreateLimits } from './resource-limits.ts';
 
@@ -24,16 +24,17 @@ import { applyCreateLimits } from './resource-limits.ts';
  * at other containers: `--pid container:x`, `--ipc container:x`, `--volumes-from x`, `--link x:alias`,
  * `--network container:x`, a cgroup `container:x`, and links of each network endpoint. A visible one is
  * pinned to its full id; a hidden one is either sent on as a sentinel, where the daemon refuses a
- * missing container at create (pid, ipc, volumes-from, links), or refused with the daemon's answer
- * where the daemon would create a container that points at it (network and cgroup modes, endpoint
- * links), so that a hidden container and a missing one answer alike. The new container itself must be
+ * missing container at create (pid, ipc, volumes-from, links) or accepts one (endpoint links, which
+ * it resolves by name at start: references.ts), or refused with the daemon's answer where the daemon
+ * would create a container that joins it (network and cgroup modes), so that a hidden container and
+ * a missing one answer alike. The new container itself must be
  * visible, or the client could create what it cannot manage. Under create rules, what a visible
  * joined container has (host namespaces, privilege, devices, capabilities, host paths) is judged as
  * if the client had asked for it (decide-joins.ts); links share nothing and are not judged so.
  */
 export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { resolver } = ctx;
-  const body = decodeBody(await input.readBody(), CONTAINER_CREATE);
+  const body = await decodeFor(ctx, await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
   if (ctx.create) {
     checkContainerCreate(ctx.create, body);
@@ -49,7 +50,10 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   // No one labels themselves into a profile (dockscope.client, issue #23).
   refuseReservedLabels(body.Labels, ctx);
   if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
+  /** Sentinels that make the daemon refuse the create as for a missing container. */
   const missing: MissingRef[] = [];
+  /** Sentinels the daemon accepts (endpoint links, ignored legacy links): the create goes on. */
+  const kept: MissingRef[] = [];
   const name = input.target.query.get('name') ?? '';
   if (!resolver.isVisible({ name, labels: asLabels(body.Labels) })) {
     throw errors.refused(
@@ -108,19 +112,27 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
       host.VolumesFrom = out;
     }
     if (Array.isArray(host.Links)) {
+      // On a user-defined network the daemon ignores legacy links (registerLinks returns early), so
+      // a sentinel there does not make the create fail: it only stands for the typed name.
+      const ignored = isUserDefinedNetwork(host.NetworkMode);
       const out: Decoded[] = [];
       for (const entry of host.Links) {
         if (typeof entry !== 'string') throw errors.badRequest('HostConfig.Links must hold strings');
         const { name: ref, alias } = parseLink(entry);
+        const before = missing.length;
         out.push(`${await pin(ref)}:${alias}`);
+        if (ignored) kept.push(...missing.splice(before));
       }
       host.Links = out;
     }
   }
   const endpoints = asObject(asObject(body.NetworkingConfig)?.EndpointsConfig);
   for (const endpoint of Object.values(endpoints ?? {})) {
-    const links = asObject(endpoint)?.Links;
-    if (Array.isArray(links)) for (const link of links) await requireLinkTarget(link, resolver);
+    const settings = asObject(endpoint);
+    if (!settings || !Array.isArray(settings.Links)) continue;
+    const out: Decoded[] = [];
+    for (const link of settings.Links) out.push(await endpointLink(link, resolver, kept));
+    settings.Links = out;
   }
   // Another owner's image is a missing one: the daemon answers the create as for a missing image.
   const image = ctx.owner ? await createImage(body.Image, ctx.owner, ctx, missing.length) : null;
@@ -133,7 +145,8 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   // Last, because it may create a volume: only for a create that will go on as it is.
   if (ctx.create || ctx.owner) await checkNamed(named, ctx, missing);
   const canonical = serializeDecoded(body);
-  if (missing.length > 0) return asMissing(input.raw, missing, canonical);
+  const refs = [...missing, ...kept];
+  if (refs.length > 0) return asMissing(input.raw, refs, canonical);
   return { path: input.raw, response: 'conflict', body: canonical };
 }
 
@@ -216,6 +229,12 @@ async function checkNamed(
     // the start would use.
     throw errors.noSuchNetworkAsDaemon(network.name);
   }
+}
+
+/** NetworkMode.IsUserDefined: not default, bridge, host, none or a container's. */
+function isUserDefinedNetwork(mode: Decoded | undefined): boolean {
+  if (typeof mode !== 'string' || mode === '') return false;
+  return !['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith(CONTAINER_MODE);
 }
 
 function asObject(value: Decoded | undefined): DecodedObject | null {

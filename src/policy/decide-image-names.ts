@@ -70,7 +70,7 @@ export async function checkTargets(
 export async function decideImageCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
   const { create, owner } = ctx;
   const query = input.target.query;
-  await checkRegistryRoute(input, create, ctx.registries ?? null);
+  await checkRegistryRoute(input, ctx);
   const source = query.get('fromSrc') ?? '';
   if (create && !create.fetch && source !== '' && source !== '-') {
     throw createRuleRefusal(

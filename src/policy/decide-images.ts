@@ -216,7 +216,7 @@ export async function decideImageOut(
   route: Extract<Route, { kind: 'imageExport' | 'imagePush' }>,
   ctx: DecideContext,
 ): Promise<Forward> {
-  await checkRegistryRoute(input, ctx.create, ctx.registries ?? null);
+  await checkRegistryRoute(input, ctx);
   const names = route.name === null ? input.target.query.getAll('names') : [route.name];
   const tag = route.kind === 'imagePush' ? (input.target.query.get('tag') ?? '') : '';
   // A push without a tag pushes every tag of the repository: names of other owners' images among them.

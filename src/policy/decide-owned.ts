@@ -13,6 +13,7 @@ import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
+import { decodeFor } from './read-body.ts';
 import { asMissing } from './references.ts';
 
 /**
@@ -46,9 +47,9 @@ export function ownedList(input: DecideInput, owner: Ownership, response: Forwar
 
 /**
  * Prunes. Container prune would remove stopped containers the client cannot see: it is allowed only to
- * a client with an owner that sees what it owns (then only its own are pruned); volume, network and
- * image prunes of an owner are scoped to its own (images: those built or committed through it), and
- * pass unchanged for a client without one. The build cache is shared and carries no owner: an owner's
+ * a client that sees every container, or to one with an owner that sees what it owns (then only its
+ * own are pruned); volume, network and image prunes of an owner are scoped to its own (images: those
+ * built or committed through it), and pass unchanged for a client without one. The build cache is shared and carries no owner: an owner's
  * build cache prune is sent with a filter no cache record matches, so the daemon answers it and
  * prunes nothing (`docker system prune` of one CI job must not pull the cache from under another's
  * running build).
@@ -59,7 +60,9 @@ export function decidePrune(
   ctx: DecideContext,
 ): Forward {
   const { owner, resolver } = ctx;
-  if (of === 'containers' && !(owner && (resolver.seesAll || resolver.includesOwned))) {
+  // A client that sees every container removes only what it could see (issue #20: docker-py's
+  // containers.prune() and `docker system prune` with no rules were refused).
+  if (of === 'containers' && !resolver.seesAll && !(owner && resolver.includesOwned)) {
     throw errors.refused('pruning would remove containers this client cannot see');
   }
   if (!owner) return { path: input.raw, response: 'raw' };
@@ -116,10 +119,12 @@ export async function ownedCommit(
   input: DecideInput,
   query: URLSearchParams,
   owner: Ownership,
+  ctx: Pick<DecideContext, 'resolver'>,
 ): Promise<{ query: URLSearchParams; body: string }> {
   const judged = withOwnedChanges(query, owner);
   const text = await input.readBody();
-  const body = text.trim() === '' || text.trim() === 'null' ? newObject() : decodeBody(text, COMMIT_CONFIG);
+  const body =
+    text.trim() === '' || text.trim() === 'null' ? newObject() : await decodeFor(ctx, text, COMMIT_CONFIG);
   body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
   return { query: judged, body: serializeDecoded(body) };
 }

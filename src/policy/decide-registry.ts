@@ -1,11 +1,10 @@
 import { AUTH_CONFIG } from '../body/daemon-types.ts';
-import { decodeBody } from '../body/decode-body.ts';
+
 import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
-import type { CreateRules } from './create-rules.ts';
-import type { DecideInput } from './decide.ts';
+import type { DecideContext, DecideInput } from './decide.ts';
+import { decodeFor } from './read-body.ts';
 import { checkRegistry, registryOfReference, registryOfServerAddress } from './registry-host.ts';
-import type { RegistryLists } from './registry-lists.ts';
 import { checkRegistryList, isListed } from './registry-lists.ts';
 
 const DISTRIBUTION = /^\/distribution\/(.+)\/json$/;
@@ -20,9 +19,10 @@ const PLUGIN_PUSH = /^\/plugins\/(.+)\/push$/;
  */
 export async function checkRegistryRoute(
   input: DecideInput,
-  create: CreateRules | null,
-  lists: RegistryLists | null,
+  ctx: Pick<DecideContext, 'create' | 'resolver' | 'registries'>,
 ): Promise<string | undefined> {
+  const { create } = ctx;
+  const lists = ctx.registries ?? null;
   if ((!create || create.fetch) && !lists) return undefined;
   const contact = async (kind: 'pull' | 'push' | 'login', registry: string, field: string) => {
     if (lists) checkRegistryList(lists, kind, registry, field);
@@ -68,7 +68,7 @@ export async function checkRegistryRoute(
   }
   if (route.kind !== 'plain') return undefined;
   if (input.method === 'POST' && target.path === '/auth') {
-    const body = decodeBody(await input.readBody(), AUTH_CONFIG);
+    const body = await decodeFor(ctx, await input.readBody(), AUTH_CONFIG);
     const address = typeof body.serveraddress === 'string' ? body.serveraddress : '';
     await contact('login', registryOfServerAddress(address), 'serveraddress');
     return serializeDecoded(body);

@@ -9,7 +9,7 @@ import {
   VOLUME_CREATE,
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
-import type { DecodedObject, Schema } from '../body/go-decode.ts';
+import type { Decoded, DecodedObject, Schema } from '../body/go-decode.ts';
 import { RawJson, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
@@ -51,7 +51,8 @@ import { missingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
-import { asMissing, requireLinkTarget } from './references.ts';
+import { decodeFor } from './read-body.ts';
+import { asMissing, endpointLink } from './references.ts';
 import type { RegistryLists } from './registry-lists.ts';
 import type { ContainerResolver } from './resolver.ts';
 import type { ResourceLimits } from './resource-limits.ts';
@@ -140,7 +141,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
   switch (route.kind) {
     case 'plain': {
       // A login, search or distribution inspect makes the daemon contact a registry.
-      const body = await checkRegistryRoute(input, create, ctx.registries ?? null);
+      const body = await checkRegistryRoute(input, ctx);
       // Removing a volume, image or network that is in use answers with the ids of the users.
       const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
       return body === undefined ? { path: raw, response } : { path: raw, response, body };
@@ -215,7 +216,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'task':
       return decideTask(input, route, ctx);
     case 'volumeCreate': {
-      const body = decodeBody(await input.readBody(), VOLUME_CREATE);
+      const body = await decodeFor(ctx, await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
       body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
@@ -227,7 +228,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return { path: raw, response: 'ownedVolume', body: serializeDecoded(body) };
     }
     case 'networkCreate': {
-      const body = decodeBody(await input.readBody(), NETWORK_CREATE);
+      const body = await decodeFor(ctx, await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
       body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
@@ -255,7 +256,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
         );
       }
       // A plugin pull or upgrade reaches the registry its `remote` names.
-      await checkRegistryRoute(input, create, ctx.registries ?? null);
+      await checkRegistryRoute(input, ctx);
       return { path: raw, response: 'raw' };
     case 'commit': {
       const typed = input.target.query.get('container') ?? '';
@@ -264,7 +265,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       if (facts?.visible) {
         query.set('container', facts.id);
         if (owner) await checkTargets(namesMade(query), owner, ctx);
-        const owned = owner ? await ownedCommit(input, query, owner) : undefined;
+        const owned = owner ? await ownedCommit(input, query, owner, ctx) : undefined;
         return {
           path: `${prefix(input.target)}/commit?${owned?.query ?? query}`,
           response: 'raw',
@@ -443,7 +444,9 @@ async function decideContainer(
   // An empty checkpoint body is the daemon's to answer (without experimental features it refuses the
   // route before reading one).
   const decoded =
-    schema && !(action === 'checkpoints' && text.trim() === '') ? decodeBody(text, schema) : undefined;
+    schema && !(action === 'checkpoints' && text.trim() === '')
+      ? await decodeFor(ctx, text, schema)
+      : undefined;
   if (create && (action === 'checkpoints' || action === 'start')) checkCheckpointDirs(create, input, decoded);
   if (decoded && create) {
     if (action === 'exec' && decoded.Privileged === true && !create.privileged) {
@@ -502,21 +505,24 @@ async function decideNetworkConnect(
 ): Promise<Forward> {
   const { action } = route;
   const { resolver, owner } = ctx;
-  const body = decodeBody(
+  const body = await decodeFor(
+    ctx,
     await input.readBody(),
     action === 'connect' ? NETWORK_CONNECT : NETWORK_DISCONNECT,
   );
   const typed = body.Container;
   if (typeof typed !== 'string')
     throw errors.badRequest(`network ${action} needs a JSON body with "Container"`);
-  const endpoint = body.EndpointConfig;
-  if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
-    for (const link of endpoint.Links) await requireLinkTarget(link, resolver);
-  }
   // With an owner, another's network is a missing one (the daemon reports a missing container first).
   const network = owner ? await ownedNetwork(input, route.id, owner, ctx) : null;
   const path = network ? network.path(`/${action}`) : input.raw;
   const refs: MissingRef[] = network?.missing ? [network.missing] : [];
+  const endpoint = body.EndpointConfig;
+  if (isObject(endpoint) && Array.isArray(endpoint.Links)) {
+    const links: Decoded[] = [];
+    for (const link of endpoint.Links) links.push(await endpointLink(link, resolver, refs));
+    endpoint.Links = links;
+  }
   const facts = await resolver.resolve(typed);
   if (facts?.visible) {
     const canonical = serializeDecoded({ ...body, Container: facts.id });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { errors } from '../errors.ts';
+import { UpstreamApiVersion } from '../upstream/api-version.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { asLabels, identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
@@ -70,12 +71,15 @@ export class ContainerDirectory {
   /** Counts decisions answered from the cache (metrics). */
   hits = 0;
 
+  /** The upstream's API version, which says how bodies are decoded (body/body-rules.ts). */
+  readonly apiVersion: UpstreamApiVersion;
   private readonly upstream: Upstream;
   private readonly baseTtlMs: number;
   private readonly log: Logger;
 
   constructor(upstream: Upstream, baseTtlMs: number, log: Logger) {
     this.upstream = upstream;
+    this.apiVersion = new UpstreamApiVersion(upstream);
     this.baseTtlMs = baseTtlMs;
     this.log = log;
   }

@@ -77,3 +77,35 @@ export function restoreRefs(body: string, refs: readonly MissingRef[], json: boo
   }
   return out;
 }
+
+/**
+ * Links of a network endpoint are stored by the daemon as they are sent and echoed in every later
+ * inspect (`NetworkSettings.Networks.*.Links`), long after the request whose sentinels could be put
+ * back. So a link to a hidden or missing container is sent with a sentinel that carries the typed
+ * name itself: `dockscope~link~` and each UTF-8 byte as two letters from g to v (no hex digit, so no
+ * id scrubber takes it for a container id; `~` is in no container name, so it never resolves).
+ */
+const LINK_PREFIX = 'dockscope~link~';
+const LINK_LETTERS = 'ghijklmnopqrstuv';
+
+export function linkSentinel(name: string): string {
+  let out = LINK_PREFIX;
+  for (const byte of Buffer.from(name.toWellFormed(), 'utf8')) {
+    out += `${LINK_LETTERS[byte >> 4]}${LINK_LETTERS[byte & 15]}`;
+  }
+  return out;
+}
+
+const LINK_SENTINEL = /dockscope~link~((?:[g-v][g-v])*)/g;
+
+/** A stored link with every link sentinel replaced by the name it carries. */
+export function restoreLinkSentinels(link: string): string {
+  return link.replace(LINK_SENTINEL, (_all, letters: string) => {
+    const bytes = Buffer.alloc(letters.length / 2);
+    for (let i = 0; i < bytes.length; i++) {
+      bytes[i] =
+        (LINK_LETTERS.indexOf(letters[2 * i] ?? '') << 4) | LINK_LETTERS.indexOf(letters[2 * i + 1] ?? '');
+    }
+    return bytes.toString('utf8');
+  });
+}

@@ -1,6 +1,8 @@
+import type { Decoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';
+import { linkSentinel } from './missing.ts';
 import type { ContainerResolver } from './resolver.ts';
 
 /** A forward whose references were replaced by sentinels: the client gets the daemon's "missing" answer. */
@@ -11,16 +13,28 @@ export function asMissing(path: string, missing: readonly MissingRef[], body?: s
 }
 
 /**
- * Links of an endpoint are resolved by the daemon only when the container starts, so it accepts one
- * to a container that does not exist. dockscope cannot send such a link on with a sentinel (the
- * container would start later with a link to something else), so it refuses a link to a hidden or a
- * missing container alike, with the daemon's "No such container" answer.
+ * A link of a network endpoint (create's `EndpointsConfig.*.Links`, network connect's
+ * `EndpointConfig.Links`). The daemon stores it by name and resolves it when the container starts, so
+ * it accepts one to a container that does not exist (issue #20: dockscope answered 400). A link to a
+ * visible container goes on as typed; one to a hidden or missing container goes on with a link
+ * sentinel that carries the typed name (missing.ts), so the daemon accepts it as it accepts a missing
+ * name, the link never reaches a hidden container, and answers that echo it get the typed name back.
+ * Returns the link to forward; the sentinel is added to `refs` for the answer to this request.
  */
-export async function requireLinkTarget(link: unknown, resolver: ContainerResolver): Promise<void> {
+export async function endpointLink(
+  link: Decoded,
+  resolver: ContainerResolver,
+  refs: MissingRef[],
+): Promise<string> {
   if (typeof link !== 'string') throw errors.badRequest('links must be strings of the form name:alias');
-  const name = parseLink(link).name;
+  const { name } = parseLink(link);
   const facts = await resolver.resolve(name);
-  if (!facts?.visible) throw errors.noSuchContainerAsDaemon(400, name);
+  if (facts?.visible) return link;
+  const sentinel = linkSentinel(name);
+  if (!refs.some((r) => r.sentinel === sentinel)) refs.push({ sentinel, typed: name.toWellFormed() });
+  // Only the name is replaced: `name`, `name:alias` and the stored `/name:/parent/alias` keep their form.
+  const at = link.startsWith('/') ? 1 : 0;
+  return `${link.slice(0, at)}${sentinel}${link.slice(at + name.length)}`;
 }
 
 /** runconfig/opts.ParseLink: `name`, `name:alias`, or the stored form `/name:/parent/alias`. */

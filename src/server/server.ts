@@ -76,6 +76,8 @@ export async function startDockscope(
 ): Promise<Dockscope> {
   const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
+  // Asked now so that the first judged body need not wait for it (body/body-rules.ts).
+  void directory.apiVersion.refresh();
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.
   // Caller containers by address, shared by every client as the directory is (issue #23).

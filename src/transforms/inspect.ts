@@ -1,4 +1,5 @@
 import { identityFromInspect, isObject } from '../policy/container-facts.ts';
+import { restoreLinkSentinels } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { HIDDEN_REF, linkNamesVisible } from './references.ts';
 
@@ -27,6 +28,7 @@ export async function filterInspect(
   if (!facts.visible) return { visible: false };
   const config = isObject(body.Config) ? body.Config : null;
   if (scrubEnvs && config) config.Env = [];
+  restoreEndpointLinks(body);
   const host = isObject(body.HostConfig) ? body.HostConfig : null;
   if (!host) return { visible: true, body };
   const visibleRef = async (ref: string) => (await resolver.resolveOrNull(ref))?.visible ?? false;
@@ -67,6 +69,18 @@ export async function filterInspect(
     if (config && typeof config.Hostname === 'string') config.Hostname = hideIds(config.Hostname, hiddenIds);
   }
   return { visible: true, body };
+}
+
+/** Endpoint links sent with a link sentinel (policy/references.ts) show the name the client typed. */
+function restoreEndpointLinks(body: Record<string, unknown>): void {
+  const settings = isObject(body.NetworkSettings) ? body.NetworkSettings : null;
+  const networks = settings && isObject(settings.Networks) ? settings.Networks : null;
+  for (const endpoint of Object.values(networks ?? {})) {
+    if (!isObject(endpoint) || !Array.isArray(endpoint.Links)) continue;
+    endpoint.Links = endpoint.Links.map((link) =>
+      typeof link === 'string' ? restoreLinkSentinels(link) : link,
+    );
+  }
 }
 
 function hideIds(text: string, ids: ReadonlySet<string>): string {

@@ -234,14 +234,8 @@ describe('a hidden container answers exactly as a missing one', () => {
 
   it.each([
     ['HostConfig.NetworkMode', (r: string) => ({ HostConfig: { NetworkMode: `container:${r}` } })],
+    // Endpoint links to a missing container the daemon accepts: test/e2e/missing-links.test.ts.
     ['HostConfig.Cgroup', (r: string) => ({ HostConfig: { NetworkMode: 'none', Cgroup: `container:${r}` } })],
-    [
-      'an endpoint link',
-      (r: string) => ({
-        HostConfig: { NetworkMode: net },
-        NetworkingConfig: { EndpointsConfig: { [net]: { Links: [`${r}:db`] } } },
-      }),
-    ],
   ])(
     '%s naming a hidden or a missing container: refused alike, in the daemon’s words and shape (the daemon would create a container that can never start)',
     async (_label, extra) => {

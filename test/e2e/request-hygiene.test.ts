@@ -22,12 +22,16 @@ describe('the forwarded request is exactly the decided one, however the client f
         return httpAnswer(404, `{"message":"No such container: ${ref}"}\n`);
       }
       if (req.target.includes('/containers/create')) return httpAnswer(201, '{"Id":"x","Warnings":[]}');
+      // Asked by dockscope at start: the version decides how bodies are read (body/body-rules.ts).
+      if (req.target === '/version') return httpAnswer(200, '{"ApiVersion":"1.41"}');
       return httpAnswer(200, 'OK', { 'Content-Type': 'text/plain' });
     });
     proxy = await startTestDockscope(
       { PROXY_URL: upstream.url, CONTAINER_NAMES: 'vis' },
       { watchEvents: false },
     );
+    // Answered before any test counts what reached the upstream.
+    expect(await proxy.ds.directory.apiVersion.get()).toBe('1.41');
   });
   afterAll(async () => {
     await proxy?.close();

@@ -85,14 +85,14 @@ describe('decodeBody: a create body decoded as dockerd decodes it, forwarded can
     ['a duplicate map key', '{"Labels":{"a":"1","a":"2"}}', /has the key "a" twice/],
     ['a duplicate inside an untouched field', '{"Healthcheck":{"Test":[],"Test":["CMD"]}}', /twice/],
     [
-      'an unknown field',
+      'an unknown field, when the upstream version is not known',
       '{"Image":"x","HostConfg":{}}',
-      /has the field "HostConfg", which the container create body does not have/,
+      /has the field "HostConfg", which the container create body does not have \(the upstream's API version could not be asked/,
     ],
     [
-      'a HostConfig field at the top level (read by the 20.10 daemon)',
+      'a HostConfig field at the top level, when the upstream version is not known',
       '{"Image":"x","PidMode":"container:y"}',
-      /HostConfig field "PidMode" at its top level.*put PidMode inside "HostConfig"/,
+      /HostConfig field "PidMode" at its top level.*version is not known; put PidMode inside "HostConfig"/,
     ],
     ['a top-level Resources field, folded', '{"memory":1}', /HostConfig field "memory" at its top level/],
     [

@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { FAULT_RETRY_MAX_MS, nextAttempt, REFUSED_RETRY_MS } from '../../../src/policy/container-watch.ts';
+import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ContainerWatch,
+  FAULT_RETRY_MAX_MS,
+  nextAttempt,
+  REFUSED_RETRY_MS,
+} from '../../../src/policy/container-watch.ts';
+import type { ContainerDirectory } from '../../../src/policy/directory.ts';
+import type { Upstream } from '../../../src/upstream/client.ts';
 
 describe('nextAttempt: when the event watch tries again', () => {
   it('a fault is retried after 1 s, then 2, 4, 8, and never later than 10 s', () => {
@@ -19,5 +28,41 @@ describe('nextAttempt: when the event watch tries again', () => {
     expect(refused).toEqual({ waitMs: REFUSED_RETRY_MS, faultMs: 1000 });
     expect(REFUSED_RETRY_MS).toBe(60_000);
     expect(nextAttempt('fault', refused.faultMs).waitMs).toBe(1000);
+  });
+});
+
+describe('ContainerWatch: a reconnected upstream is asked its API version again', () => {
+  it('the first connect relies on the start-up question; each reconnect after a break refreshes it', async () => {
+    vi.useFakeTimers();
+    try {
+      let connects = 0;
+      const upstream = {
+        controlAgent: undefined,
+        open: async () => {
+          connects++;
+          // An events stream that breaks at once, as when the daemon restarts.
+          const res = Object.assign(new PassThrough(), { statusCode: 200 });
+          setImmediate(() => res.end());
+          return res;
+        },
+      } as unknown as Upstream;
+      const refresh = vi.fn(async () => '1.41');
+      const directory = {
+        setWatching: () => {},
+        invalidate: () => {},
+        apiVersion: { refresh },
+      } as unknown as ContainerDirectory;
+      const watch = new ContainerWatch(upstream, directory, pino({ level: 'silent' }));
+      watch.start();
+      await vi.waitFor(() => expect(connects).toBe(1));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(refresh).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.waitFor(() => expect(connects).toBe(2));
+      expect(refresh).toHaveBeenCalledTimes(1);
+      watch.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

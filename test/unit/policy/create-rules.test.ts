@@ -104,6 +104,15 @@ describe('create rules: every way out is refused with the rule and the field nam
     ['an added capability', { CapAdd: ['SYS_ADMIN'] }, 'capAdd', 'HostConfig.CapAdd'],
     ['every capability', { CapAdd: 'ALL' }, 'capAdd', 'HostConfig.CapAdd'],
     ['a capability as one string', { capadd: 'sys_ptrace' }, 'capAdd', 'HostConfig.CapAdd'],
+    // Read by 19.03 daemons only: the capability set itself.
+    [
+      'the capability set of a 19.03 daemon',
+      { Capabilities: ['CAP_SYS_ADMIN'] },
+      'capAdd',
+      'HostConfig.Capabilities',
+    ],
+    // Read by 1.13 daemons only: a host binary bound in as init.
+    ['an init binary from the host (1.13)', { InitPath: '/usr/bin/x' }, 'hostPaths', 'HostConfig.InitPath'],
     ['seccomp unconfined', { SecurityOpt: ['seccomp=unconfined'] }, 'securityOpt', 'HostConfig.SecurityOpt'],
     [
       'apparmor unconfined',

@@ -3,7 +3,7 @@ import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
-import { sentinel } from '../../../src/policy/missing.ts';
+import { linkSentinel, sentinel } from '../../../src/policy/missing.ts';
 import { classify } from '../../../src/routes/classify.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { DockerApiError } from '../../../src/server/errors.ts';
@@ -351,17 +351,36 @@ describe('decide: create', () => {
   it.each([
     ['a network mode', { NetworkMode: 'container:db' }, {}],
     ['a cgroup', { Cgroup: 'container:gone' }, {}],
-    [
-      'an endpoint link',
-      { NetworkMode: 'net' },
-      { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x'] } } } },
-    ],
   ])(
     '%s naming a hidden or missing container is refused in the daemon’s shape',
     async (_label, host, extra) => {
       await expect(create(host, extra)).rejects.toMatchObject({ status: 400, daemonShaped: true });
     },
   );
+
+  it('endpoint links to a hidden or missing container go on with link sentinels the daemon accepts', async () => {
+    const f = await create(
+      { NetworkMode: 'net' },
+      { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x', 'gone', 'web:w', '/db:/p/y'] } } } },
+    );
+    expect(f.response).toBe('missing');
+    expect(f.missing).toEqual([
+      { sentinel: linkSentinel('db'), typed: 'db' },
+      { sentinel: linkSentinel('gone'), typed: 'gone' },
+    ]);
+    expect(JSON.parse(f.body ?? '').NetworkingConfig.EndpointsConfig.net.Links).toEqual([
+      `${linkSentinel('db')}:x`,
+      linkSentinel('gone'),
+      'web:w',
+      `/${linkSentinel('db')}:/p/y`,
+    ]);
+  });
+
+  it('legacy links on a user-defined network are ignored by the daemon: their sentinels do not fail the create', async () => {
+    const onNet = await create({ NetworkMode: 'net', Links: ['db:x'] });
+    expect(onNet.missing).toEqual([{ sentinel: S0, typed: 'db' }]);
+    expect(JSON.parse(onNet.body ?? '').HostConfig.Links).toEqual([`${S0}:x`]);
+  });
 
   it('the new container must be visible', async () => {
     const e = await refusal('POST', '/containers/create?name=other', '{"Image":"i"}');
@@ -385,5 +404,53 @@ describe('decide: network connect', () => {
     expect(
       (await refusal('POST', '/networks/n/disconnect', '{"Container":"web","container":"db"}')).status,
     ).toBe(400);
+  });
+  it('endpoint links to a hidden or missing container go on with link sentinels', async () => {
+    expect(
+      await run(
+        'POST',
+        '/networks/n/connect',
+        '{"Container":"web","EndpointConfig":{"Links":["db:x","web"]}}',
+      ),
+    ).toEqual({
+      path: '/networks/n/connect',
+      response: 'missing',
+      missing: [{ sentinel: linkSentinel('db'), typed: 'db' }],
+      body: `{"Container":"${WEB}","EndpointConfig":{"Links":["${linkSentinel('db')}:x","web"]}}`,
+    });
+  });
+});
+
+describe('decide: container prune', () => {
+  it('a client that sees every container prunes as the daemon does (docker-py, docker system prune)', async () => {
+    const all = stubResolver([{ id: WEB, name: 'web' }], { names: [], labels: [] });
+    expect(await run('POST', '/v1.41/containers/prune?filters=%7B%7D', '', all)).toEqual({
+      path: '/v1.41/containers/prune?filters=%7B%7D',
+      response: 'raw',
+    });
+  });
+
+  it('one with restricted visibility and no owner is refused: it would remove containers it cannot see', async () => {
+    const e = await refusal('POST', '/containers/prune');
+    expect([e.status, e.message]).toEqual([
+      403,
+      'dockscope: pruning would remove containers this client cannot see',
+    ]);
+  });
+});
+
+describe('decide: BuildKit builds', () => {
+  it.each([
+    ['/v1.41/build?version=2&remote=client-session&session=s', 403],
+    ['/v1.41/build?version=2', 403],
+    ['/v1.41/build?version=2&remote=https%3A%2F%2Fgit.example%2Fr.git', 200],
+    ['/v1.41/build?version=1', 200],
+    ['/v1.41/build?dockerfile=sub%2FDockerfile&networkmode=net', 200],
+  ])('%s: %d', async (raw, expected) => {
+    const outcome = await run('POST', raw).then(
+      () => 200,
+      (e: DockerApiError) => e.status,
+    );
+    expect(outcome).toBe(expected);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { goJsonInner, missingRef, restoreRefs, sentinel } from '../../../src/policy/missing.ts';
+import {
+  goJsonInner,
+  linkSentinel,
+  missingRef,
+  restoreLinkSentinels,
+  restoreRefs,
+  sentinel,
+} from '../../../src/policy/missing.ts';
 
 describe('sentinels for hidden references', () => {
   it('can be no container name or id prefix', () => {
@@ -41,5 +48,23 @@ describe('sentinels for hidden references', () => {
     ['é', 'é'],
   ])('goJsonInner(%j) = %j', (value, expected) => {
     expect(goJsonInner(value)).toBe(expected);
+  });
+});
+
+describe('link sentinels carry the typed name, for answers long after the request', () => {
+  it.each(['db', 'web-1', 'ä/ü', 'a'.repeat(200), ''])('%j goes there and back', (name) => {
+    const s = linkSentinel(name);
+    expect(s).toMatch(/^dockscope~link~[g-v]*$/);
+    expect(restoreLinkSentinels(`${s}:alias`)).toBe(`${name}:alias`);
+    expect(restoreLinkSentinels(`/${s}:/parent/alias`)).toBe(`/${name}:/parent/alias`);
+  });
+
+  it('no hex digit in the encoding, so an id scrubber never takes it for an id', () => {
+    expect(linkSentinel('0123456789abcdef0123')).not.toMatch(/[0-9a-f]{12}/);
+  });
+
+  it('other text is left as it is', () => {
+    expect(restoreLinkSentinels('db:alias')).toBe('db:alias');
+    expect(restoreLinkSentinels('dockscope~link-gh:x')).toBe('dockscope~link-gh:x');
   });
 });
