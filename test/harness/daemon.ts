@@ -68,6 +68,10 @@ function dockerdArgs(dir: string): string[] {
     '--ip-masq=false',
     '--ip-forward=false',
     '--bridge=none',
+    // Networks the tests make (--internal bridges) take their subnets from here, 256 of them: the
+    // default pools hold about 30, which a full run's networks outgrew. 198.18.0.0/15 is the range
+    // RFC 2544 sets aside for benchmarks, so it meets no real network of the host.
+    ...['--default-address-pool', 'base=198.18.0.0/16,size=24'],
     ...['--shutdown-timeout', '2'],
     ...['--log-level', 'warn'],
   ];
