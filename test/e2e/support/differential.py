@@ -48,10 +48,10 @@ def endpoint(name, net):
     return {'aliases': aliases, 'links': sorted(s.get('Links') or [])}
 
 
-net, net2 = f'{P}-net', f'{P}-net2'
+# One network per run: the daemon's default address pools are shared by every test file.
+net = f'{P}-net'
 step('ping', lambda: api.ping())
 step('network create', lambda: client.networks.create(net, internal=True).name)
-step('network create 2', lambda: client.networks.create(net2, internal=True).name)
 
 # Low-level create with every option docker-py's create_host_config and create_container expose
 # that a busybox container on an internal network can have.
@@ -133,9 +133,11 @@ step('low-level exec create, start, inspect', low_level_exec)
 
 def connect():
     side = client.containers.create(IMAGE, ['sleep', '600'], name=f'{P}-side', network=net)
-    client.networks.get(net2).connect(side, aliases=['sidekick'], links=[(f'{P}-db', 'db2'), (f'{P}-gone', 'g')])
-    first = endpoint(side.name, net2)
-    client.networks.get(net2).disconnect(side)
+    network = client.networks.get(net)
+    network.disconnect(side)
+    network.connect(side, aliases=['sidekick'], links=[(f'{P}-db', 'db2'), (f'{P}-gone', 'g')])
+    first = endpoint(side.name, net)
+    network.disconnect(side)
     return [first, sorted(api.inspect_container(side.name)['NetworkSettings']['Networks'])]
 
 step('network connect with aliases and links, disconnect', connect)
@@ -198,7 +200,6 @@ def cleanup():
     client.images.remove(f'{P}-img')
     client.images.remove(f'{P}-img2')
     client.networks.get(net).remove()
-    client.networks.get(net2).remove()
     return 'removed'
 
 step('remove', cleanup)
