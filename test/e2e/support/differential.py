@@ -109,10 +109,10 @@ def run_exec(**kw):
     return go
 
 # docker-py reads a hijacked stream from the raw socket under http.client's buffer, so output that
-# arrives together with the 101 head is lost (directly too; a proxy hop makes it likelier under load):
-# each command waits a little before it writes, as any command that does work would.
+# arrives together with the 101 head is lost (directly too; a proxy hop that is descheduled under
+# load can hand both over at once): each command waits before it writes, as a command doing work would.
 def late(script):
-    return ['sh', '-c', f'sleep 0.1; {script}']
+    return ['sh', '-c', f'sleep 0.5; {script}']
 
 step('exec demux', run_exec(cmd=late('echo out; echo err >&2'), demux=True))
 step('exec environment', run_exec(cmd=late('echo $X $W'), environment={'X': 'ex'}))
