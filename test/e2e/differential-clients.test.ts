@@ -135,7 +135,7 @@ volumes:
     ).toEqual(['d\n', 4]);
     expect(of(direct, 'network connect with aliases and links, disconnect')?.ok).toEqual([
       { aliases: ['sidekick'], links: ['<p>-db:db2', '<p>-gone:g'] },
-      ['<p>-net'],
+      [],
     ]);
     expect(of(direct, 'build: dockerfile in a subdirectory, on a user-defined network')?.ok).toMatchObject({
       errors: [],

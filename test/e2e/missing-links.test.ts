@@ -24,7 +24,6 @@ describe('endpoint links to a container that does not exist (yet) are accepted a
   const p = uniquePrefix('ml');
   const names: string[] = [];
   const net = `${p}-net`;
-  const net2 = `${p}-net2`;
   const missing = `${p}-later`;
   let hidden: HiddenFacts;
   let proxy: RunningDockscope;
@@ -36,13 +35,12 @@ describe('endpoint links to a container that does not exist (yet) are accepted a
     hidden = await createHiddenWithSecrets(dockerHost, image, p);
     names.push(hidden.name);
     await dockerOk(dockerHost, ['network', 'create', '--internal', net]);
-    await dockerOk(dockerHost, ['network', 'create', '--internal', net2]);
     proxy = await startTestDockscope({ PROXY_URL: dockerHost, CONTAINER_NAMES: `${p}-vis` });
   });
   afterAll(async () => {
     await proxy?.close();
     await removeContainers(dockerHost, names);
-    await dockerCli(dockerHost, ['network', 'rm', net, net2]);
+    await dockerCli(dockerHost, ['network', 'rm', net]);
   });
 
   const networksOf = async (target: { url?: string; socketPath?: string }, name: string) =>
@@ -103,20 +101,23 @@ describe('endpoint links to a container that does not exist (yet) are accepted a
     const connect = async (target: { url?: string; socketPath?: string }, ref: string) => {
       const name = `${p}-vis-c${n++}`;
       names.push(name);
+      // Made on the network and taken off it, to be connected again (one network per test file: the
+      // daemon's address pools are shared by all of them).
       await dockerOk(dockerHost, ['create', '--network', net, '--name', name, image, 'true']);
+      await dockerOk(dockerHost, ['network', 'disconnect', net, name]);
       const body = JSON.stringify({ Container: name, EndpointConfig: { Links: [`${ref}:db`] } });
-      return { name, res: await rawRequest(target, 'POST', `/v1.41/networks/${net2}/connect`, body) };
+      return { name, res: await rawRequest(target, 'POST', `/v1.41/networks/${net}/connect`, body) };
     };
     const direct = await connect(daemon, missing);
     expect(direct.res.status, direct.res.body).toBe(200);
-    expect((await networksOf(daemon, direct.name))[net2]?.Links).toEqual([`${missing}:db`]);
+    expect((await networksOf(daemon, direct.name))[net]?.Links).toEqual([`${missing}:db`]);
     const viaMissing = await connect(through(), missing);
     const viaHidden = await connect(through(), hidden.name);
     for (const via of [viaMissing, viaHidden]) {
       expect({ status: via.res.status, body: via.res.body }).toEqual({ status: 200, body: direct.res.body });
     }
-    expect((await networksOf(through(), viaMissing.name))[net2]?.Links).toEqual([`${missing}:db`]);
-    expect((await networksOf(through(), viaHidden.name))[net2]?.Links).toEqual([`${hidden.name}:db`]);
+    expect((await networksOf(through(), viaMissing.name))[net]?.Links).toEqual([`${missing}:db`]);
+    expect((await networksOf(through(), viaHidden.name))[net]?.Links).toEqual([`${hidden.name}:db`]);
     expect(JSON.stringify(await networksOf(daemon, viaHidden.name))).not.toContain(hidden.name);
   });
 

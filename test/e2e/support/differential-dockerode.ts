@@ -79,28 +79,21 @@ export async function runDockerode(docker: Docker, prefix: string, image: string
   await step('exec exit code', () => exec({ Cmd: ['sh', '-c', 'exit 5'] }));
   await step('exec tty', () => exec({ Cmd: ['echo', 'tty'] }, true));
   await step('network connect with aliases and links, disconnect', async () => {
-    const side = await docker.createContainer({
-      name: `${prefix}-dside`,
-      Image: image,
-      Cmd: ['true'],
-      HostConfig: { NetworkMode: 'none' },
-    });
-    const other = await docker.createNetwork({ Name: `${prefix}-dnet2`, Internal: true });
+    // Out of its network and back in with aliases and links (one network: address pools are shared).
+    const other = docker.getNetwork(net);
     const helper = await docker.createContainer({
       name: `${prefix}-dhelper`,
       Image: image,
       Cmd: ['true'],
       HostConfig: { NetworkMode: net },
     });
+    await other.disconnect({ Container: helper.id });
     await other.connect({
       Container: helper.id,
       EndpointConfig: { Aliases: ['helper'], Links: [`${prefix}-app:a`, `${prefix}-gone:g`] },
     });
-    const connected = await endpoint(helper.id, `${prefix}-dnet2`);
-    await other.disconnect({ Container: helper.id });
-    await side.remove();
+    const connected = await endpoint(helper.id, net);
     await helper.remove();
-    await other.remove();
     return connected;
   });
   await step('logs', async () => {

@@ -131,7 +131,6 @@ export async function runCli(
   };
   const net = `${prefix}-cnet`;
   await docker('network create', ['network', 'create', '--internal', net]);
-  await docker('network create 2', ['network', 'create', '--internal', `${net}2`]);
   await docker('run -d --network-alias', [
     ...['run', '-d', '--name', `${prefix}-ca`, '--network', net, '--network-alias', 'alias-a'],
     ...[image, 'sh', '-c', 'echo log of a; exec sleep 600'],
@@ -153,16 +152,18 @@ export async function runCli(
     ],
     `${prefix}-cb`,
   ]);
+  // Out of its network and back in with an alias and a link (one network: address pools are shared).
+  await docker('network disconnect', ['network', 'disconnect', net, `${prefix}-ca`]);
   await docker('network connect --alias --link', [
-    ...['network', 'connect', '--alias', 'again', '--link', `${prefix}-gone:g`, `${net}2`, `${prefix}-ca`],
+    ...['network', 'connect', '--alias', 'again', '--link', `${prefix}-gone:g`, net, `${prefix}-ca`],
   ]);
   await docker('inspect the connected endpoint', [
-    ...['inspect', '-f', `{{with index .NetworkSettings.Networks "${net}2"}}{{.Aliases}} {{.Links}}{{end}}`],
+    ...['inspect', '-f', `{{with index .NetworkSettings.Networks "${net}"}}{{.Aliases}} {{.Links}}{{end}}`],
     `${prefix}-ca`,
   ]);
   await docker('logs', ['logs', `${prefix}-ca`]);
   await docker('inspect a missing container', ['inspect', `${prefix}-nosuch`]);
   await docker('rm -f', ['rm', '-f', `${prefix}-ca`, `${prefix}-cb`]);
-  await docker('network rm', ['network', 'rm', net, `${net}2`]);
+  await docker('network rm', ['network', 'rm', net]);
   return outcomes;
 }
