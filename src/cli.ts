@@ -119,7 +119,7 @@ export async function runCommand(
   }
   const timing = timingOf(method, route, target, config.upstreamTimeoutMs);
   process.stdout.write(
-    `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}"; ` +
+    `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}" (${lists.by}); ` +
       'container references are then judged on what the daemon says of them ' +
       `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
       `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s\n`,
