@@ -129,6 +129,7 @@ const FILE_DECIDES = [
   'PORT',
   'CONTAINER_NAMES',
   'CONTAINER_LABELS',
+  'CONTAINERS',
   'SCRUB_ENVS',
   'ALLOW',
 ] as const;
@@ -213,6 +214,7 @@ function loadFromEnv(env: Env): Config {
     parseLabelRules(env.CONTAINER_LABELS ?? ''),
   );
   const rules: VisibilityRules = { names, labels };
+  const containers = envContainers(env.CONTAINERS, rules);
   const scrubEnvs = parseBoolean('SCRUB_ENVS', env.SCRUB_ENVS, false);
   const allow = envAllow(env.ALLOW, scrubEnvs && upstream.kind === 'unix');
   const config: Config = {
@@ -223,7 +225,7 @@ function loadFromEnv(env: Env): Config {
       {
         name: 'default',
         match: {},
-        containers: hasRules(rules) ? rules : 'all',
+        containers,
         scrubEnvs,
         // With visibility rules, no create may leave the scope (privileged, host namespaces, host paths,
         // ...); CREATE_RULES=off is for set-ups whose socket proxy already refuses creates.
@@ -253,6 +255,45 @@ function loadFromEnv(env: Env): Config {
     );
   }
   return Object.freeze(config);
+}
+
+/**
+ * The client's containers: the lists, or every container when `CONTAINERS=all` says so. Without both,
+ * the start is refused (issue #22): a missing or misspelt list used to show every container, which is
+ * docker-proxy-filter's behaviour and the one deliberate difference from it.
+ */
+function envContainers(value: string | undefined, rules: VisibilityRules): VisibilityRules | 'all' {
+  const v = nonEmpty(value);
+  if (v !== undefined && v !== 'all') {
+    throw new ConfigError(
+      'CONTAINERS',
+      `"${value}" is not "all", its only value (to see some containers, set CONTAINER_NAMES or CONTAINER_LABELS; CONTAINERS=1 is a socket proxy's setting)`,
+      'all',
+    );
+  }
+  const lists = (['CONTAINER_NAMES', 'CONTAINER_LABELS'] as const).filter((name) =>
+    name === 'CONTAINER_NAMES' ? rules.names.length > 0 : rules.labels.length > 0,
+  );
+  if (v === 'all' && lists.length > 0) {
+    throw new ConfigError(
+      'CONTAINERS',
+      `is "all", but ${lists.join(' and ')} ${lists.length > 1 ? 'show' : 'shows'} only some containers: unset one or the other`,
+      '(unset)',
+    );
+  }
+  if (v === 'all') return 'all';
+  if (!hasRules(rules)) {
+    throw new ConfigError(
+      'CONTAINERS',
+      'is unset, and so are CONTAINER_NAMES and CONTAINER_LABELS: dockscope shows every container only ' +
+        'when told to. Set CONTAINER_NAMES=web,db (containers whose names contain web or db), ' +
+        'CONTAINER_LABELS=homepage (containers with a label whose key contains homepage), ' +
+        'or CONTAINERS=all (every container)',
+      'web,db',
+      'CONTAINER_NAMES',
+    );
+  }
+  return rules;
 }
 
 function optionalListen(variable: string, value: string | undefined): ListenAddress | null {

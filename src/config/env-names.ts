@@ -12,6 +12,7 @@ export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
   PORT: '2375',
   CONTAINER_NAMES: 'web,db',
   CONTAINER_LABELS: 'homepage',
+  CONTAINERS: 'all',
   SCRUB_ENVS: 'true',
   CREATE_RULES: 'on',
   ALLOW: 'read-only,logs,exec',
@@ -27,8 +28,8 @@ export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
 
 /** What an unread variable would have left at its default, for the variables where that is dangerous. */
 const UNREAD: Readonly<Record<string, string>> = {
-  CONTAINER_NAMES: 'every container would be visible',
-  CONTAINER_LABELS: 'every container would be visible',
+  CONTAINER_NAMES: 'the list would scope nothing',
+  CONTAINER_LABELS: 'the list would scope nothing',
   SCRUB_ENVS: 'environment variables (secrets) would be shown in inspect answers',
   CREATE_RULES: 'create rules would keep their default',
   ALLOW: 'the allowed routes would keep their default',
@@ -53,6 +54,12 @@ export function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
+/**
+ * Names that sit next to a known one but mean something else everywhere: podman, systemd-nspawn and LXC
+ * set `container` in every container they run, one edit from CONTAINERS.
+ */
+const NOT_MEANT: ReadonlySet<string> = new Set(['CONTAINER']);
+
 /** `CONTAINERS_NAME` and `CONTAINER_NAMES` are one: no underscores, no plural `S` at a word's end. */
 const squash = (name: string) =>
   name
@@ -71,6 +78,7 @@ const squash = (name: string) =>
 export function nearMiss(name: string): string | undefined {
   if (name in KNOWN_VARIABLES) return undefined;
   const upper = name.toUpperCase();
+  if (NOT_MEANT.has(upper)) return undefined;
   let best: { known: string; distance: number } | undefined;
   for (const known of Object.keys(KNOWN_VARIABLES)) {
     if (upper === known || squash(upper) === squash(known)) return known;

@@ -204,7 +204,20 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     throw new ConfigFileError(file, lineOf(path), keyOf(path), problem);
   };
 
-  const parsed = fileSchema.safeParse(doc.toJS());
+  const raw: unknown = doc.toJS();
+  // A client without `containers` is refused with what to write, as the environment refuses a start
+  // without lists (issue #22): seeing every container is said, never assumed.
+  const rawClients = (raw as { clients?: unknown } | null)?.clients;
+  for (const [i, client] of (Array.isArray(rawClients) ? rawClients : []).entries()) {
+    if (client && typeof client === 'object' && !('containers' in client)) {
+      fail(
+        ['clients', i],
+        'no "containers": say which containers it sees (containers: { names: [web, db] }, ' +
+          '{ labels: [homepage] }, owned), or write containers: all for every container',
+      );
+    }
+  }
+  const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = innermost(parsed.error.issues[0]);
     fail(issue?.path ?? [], describeIssue(issue));

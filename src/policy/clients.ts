@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ClientConfig, ClientMatch } from '../config/config.ts';
+import { describeErrno } from '../errno-text.ts';
 import { errors } from '../errors.ts';
 import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
@@ -169,14 +170,22 @@ async function compileMatch(
   }
   let token: Buffer | null = null;
   if (match.token) {
-    const secret = match.token.file
+    const { file, env: variable = '' } = match.token;
+    // Each error names its cause (issue #22): the errno, or the variable.
+    const secret = file
       ? (
-          await readFile(match.token.file, 'utf8').catch(() => {
-            throw new Error(`${where}.match.token.file: cannot read ${match.token?.file}`);
+          await readFile(file, 'utf8').catch((error: unknown) => {
+            throw new Error(`${where}.match.token.file: cannot read ${file}: ${describeErrno(error)}`);
           })
         ).trim()
-      : (env[match.token.env ?? ''] ?? '').trim();
-    if (secret === '') throw new Error(`${where}.match.token: the token is empty`);
+      : (env[variable] ?? '').trim();
+    if (secret === '') {
+      throw new Error(
+        file
+          ? `${where}.match.token.file: the token file ${file} is empty`
+          : `${where}.match.token.env: the environment variable ${variable} is ${env[variable] === undefined ? 'unset' : 'empty'}: set it to the token`,
+      );
+    }
     token = digest(secret);
   }
   const expected = token;

@@ -69,7 +69,7 @@ export function logBanner(
       log.warn(
         { client: c.name },
         config.source === 'environment'
-          ? 'neither CONTAINER_NAMES nor CONTAINER_LABELS is set: every container is visible'
+          ? 'CONTAINERS=all: every container is visible'
           : 'this client sees every container',
       );
     }

@@ -3,6 +3,7 @@ import type * as http from 'node:http';
 import * as net from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import type { ListenerConfig } from '../config/config.ts';
+import { describeErrno } from '../errno-text.ts';
 
 /** Where a server listens once it does: `unix:///path` or `host:port`. */
 export function addressOf(server: net.Server): string {
@@ -15,8 +16,8 @@ export async function tlsOptions(listener: ListenerConfig) {
   const tls = listener.tls;
   if (!tls) return null;
   const read = (file: string, what: string) =>
-    readFile(file).catch(() => {
-      throw new Error(`listener ${listener.name}: cannot read the ${what} ${file}`);
+    readFile(file).catch((error: unknown) => {
+      throw new Error(`listener ${listener.name}: cannot read the ${what} ${file}: ${describeErrno(error)}`);
     });
   return {
     cert: await read(tls.cert, 'certificate'),
@@ -50,7 +51,17 @@ export async function listen(server: http.Server, listener: ListenerConfig): Pro
     const mode = listener.socket?.mode ?? 0o660;
     await chmod(staging, mode);
     if (listener.socket?.owner !== undefined || listener.socket?.group !== undefined) {
-      await chown(staging, listener.socket.owner ?? -1, listener.socket.group ?? -1);
+      const owner = listener.socket.owner ?? -1;
+      const group = listener.socket.group ?? -1;
+      await chown(staging, owner, group).catch((error: unknown) => {
+        // Named (issue #22): which listener, which socket, which owner, and why.
+        throw new Error(
+          `listener ${listener.name}: cannot give unix://${target} owner ${owner === -1 ? '-' : owner} group ${group === -1 ? '-' : group}: ${describeErrno(error)}` +
+            ((error as NodeJS.ErrnoException).code === 'EPERM'
+              ? ' (only root may give a socket another owner, and a group only one dockscope is in)'
+              : ''),
+        );
+      });
     }
     await rename(staging, target);
   } finally {

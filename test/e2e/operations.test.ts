@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { version } from '../../src/cli-args.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Dockscope } from '../../src/server/server.ts';
 import { startDockscope } from '../../src/server/server.ts';
@@ -140,7 +141,13 @@ clients:
       sample(text, 'dockscope_request_duration_seconds_count', { client: 'dash', route: 'GET /_ping' }),
     ).toBe(4);
     expect(text).toMatch(/^dockscope_container_lookups_total \d+$/m);
-    expect(text).toMatch(/^dockscope_build_info\{version="0\.2\.0",node="24\.[0-9.]+"\} 1$/m);
+    // The version of package.json, whichever it is (0.1.0 here outlived the bump to 0.2.0).
+    expect(text).toMatch(
+      new RegExp(
+        `^dockscope_build_info\\{version="${version().replaceAll('.', '\\.')}",node="24\\.[0-9.]+"\\} 1$`,
+        'm',
+      ),
+    );
     // No id or name of a container in any label.
     expect(text).not.toContain(p);
   });

@@ -72,6 +72,21 @@ describe('the snippets of the README and the docs run as written', () => {
     expect(unset.stderr).toContain('set DOCKER_GID to the group id of /var/run/docker.sock');
   });
 
+  it("every compose example's dockscope environment is one a start accepts (dockscope check)", async () => {
+    const composes = [
+      ...(await blocks('README.md', 'compose')),
+      await readFile(resolve('docker-compose.example.yml'), 'utf8'),
+    ];
+    for (const [i, text] of composes.entries()) {
+      const env = (parse(text) as Compose).services.dockscope?.environment;
+      expect(env, `compose ${i}`).toBeDefined();
+      const strings = Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)]));
+      const res = await run(process.execPath, [MAIN, 'check'], strings, dir);
+      expect([res.code, res.stderr], `compose ${i}`).toEqual([0, '']);
+      expect(res.stdout).toContain('configuration: environment is valid');
+    }
+  });
+
   it('docker-compose.example.yml is valid and keeps the admin listener on loopback (docs/operations.md)', async () => {
     const res = await run(
       'docker-compose',

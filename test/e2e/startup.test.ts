@@ -94,7 +94,8 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     ['UPSTREAM_TIMEOUT', '60', '"60" has no unit: write 60s for seconds or 60ms for milliseconds'],
     ['CACHE_TTL', '2', '"2" has no unit: write 2s for seconds'],
   ])('a bad %s=%s stops the start with a message naming it', async (variable, value, why) => {
-    const res = await run(MAIN, { [variable]: value }, dir);
+    // CONTAINERS=all: the start would be refused without lists, and the test is about the bad value.
+    const res = await run(MAIN, { CONTAINERS: 'all', [variable]: value }, dir);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(
       new RegExp(`^dockscope: configuration error: ${variable}: .*${why.replace(/[()[\]"]/g, '.')}`),
@@ -106,7 +107,7 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     [
       'CONTAINER_NAME',
       'web',
-      'did you mean CONTAINER_NAMES? Unread, every container would be visible. Example: CONTAINER_NAMES=web,db',
+      'did you mean CONTAINER_NAMES? Unread, the list would scope nothing. Example: CONTAINER_NAMES=web,db',
     ],
     [
       'SCRUB_ENV',
@@ -116,7 +117,7 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
     [
       'container_labels',
       'homepage',
-      'did you mean CONTAINER_LABELS? Unread, every container would be visible. Example: CONTAINER_LABELS=homepage',
+      'did you mean CONTAINER_LABELS? Unread, the list would scope nothing. Example: CONTAINER_LABELS=homepage',
     ],
   ])(
     'a near miss %s=%s stops the start instead of leaving every container visible (issue #22)',
@@ -129,6 +130,63 @@ describe('the dockscope process, as `node dist/main.js` (the Dockerfile adds onl
       );
     },
   );
+
+  // Issue #22: docker-proxy-filter shows every container when no list is set; a forgotten or misspelt
+  // list must not do that silently.
+  it('without CONTAINER_NAMES, CONTAINER_LABELS or CONTAINERS=all the start is refused, saying how', async () => {
+    const port = await getFreePort();
+    const res = await run(MAIN, { PROXY_URL: dockerHost, LISTEN: `127.0.0.1:${port}` }, dir);
+    expect(res).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'dockscope: configuration error: CONTAINERS: is unset, and so are CONTAINER_NAMES and CONTAINER_LABELS: ' +
+        'dockscope shows every container only when told to. Set CONTAINER_NAMES=web,db (containers whose names ' +
+        'contain web or db), CONTAINER_LABELS=homepage (containers with a label whose key contains homepage), ' +
+        'or CONTAINERS=all (every container). Example: CONTAINER_NAMES=web,db\n',
+    });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [
+      { CONTAINERS: 'all', CONTAINER_NAMES: 'web' },
+      'CONTAINERS: is "all", but CONTAINER_NAMES shows only some containers: unset one or the other. Example: CONTAINERS=(unset)',
+    ],
+    [
+      { CONTAINERS: 'some' },
+      'CONTAINERS: "some" is not "all", its only value (to see some containers, set CONTAINER_NAMES or CONTAINER_LABELS; ' +
+        "CONTAINERS=1 is a socket proxy's setting). Example: CONTAINERS=all",
+    ],
+  ])('%j is refused (issue #22)', async (env, message) => {
+    const res = await run(MAIN, { PROXY_URL: dockerHost, LISTEN: '127.0.0.1:0', ...env }, dir);
+    expect(res).toEqual({ code: 2, stdout: '', stderr: `dockscope: configuration error: ${message}\n` });
+  });
+
+  it('with CONTAINERS=all it starts and shows every container, as docker-proxy-filter without lists', async () => {
+    const port = await getFreePort();
+    const { child, output } = await startMain(dir, {
+      PROXY_URL: dockerHost,
+      LISTEN: `127.0.0.1:${port}`,
+      CONTAINERS: 'all',
+    });
+    try {
+      const url = { url: `http://127.0.0.1:${port}` };
+      const list = await rawRequest(
+        url,
+        'GET',
+        `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ name: [p] }))}`,
+      );
+      expect((JSON.parse(list.body) as { Names: string[] }[]).map((c) => c.Names[0]).sort()).toEqual([
+        `/${p}-hid`,
+        `/${p}-vis`,
+      ]);
+      expect((await rawRequest(url, 'GET', `/containers/${p}-hid/json`)).status).toBe(200);
+      expect(output()).toContain('dockscope is listening');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await new Promise((r) => child.on('close', r))).toBe(0);
+  });
 
   it('--help and --version print and exit 0; an unknown argument exits 2 with the usage; none of them serves (issue #22)', async () => {
     const port = await getFreePort();

@@ -14,13 +14,23 @@ export interface RunningDockscope {
   close(): Promise<void>;
 }
 
-/** Starts dockscope in this process on a free loopback port, configured like the real one from env. */
+/**
+ * Starts dockscope in this process on a free loopback port, configured like the real one from env;
+ * without CONTAINER_NAMES, CONTAINER_LABELS or CONTAINERS, with CONTAINERS=all.
+ */
 export async function startTestDockscope(
   env: Env,
   options: { watchEvents?: boolean; headersTimeoutMs?: number; logLines?: Record<string, unknown>[] } = {},
 ): Promise<RunningDockscope> {
   const lines = options.logLines;
-  const config = loadConfig({ LISTEN: '127.0.0.1:0', LOG_LEVEL: lines ? 'info' : 'silent', ...env });
+  // Seeing every container needs saying so (issue #22): a test that gives no lists means every one.
+  const lists = [env.CONTAINER_NAMES, env.CONTAINER_LABELS, env.CONTAINERS].some((v) => v?.trim());
+  const config = loadConfig({
+    LISTEN: '127.0.0.1:0',
+    LOG_LEVEL: lines ? 'info' : 'silent',
+    ...(lists ? {} : { CONTAINERS: 'all' }),
+    ...env,
+  });
   // With `logLines`, every log record is collected there (parsed), for tests of what is logged.
   const log = lines
     ? pino(

@@ -11,9 +11,18 @@ import {
 } from '../../../src/config/config.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 
+/**
+ * The environment as given, with CONTAINERS=all when it has no lists (an environment without either is
+ * refused, issue #22; the tests of that call loadConfig itself).
+ */
+function load(env: Env): Config {
+  const lists = [env.CONTAINER_NAMES, env.CONTAINER_LABELS, env.CONTAINERS].some((v) => v?.trim());
+  return loadConfig(lists ? env : { ...env, CONTAINERS: 'all' });
+}
+
 function configError(env: Env): ConfigError {
   try {
-    loadConfig(env);
+    load(env);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -64,7 +73,7 @@ describe('loadConfig: defaults', () => {
     ],
     ['unrelated variables', { PATH: '/bin', HOME: '/root' }],
   ])('%s', (_label, env) => {
-    expect(loadConfig(env)).toEqual(defaults);
+    expect(load(env)).toEqual(defaults);
   });
 
   it('the defaults are the documented constants', () => {
@@ -72,7 +81,7 @@ describe('loadConfig: defaults', () => {
   });
 
   it('the configuration is frozen', () => {
-    const config = loadConfig({});
+    const config = load({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
       (config as unknown as { source: string }).source = 'x';
@@ -189,7 +198,7 @@ describe('loadConfig: values', () => {
     ['CACHE_TTL seconds', { CACHE_TTL: '5s' }, { cacheTtlMs: 5000 }],
     ['CACHE_TTL 0', { CACHE_TTL: '0' }, { cacheTtlMs: 0 }],
   ])('%s', (_label, env, expected) => {
-    expect(loadConfig(env)).toMatchObject(expected);
+    expect(load(env)).toMatchObject(expected);
   });
 });
 
@@ -332,7 +341,7 @@ describe('parseDuration', () => {
 });
 
 describe('ALLOW, and SCRUB_ENVS directly on the socket (issue #22)', () => {
-  const allowOf = (env: Env) => loadConfig(env).clients[0]?.allow;
+  const allowOf = (env: Env) => load(env).clients[0]?.allow;
   it.each<[string, Env, readonly string[] | undefined]>([
     ['SCRUB_ENVS on the socket: reads only', { SCRUB_ENVS: 'true' }, ['read-only', 'logs', 'events']],
     [
@@ -354,9 +363,81 @@ describe('ALLOW, and SCRUB_ENVS directly on the socket (issue #22)', () => {
     ['read-only,,exec', 'ALLOW: "read-only,,exec" has an empty entry'],
     ['GET /nope*', 'ALLOW: '],
   ])('ALLOW=%j is refused naming the variable', (value, start) => {
-    expect(() => loadConfig({ ALLOW: value })).toThrow(ConfigError);
-    expect(() => loadConfig({ ALLOW: value })).toThrow(
+    expect(() => load({ ALLOW: value })).toThrow(ConfigError);
+    expect(() => load({ ALLOW: value })).toThrow(
       new RegExp(`^${start.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  });
+});
+
+describe('CONTAINERS=all: seeing every container is said, never assumed (issue #22)', () => {
+  const refusal =
+    'CONTAINERS: is unset, and so are CONTAINER_NAMES and CONTAINER_LABELS: dockscope shows every container ' +
+    'only when told to. Set CONTAINER_NAMES=web,db (containers whose names contain web or db), ' +
+    'CONTAINER_LABELS=homepage (containers with a label whose key contains homepage), or CONTAINERS=all ' +
+    '(every container). Example: CONTAINER_NAMES=web,db';
+
+  it.each<[string, Env]>([
+    ['an empty environment', {}],
+    ['empty lists', { CONTAINER_NAMES: '', CONTAINER_LABELS: ' ' }],
+    ['CONTAINERS empty', { CONTAINERS: ' ', PROXY_URL: 'http://socket-proxy:2375' }],
+  ])('%s is refused, saying how', (_label, env) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([(error as ConfigError).variable, (error as ConfigError).message]).toEqual([
+      'CONTAINERS',
+      refusal,
+    ]);
+  });
+
+  it('CONTAINERS=all shows every container, without create rules (as no lists did before)', () => {
+    const [client] = loadConfig({ CONTAINERS: 'all' }).clients;
+    expect([client?.containers, client?.create]).toEqual(['all', null]);
+    expect(loadConfig({ CONTAINERS: ' all ' }).clients[0]?.containers).toBe('all');
+  });
+
+  it('lists alone need no CONTAINERS', () => {
+    expect(loadConfig({ CONTAINER_LABELS: 'homepage' }).clients[0]?.containers).toEqual({
+      names: [],
+      labels: [{ key: 'homepage' }],
+    });
+  });
+
+  it.each<[Env, string]>([
+    [
+      { CONTAINERS: 'all', CONTAINER_NAMES: 'web' },
+      'CONTAINERS: is "all", but CONTAINER_NAMES shows only some containers: unset one or the other. Example: CONTAINERS=(unset)',
+    ],
+    [
+      { CONTAINERS: 'all', CONTAINER_NAMES: 'web', CONTAINER_LABELS: 'homepage' },
+      'CONTAINERS: is "all", but CONTAINER_NAMES and CONTAINER_LABELS show only some containers: unset one or the other. Example: CONTAINERS=(unset)',
+    ],
+    [
+      { CONTAINERS: 'some' },
+      'CONTAINERS: "some" is not "all", its only value (to see some containers, set CONTAINER_NAMES or CONTAINER_LABELS; CONTAINERS=1 is a socket proxy\'s setting). Example: CONTAINERS=all',
+    ],
+    [
+      { CONTAINERS: 'ALL' },
+      'CONTAINERS: "ALL" is not "all", its only value (to see some containers, set CONTAINER_NAMES or CONTAINER_LABELS; CONTAINERS=1 is a socket proxy\'s setting). Example: CONTAINERS=all',
+    ],
+    [
+      { CONTAINERS: '1', CONTAINER_NAMES: 'web' },
+      'CONTAINERS: "1" is not "all", its only value (to see some containers, set CONTAINER_NAMES or CONTAINER_LABELS; CONTAINERS=1 is a socket proxy\'s setting). Example: CONTAINERS=all',
+    ],
+  ])('%j is refused', (env, message) => {
+    expect(configError(env).message).toBe(message);
+  });
+
+  it('beside a configuration file, CONTAINERS is refused like the lists', () => {
+    const text =
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: all }\n';
+    expect(() => loadConfig({ CONTAINERS: 'all' }, { path: '/c.yml', text })).toThrow(
+      'CONTAINERS: is set, but the configuration file /c.yml decides listeners and clients: move it into the file or unset it. Example: CONTAINERS=(unset)',
     );
   });
 });

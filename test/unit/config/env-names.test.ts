@@ -10,6 +10,8 @@ describe('environment variables that look like dockscope’s stop the start (iss
     ['CONTIANER_NAMES', 'CONTAINER_NAMES'],
     ['container_names', 'CONTAINER_NAMES'],
     ['CONTAINER_LABEL', 'CONTAINER_LABELS'],
+    ['containers', 'CONTAINERS'],
+    ['CONTAINRES', 'CONTAINERS'],
     ['SCRUB_ENV', 'SCRUB_ENVS'],
     ['scrub_envs', 'SCRUB_ENVS'],
     ['PROXY_URI', 'PROXY_URL'],
@@ -42,6 +44,7 @@ describe('environment variables that look like dockscope’s stop the start (iss
     'LISTEN_PID',
     'HTTP_PROXY',
     'NO_PROXY',
+    // podman, systemd-nspawn and LXC set container=podman (or the like) in every container they run.
     'container',
     'CONTAINER',
     'CONTAINER_ID',
@@ -58,13 +61,13 @@ describe('environment variables that look like dockscope’s stop the start (iss
     expect(() => loadConfig({ CONTAINER_NAME: 'web' })).toThrow(
       new ConfigError(
         'CONTAINER_NAME',
-        'is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, every container would be visible',
+        'is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, the list would scope nothing',
         'web,db',
         'CONTAINER_NAMES',
       ),
     );
     expect(() => loadConfig({ CONTAINER_NAME: 'web' })).toThrow(
-      'CONTAINER_NAME: is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, every container would be visible. Example: CONTAINER_NAMES=web,db',
+      'CONTAINER_NAME: is not a variable dockscope reads; did you mean CONTAINER_NAMES? Unread, the list would scope nothing. Example: CONTAINER_NAMES=web,db',
     );
   });
 
@@ -77,7 +80,7 @@ describe('environment variables that look like dockscope’s stop the start (iss
   });
 
   it('an empty near miss changes nothing and is left alone', () => {
-    expect(loadConfig({ CONTAINER_NAME: '', SCRUB_ENV: ' ' }).source).toBe('environment');
+    expect(loadConfig({ CONTAINER_NAME: '', SCRUB_ENV: ' ', CONTAINERS: 'all' }).source).toBe('environment');
   });
 
   it('editDistance counts a swap of neighbours as one edit', () => {
@@ -89,7 +92,7 @@ describe('environment variables that look like dockscope’s stop the start (iss
 
 describe("docker-proxy-filter's PORT", () => {
   it('listens on 0.0.0.0:PORT, as docker-proxy-filter does', () => {
-    expect(loadConfig({ PORT: '2380' }).listeners).toEqual([
+    expect(loadConfig({ PORT: '2380', CONTAINERS: 'all' }).listeners).toEqual([
       { name: 'default', address: { host: '0.0.0.0', port: 2380 } },
     ]);
   });

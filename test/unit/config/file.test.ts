@@ -117,6 +117,12 @@ describe('parseConfigFile: errors name the file, the line and the key', () => {
       `${FILE}:5: clients[1].name: "c" names two clients`,
     ],
     [
+      // Every container is said, never assumed (issue #22).
+      'a client without containers',
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    scrubEnvs: true\n',
+      `${FILE}:4: clients[0]: no "containers": say which containers it sees (containers: { names: [web, db] }, { labels: [homepage] }, owned), or write containers: all for every container`,
+    ],
+    [
       'containers neither all nor rules',
       'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - { name: c, containers: some }\n',
       `${FILE}:4: clients[0].containers: expected "all", "owned", or an object`,

@@ -104,10 +104,32 @@ describe('client identification', () => {
     [{ from: ['10.0.0.0/33'] }, /is not a CIDR/],
     [{ from: ['10.0.0.0/8/x'] }, /is not an address or a CIDR/],
     [{ from: ['not a host'] }, /"not a host" is neither an address, a CIDR nor a host name/],
-    [{ token: { env: 'UNSET_TOKEN' } }, /the token is empty/],
-    [{ token: { file: '/nonexistent/token' } }, /cannot read/],
   ])('a match that cannot be set up fails at start: %j', async (match, message) => {
     await expect(compileClients([client('x', match)], directory, {})).rejects.toThrow(message);
+  });
+
+  // Issue #22: a missing file, an unreadable one and an unset variable used to read the same.
+  it('a token that cannot be had names its cause: the errno, the file, the variable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ds-token-errors-'));
+    await writeFile(join(dir, 'empty'), '\n');
+    const failure = (match: ClientConfig['match'], env: Record<string, string> = {}) =>
+      compileClients([client('x', match)], directory, env).then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+    expect([
+      await failure({ token: { file: join(dir, 'missing') } }),
+      await failure({ token: { file: dir } }),
+      await failure({ token: { file: join(dir, 'empty') } }),
+      await failure({ token: { env: 'UNSET_TOKEN' } }),
+      await failure({ token: { env: 'BLANK_TOKEN' } }, { BLANK_TOKEN: ' ' }),
+    ]).toEqual([
+      `clients[0] (x).match.token.file: cannot read ${dir}/missing: ENOENT (no such file or directory)`,
+      `clients[0] (x).match.token.file: cannot read ${dir}: EISDIR (is a directory)`,
+      `clients[0] (x).match.token.file: the token file ${dir}/empty is empty`,
+      'clients[0] (x).match.token.env: the environment variable UNSET_TOKEN is unset: set it to the token',
+      'clients[0] (x).match.token.env: the environment variable BLANK_TOKEN is empty: set it to the token',
+    ]);
   });
 
   it('a host name that does not resolve never fails the start: it matches nothing, and is reported (issue #22)', async () => {

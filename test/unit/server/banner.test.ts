@@ -9,7 +9,11 @@ function banner(env: Record<string, string>, file?: string) {
     { level: 'info' },
     { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
   );
-  const config = loadConfig(env, file ? { path: '/c.yaml', text: file } : undefined);
+  // Without lists, the environment must say CONTAINERS=all (issue #22).
+  const lists = env.CONTAINER_NAMES || env.CONTAINER_LABELS || env.CONTAINERS;
+  const config = file
+    ? loadConfig(env, { path: '/c.yaml', text: file })
+    : loadConfig(lists ? env : { CONTAINERS: 'all', ...env });
   const addresses = Object.fromEntries(config.listeners.map((l) => [l.name, 'x']));
   logBanner(log, config, addresses, null);
   return lines;
@@ -34,7 +38,12 @@ clients:
   });
 
   it.each<[string, Record<string, string>, string | undefined, RegExp]>([
-    ['no visibility rules', { LISTEN: '127.0.0.1:2375' }, undefined, /every container is visible/],
+    [
+      'no visibility rules',
+      { LISTEN: '127.0.0.1:2375' },
+      undefined,
+      /^CONTAINERS=all: every container is visible$/,
+    ],
     [
       'create rules off',
       { LISTEN: '127.0.0.1:2375', CONTAINER_NAMES: 'web', CREATE_RULES: 'off' },
