@@ -97,10 +97,17 @@ export function nearMiss(name: string): string | undefined {
  * Empty values are left alone: they would change nothing.
  */
 export function refuseNearMisses(env: Env): void {
+  // A misspelt list is dangerous only where it would have been the scope: beside a list that is read,
+  // or `CONTAINERS=all`, it can only make fewer containers visible. (Some hosts set CONTAINER_NAME for
+  // their own reasons, this workplace's machines among them.)
+  const set = (key: string) => (env[key] ?? '').trim() !== '';
+  const scoped =
+    set('CONTAINER_NAMES') || set('CONTAINER_LABELS') || (env.CONTAINERS ?? '').trim() === 'all';
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.trim() === '') continue;
     const meant = nearMiss(name);
     if (meant === undefined) continue;
+    if (scoped && (meant === 'CONTAINER_NAMES' || meant === 'CONTAINER_LABELS')) continue;
     const unread = UNREAD[meant];
     throw new ConfigError(
       name,

@@ -79,6 +79,15 @@ describe('environment variables that look like dockscope’s stop the start (iss
     );
   });
 
+  it('a misspelt list beside a list that is read, or CONTAINERS=all, can only narrow: it is left alone', () => {
+    // Hosts set CONTAINER_NAME for their own reasons (this workplace's machines do).
+    expect(loadConfig({ CONTAINER_NAME: 'uid-x', CONTAINERS: 'all' }).source).toBe('environment');
+    expect(loadConfig({ CONTAINER_NAME: 'uid-x', CONTAINER_NAMES: 'web' }).source).toBe('environment');
+    expect(loadConfig({ CONTAINER_LABEL: 'x', CONTAINER_NAMES: 'web' }).source).toBe('environment');
+    // A misspelt SCRUB_ENVS is refused whatever the lists: it would show secrets.
+    expect(() => loadConfig({ SCRUB_ENV: 'true', CONTAINERS: 'all' })).toThrow(/^SCRUB_ENV: /);
+  });
+
   it('an empty near miss changes nothing and is left alone', () => {
     expect(loadConfig({ CONTAINER_NAME: '', SCRUB_ENV: ' ', CONTAINERS: 'all' }).source).toBe('environment');
   });
