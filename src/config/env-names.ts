@@ -101,8 +101,7 @@ export function refuseNearMisses(env: Env): void {
   // or `CONTAINERS=all`, it can only make fewer containers visible. (Some hosts set CONTAINER_NAME for
   // their own reasons, this workplace's machines among them.)
   const set = (key: string) => (env[key] ?? '').trim() !== '';
-  const scoped =
-    set('CONTAINER_NAMES') || set('CONTAINER_LABELS') || (env.CONTAINERS ?? '').trim() === 'all';
+  const scoped = set('CONTAINER_NAMES') || set('CONTAINER_LABELS') || (env.CONTAINERS ?? '').trim() === 'all';
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || value.trim() === '') continue;
     const meant = nearMiss(name);
