@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CallerContainerRules } from '../policy/caller-container.ts';
+import type { LabelRule, MatchMode } from '../policy/matcher.ts';
 import { compileText, parseLabelRules } from '../policy/matcher.ts';
 
 /** The `match.container` key of a client in the configuration file (see file.ts; issue #23). */
@@ -24,12 +25,20 @@ export const callerContainerSchema = z
     'give "names", "labels" and/or "profileLabel: true"',
   );
 
-/** `match.container`, checked: its label rules parsed, its texts compiled in their match mode. */
-export function callerContainerRules(
-  spec: z.infer<typeof callerContainerSchema>,
+/**
+ * The texts of name and label rules, checked as a start must (`containers:` of a client and
+ * `match.container`): label rules parsed (`at('labels', j)` names a bad one), every text compiled in
+ * its match mode (`at()` names a bad one).
+ */
+export function visibilityTexts(
+  spec: {
+    readonly names?: readonly string[] | undefined;
+    readonly labels?: readonly string[] | undefined;
+    readonly match?: MatchMode | undefined;
+  },
   at: Where,
   fail: Fail,
-): CallerContainerRules {
+): { mode: MatchMode; labels: LabelRule[] } {
   const mode = spec.match ?? 'substring';
   const labels = (spec.labels ?? []).flatMap((entry, j) => {
     try {
@@ -48,6 +57,16 @@ export function callerContainerRules(
       fail(at(), `entry ${j + 1} is not a valid ${mode}: ${(error as Error).message}`);
     }
   }
+  return { mode, labels };
+}
+
+/** `match.container`, checked: its label rules parsed, its texts compiled in their match mode. */
+export function callerContainerRules(
+  spec: z.infer<typeof callerContainerSchema>,
+  at: Where,
+  fail: Fail,
+): CallerContainerRules {
+  const { mode, labels } = visibilityTexts(spec, (...keys) => at(...keys), fail);
   const names = spec.names ?? [];
   return {
     // Without names or labels, any container (the profile label alone decides).

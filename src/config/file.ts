@@ -4,12 +4,11 @@ import { z } from 'zod';
 import { parseSanEntry } from '../policy/cert-san.ts';
 import type { CreateRules } from '../policy/create-rules.ts';
 import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
-import { compileText, parseLabelRules } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
-import { callerContainerRules, callerContainerSchema } from './file-identity.ts';
+import { callerContainerRules, callerContainerSchema, visibilityTexts } from './file-identity.ts';
 import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
 import { parseAuditTarget, parseDuration, parseListen } from './values.ts';
 
@@ -298,24 +297,7 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     if (spec !== 'all') {
       if (spec.owned && !owner)
         fail(at('containers'), 'owned containers need an owner: give the client an "owner" value');
-      const mode = spec.match ?? 'substring';
-      const labels = (spec.labels ?? []).flatMap((entry, j) => {
-        try {
-          return parseLabelRules(entry);
-        } catch (error) {
-          return fail(at('containers', 'labels', j), (error as Error).message);
-        }
-      });
-      for (const [j, text] of [
-        ...(spec.names ?? []),
-        ...labels.flatMap((l) => [l.key, l.value ?? '']),
-      ].entries()) {
-        try {
-          if (text !== '') compileText(text, mode);
-        } catch (error) {
-          fail(at('containers'), `entry ${j + 1} is not a valid ${mode}: ${(error as Error).message}`);
-        }
-      }
+      const { mode, labels } = visibilityTexts(spec, (...keys) => at('containers', ...keys), fail);
       containers = {
         names: spec.names ?? [],
         labels,

@@ -38,7 +38,11 @@ export async function startTestDockscope(
         { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
       )
     : pino({ level: config.logLevel });
-  const ds = await startDockscope(config, log, options);
+  return running(await startDockscope(config, log, options));
+}
+
+/** A started dockscope, with the addresses of its first listener (on loopback). */
+function running(ds: Dockscope): RunningDockscope {
   const port = Number(ds.address.split(':').pop());
   return {
     ds,
@@ -55,13 +59,5 @@ export async function startTestDockscope(
  */
 export async function startTestDockscopeFile(yaml: string): Promise<RunningDockscope> {
   const config = loadConfig({ LOG_LEVEL: 'silent' }, { path: 'dockscope.yml', text: yaml });
-  const ds = await startDockscope(config, pino({ level: 'silent' }));
-  const port = Number(ds.address.split(':').pop());
-  return {
-    ds,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    host: `tcp://127.0.0.1:${port}`,
-    close: () => ds.close(),
-  };
+  return running(await startDockscope(config, pino({ level: 'silent' })));
 }
