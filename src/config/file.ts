@@ -8,6 +8,7 @@ import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
+import { editDistance } from './env-names.ts';
 import { callerContainerRules, callerContainerSchema, visibilityTexts } from './file-identity.ts';
 import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
 import { parseAuditTarget, parseDuration, parseListen } from './values.ts';
@@ -197,6 +198,15 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
     }
     return null;
   };
+  /** The line of a key of the map at `path`. */
+  const keyLine = (path: readonly PropertyKey[], key: string): number | null => {
+    const map = doc.getIn(path as (string | number)[], true) as { items?: unknown[] } | undefined;
+    for (const item of map?.items ?? []) {
+      const k = (item as { key?: { value?: unknown; range?: [number, number] } }).key;
+      if (k && String(k.value) === key && Array.isArray(k.range)) return lines.linePos(k.range[0]).line;
+    }
+    return null;
+  };
   const keyOf = (path: readonly PropertyKey[]) =>
     path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
   const fail = (path: readonly PropertyKey[], problem: string): never => {
@@ -219,6 +229,17 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = innermost(parsed.error.issues[0]);
+    if (issue?.code === 'unrecognized_keys') {
+      // The line of the unknown key itself, and the known key it is nearest to (issue #22).
+      const [key = ''] = issue.keys;
+      const near = nearestKey(key, knownKeys(fileSchema, issue.path));
+      throw new ConfigFileError(
+        file,
+        keyLine(issue.path, key) ?? lineOf(issue.path),
+        keyOf(issue.path),
+        `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`,
+      );
+    }
     fail(issue?.path ?? [], describeIssue(issue));
   }
   const data = (parsed as { data: FileSettings }).data;
@@ -403,4 +424,44 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
       return 'expected "all", "owned", or an object with "names", "labels" and/or "owned"';
   }
   return issue.message;
+}
+
+/** The keys a schema's object at `path` knows (through arrays, optionals, defaults, unions, pipes). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const at = (node: unknown, rest: readonly PropertyKey[]): string[] => {
+    const def = (node as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+    if (!def) return [];
+    switch (def.type) {
+      case 'optional':
+      case 'default':
+      case 'nullable':
+      case 'readonly':
+        return at(def.innerType, rest);
+      case 'pipe':
+        return at(def.in, rest);
+      case 'union':
+        return [...new Set((def.options as unknown[]).flatMap((o) => at(o, rest)))];
+      case 'array':
+        return typeof rest[0] === 'number' ? at(def.element, rest.slice(1)) : [];
+      case 'object': {
+        const shape = def.shape as Record<string, unknown>;
+        if (rest.length === 0) return Object.keys(shape);
+        return at(shape[String(rest[0])], rest.slice(1));
+      }
+      default:
+        return [];
+    }
+  };
+  return at(schema, path);
+}
+
+/** The known key an unknown one most likely meant: the same in other letter case, or two edits away at most. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
 }

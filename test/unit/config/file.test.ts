@@ -74,7 +74,7 @@ describe('parseConfigFile: errors name the file, the line and the key', () => {
     [
       'an unknown key',
       'listeners:\n  - name: a\n    address: 127.0.0.1:1\n    adress: x\nclients:\n  - name: c\n    containers: all\n',
-      `${FILE}:2: listeners[0]: unknown key "adress"`,
+      `${FILE}:4: listeners[0]: unknown key "adress" (did you mean "address"?)`,
     ],
     [
       'a bad address',
@@ -222,6 +222,20 @@ describe('parseConfigFile: create rules', () => {
   });
 });
 
+describe('an unknown key (issue #22)', () => {
+  it('names its own line and the key it is nearest to, in any letter case, or none when none is near', () => {
+    const head =
+      'listeners:\n  - { name: a, address: "127.0.0.1:1" }\nclients:\n  - name: c\n    containers: all\n';
+    expect(error(`${head}    scrubenvs: true\n`)).toBe(
+      `${FILE}:6: clients[0]: unknown key "scrubenvs" (did you mean "scrubEnvs"?)`,
+    );
+    expect(error(`${head}    create:\n      privileged: true\n      capadd: [NET_ADMIN]\n`)).toBe(
+      `${FILE}:8: clients[0].create: unknown key "capadd" (did you mean "capAdd"?)`,
+    );
+    expect(error(`${head}    colour: blue\n`)).toBe(`${FILE}:6: clients[0]: unknown key "colour"`);
+  });
+});
+
 describe('resource limits of a client', () => {
   const withLimits = (limits: string) =>
     `listeners:\n  - { name: a, address: "127.0.0.1:2375" }\nclients:\n  - name: c\n    containers: all\n    limits: ${limits}\n`;
@@ -338,7 +352,7 @@ describe('parseConfigFile: match.container (issue #23)', () => {
       `${FILE}:5: clients[0].match.container: give "names", "labels" and/or "profileLabel: true"`,
     );
     expect(error(`${head}  - name: a\n    match: { container: { label: x } }\n    containers: all\n`)).toBe(
-      `${FILE}:5: clients[0].match.container: unknown key "label"`,
+      `${FILE}:5: clients[0].match.container: unknown key "label" (did you mean "labels"?)`,
     );
     expect(
       error(
