@@ -53,7 +53,7 @@ clients:
     const run = startMain(['--config', file()], dir);
     expect(await run.exited).toBe(2);
     expect(run.output()).toContain(
-      `dockscope: configuration error: ${file()}:5: clients[0]: unknown key "scrubenvs"`,
+      `dockscope: configuration error: ${file()}:7: clients[0]: unknown key "scrubenvs" (did you mean "scrubEnvs"?)`,
     );
   });
 
