@@ -5,32 +5,7 @@
  * code points) where Go makes it an ASCII `i`: `applİcation/x-www-form-urlencoded` is a form body to
  * the daemon, whose ParseForm then lets body values replace the query that dockscope judged.
  */
-
-/** Go's `unicode.ToLower` of one code point (the simple mapping; only U+0130 differs from JS's full one). */
-function goLowerRune(cp: number): string {
-  if (cp === 0x130) return 'i';
-  const lower = String.fromCodePoint(cp).toLowerCase();
-  return [...lower].length === 1 ? lower : String.fromCodePoint(cp);
-}
-
-/** Go's `strings.ToLower` of a string (bytes that are not UTF-8 have become U+FFFD, as Go's do). */
-export function goToLower(text: string): string {
-  // Per code point: JS's context rules (a final sigma) do not apply in Go.
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) as number;
-    out += cp < 0x80 ? (cp >= 0x41 && cp <= 0x5a ? String.fromCharCode(cp + 32) : ch) : goLowerRune(cp);
-  }
-  return out;
-}
-
-/** Go's `strings.TrimSpace`: Unicode white space (`unicode.IsSpace`). */
-const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
-const LEADING_SPACE = new RegExp(`^${GO_SPACE}`, 'u');
-const TRAILING_SPACE = new RegExp(`${GO_SPACE}$`, 'u');
-export function goTrimSpace(text: string): string {
-  return text.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, '');
-}
+import { goToLower, goTrimSpace } from './go-strings.ts';
 
 // mime's isTokenChar: visible ASCII (0x21-0x7e) except the tspecials of RFC 2045, `()<>@,;:\"/[]?=`.
 const TOKEN = /^[!#-'*+\-.0-9A-Z^-~]+$/;

@@ -7,6 +7,7 @@
  * and empty continuation lines. This module is that reading, line for line; `dockerfile-words.ts` is
  * what happens to a LABEL's arguments after it. Pure functions.
  */
+import { goToLower, goTrimLeft, goTrimSpace } from '../body/go-strings.ts';
 
 /** A change dockscope cannot read as the daemon would: refused before anything is sent. */
 export class ChangesError extends Error {
@@ -30,19 +31,6 @@ export interface ParsedChanges {
   readonly instructions: readonly Instruction[];
 }
 
-/** Go's unicode.IsSpace: ASCII space, \t \n \v \f \r, U+0085, U+00A0 and Unicode White_Space. */
-export function isGoSpace(ch: string): boolean {
-  return /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/u.test(ch);
-}
-
-const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const LEADING_SPACE = new RegExp(`^${GO_SPACE}+`, 'u');
-const TRAILING_SPACE = new RegExp(`${GO_SPACE}+$`, 'u');
-
-export const trimLeftGo = (s: string): string => s.replace(LEADING_SPACE, '');
-/** strings.TrimSpace. */
-export const trimGo = (s: string): string => trimLeftGo(s).replace(TRAILING_SPACE, '');
-
 /** The parser's `reWhitespace` (`[\t\v\f\r ]+`): ASCII only, unlike unicode.IsSpace. */
 const RE_WHITESPACE = /[\t\v\f\r ]+/;
 
@@ -51,15 +39,6 @@ export function splitOnce(s: string): [string] | [string, string] {
   const m = RE_WHITESPACE.exec(s);
   if (!m || m.index === 0) return [s];
   return [s.slice(0, m.index), s.slice(m.index + m[0].length)];
-}
-
-/**
- * strings.ToLower as far as it matters here: the result is only compared with ASCII instruction
- * names, and the only letters outside ASCII that Go lower-cases into ASCII are U+0130 (İ → i) and
- * U+212A (Kelvin sign → k); JavaScript lower-cases İ to "i̇", two characters.
- */
-export function goLower(s: string): string {
-  return Array.from(s, (c) => (c === '\u0130' ? 'i' : c.toLowerCase())).join('');
 }
 
 // `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` with Go's \s, which is [\t\n\f\r ] (no \v).
@@ -108,12 +87,12 @@ function trimContinuation(line: string, d: Directives): [string, boolean] {
 
 /** processLine: directives are looked for, and a line that starts with `#` is emptied (trimComments). */
 function processLine(d: Directives, line: string, stripLeft: boolean): string {
-  const token = stripLeft ? trimLeftGo(line) : line;
+  const token = stripLeft ? goTrimLeft(line) : line;
   d.check(token);
   return token.startsWith('#') ? '' : token;
 }
 
-const isComment = (line: string) => trimLeftGo(line).startsWith('#');
+const isComment = (line: string) => goTrimLeft(line).startsWith('#');
 
 /** bufio.ScanLines: split at "\n", a "\r" before it dropped, no line after a final "\n". */
 function scanLines(text: string): string[] {
@@ -124,8 +103,8 @@ function scanLines(text: string): string[] {
 
 /** splitCommand without the builder flags: the lower-cased name and the rest. */
 function splitCommand(text: string): { command: string; rest: string } {
-  const [name, rest = ''] = splitOnce(trimGo(text));
-  return { command: goLower(name), rest: trimGo(rest) };
+  const [name, rest = ''] = splitOnce(goTrimSpace(text));
+  return { command: goToLower(name), rest: goTrimSpace(rest) };
 }
 
 /** parser.Parse of `strings.Join(changes, "\n")`. Throws ChangesError where the parser fails. */
@@ -144,7 +123,7 @@ export function parseChanges(values: readonly string[]): ParsedChanges {
       const raw = lines[i] ?? '';
       const next = processLine(d, raw, false);
       i++;
-      if (isComment(raw) || trimLeftGo(next) === '') continue;
+      if (isComment(raw) || goTrimLeft(next) === '') continue;
       const [part, end] = trimContinuation(next, d);
       line += part;
       ended = end;

@@ -1,5 +1,6 @@
+import { isGoSpace } from '../body/go-strings.ts';
 import type { EscapeToken } from './dockerfile-lines.ts';
-import { ChangesError, isGoSpace, splitOnce } from './dockerfile-lines.ts';
+import { ChangesError, splitOnce } from './dockerfile-lines.ts';
 
 /**
  * What the daemon makes of a LABEL's arguments (moby v20.10, vendored buildkit): the parser splits

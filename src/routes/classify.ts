@@ -1,4 +1,4 @@
-import { goToLower, goTrimSpace } from '../body/media-type.ts';
+import { goToLower, goTrimSpace } from '../body/go-strings.ts';
 import type { Route, SwarmKind } from './route.ts';
 import type { RequestTarget } from './target.ts';
 

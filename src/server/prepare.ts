@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { goMediaType, goToLower, isFormType } from '../body/media-type.ts';
+import { goToLower } from '../body/go-strings.ts';
+import { goMediaType, isFormType } from '../body/media-type.ts';
 import { remembered } from '../memo.ts';
 import type { Profile } from '../policy/clients.ts';
 import { classify } from '../routes/classify.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { goMediaType, goToLower, isFormType } from '../../../src/body/media-type.ts';
+import { goToLower } from '../../../src/body/go-strings.ts';
+import { goMediaType, isFormType } from '../../../src/body/media-type.ts';
 
 /** A header value as Node hands it over: the UTF-8 bytes on the wire, each read as a latin1 character. */
 const wire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { goToLower as goLower } from '../../../src/body/go-strings.ts';
 import type { EscapeToken } from '../../../src/policy/dockerfile-lines.ts';
-import { ChangesError, goLower, parseChanges } from '../../../src/policy/dockerfile-lines.ts';
+import { ChangesError, parseChanges } from '../../../src/policy/dockerfile-lines.ts';
 import { labelArguments, labelPairs, lexWord, parseWords } from '../../../src/policy/dockerfile-words.ts';
 
 const texts = (values: string[]) => parseChanges(values).instructions.map((i) => i.text);
