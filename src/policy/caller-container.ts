@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { plainAddress } from './address-list.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { VisibilityRules } from './matcher.ts';
 import { buildVisibility, ownName } from './matcher.ts';
@@ -39,7 +40,7 @@ export interface CallerContainerRules {
  * text is no address, or a link-local IPv6 one (scoped to an interface, never a container's identity).
  */
 export function canonicalAddress(text: string): string {
-  const plain = text.startsWith('::ffff:') && isIP(text.slice(7)) === 4 ? text.slice(7) : text;
+  const plain = plainAddress(text);
   const family = isIP(plain);
   if (family === 4) return plain;
   if (family !== 6 || plain.includes('%') || /^fe[89ab]/i.test(plain)) return '';

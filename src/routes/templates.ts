@@ -1,4 +1,4 @@
-import type { WithQuery } from './equivalents.ts';
+import type { RouteRef, WithQuery } from './equivalents.ts';
 import { relatedRoutes } from './equivalents.ts';
 
 /**
@@ -188,31 +188,35 @@ export function compileRouteRules(
    * gives passes as well (routes/equivalents.ts), followed transitively.
    */
   const explainRelated = (method: string, path: string, target: WithQuery | null) => {
+    let related = relatedRoutes(method, path, target);
+    // Most requests give nothing else: nothing is allocated for them.
+    if (related.yields.length === 0 && related.covers.length === 0) return null;
     const seen = new Set([`${method} ${path}`]);
-    const queue: { method: string; path: string; target: WithQuery | null }[] = [{ method, path, target }];
-    for (let i = 0; i < queue.length && i < MAX_RELATED; i++) {
-      const at = queue[i] as (typeof queue)[number];
-      const related = relatedRoutes(at.method, at.path, at.target);
+    const queue: RouteRef[] = [];
+    const visit = (m: string, p: string) => {
+      const key = `${m} ${p}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      queue.push([m, p]);
+    };
+    for (let i = 0; ; i++) {
       for (const [m, p] of related.yields) {
         const answer = explainOne(m, p);
         if (!answer.allowed)
           return { allowed: false, by: `${answer.by} for ${m} ${p}, which this request also answers` };
-        if (!seen.has(`${m} ${p}`)) {
-          seen.add(`${m} ${p}`);
-          queue.push({ method: m, path: p, target: null });
-        }
+        visit(m, p);
       }
       for (const [m, p] of related.covers) {
         for (const d of denies) {
           if (d.t.matches(m, p)) return { allowed: false, by: `${d.answer.by}, covering ${m} ${p}` };
         }
-        if (!seen.has(`${m} ${p}`)) {
-          seen.add(`${m} ${p}`);
-          queue.push({ method: m, path: p, target: null });
-        }
+        visit(m, p);
       }
+      // The request and at most MAX_RELATED - 1 routes it leads to.
+      const next = queue[i];
+      if (next === undefined || i + 1 >= MAX_RELATED) return null;
+      related = relatedRoutes(next[0], next[1], null);
     }
-    return null;
   };
   const explain = (method: string, path: string, target: WithQuery | null = null) => {
     const own = explainOne(method, path);

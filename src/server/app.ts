@@ -214,7 +214,8 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     let contentType: string | undefined;
     let profile: Profile | undefined;
     try {
-      caller = await withContainer(clients, addresses, caller);
+      const located = withContainer(clients, addresses, caller);
+      caller = located instanceof Promise ? await located : located;
       // At once, unless a `from` host name is due a look-up (bounded: policy/host-names.ts).
       const identified = clients.identify(caller);
       profile = identified instanceof Promise ? await identified : identified;

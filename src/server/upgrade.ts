@@ -100,7 +100,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     (async () => {
       if (req.headers['transfer-encoding'] !== undefined)
         throw errors.badRequest('an upgrade request must not be chunked');
-      caller = await withContainer(clients, addresses, caller);
+      const located = withContainer(clients, addresses, caller);
+      caller = located instanceof Promise ? await located : located;
       const identified = clients.identify(caller);
       const chosen = identified instanceof Promise ? await identified : identified;
       profile = chosen;
