@@ -1,4 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { withDeadline } from '../deadline.ts';
 
 /** Resolves a name to its addresses (node:dns's lookup by default; a test gives its own). */
 export type Lookup = (name: string) => Promise<readonly { readonly address: string }[]>;
@@ -99,22 +100,14 @@ export class HostNames {
 
   async #lookUp(name: string): Promise<{ addresses: string[] } | { error: string }> {
     const lookup = this.#options.lookup ?? ((n: string) => dnsLookup(n, { all: true }));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
-        this.#options.timeoutMs,
-      );
-      timer.unref();
-    });
     try {
-      const found = await Promise.race([lookup(name), timeout]);
+      const found = await withDeadline(lookup(name), this.#options.timeoutMs, () =>
+        Object.assign(new Error('timeout'), { code: 'ETIMEOUT' }),
+      );
       const addresses = [...new Set(found.map((a) => a.address))].sort();
       return addresses.length > 0 ? { addresses } : { error: 'ENOTFOUND' };
     } catch (error) {
       return { error: (error as NodeJS.ErrnoException).code ?? 'error' };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

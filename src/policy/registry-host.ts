@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { withDeadline } from '../deadline.ts';
 import { errors } from '../errors.ts';
 import type { CreateRules } from './create-rules.ts';
 import { createRuleRefusal } from './create-rules.ts';
@@ -106,7 +107,6 @@ export async function checkRegistry(
     return;
   }
   let addresses: readonly string[];
-  let timer: NodeJS.Timeout | undefined;
   if (lookups >= MAX_LOOKUPS) {
     throw errors.busy(`dockscope is resolving ${MAX_LOOKUPS} registry names already; try again shortly`);
   }
@@ -118,18 +118,11 @@ export async function checkRegistry(
   // The slot is held until the look-up itself ends, not only until this request gave up on it.
   lookup.then(done, done);
   try {
-    addresses = await Promise.race([
-      lookup,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), LOOKUP_TIMEOUT_MS);
-      }),
-    ]);
+    addresses = await withDeadline(lookup, LOOKUP_TIMEOUT_MS, () => new Error('timeout'));
   } catch {
     throw refuse(
       `the registry ${registry} could not be resolved, so dockscope cannot tell that it is not on the host's loopback`,
     );
-  } finally {
-    clearTimeout(timer);
   }
   const local = addresses.find(isHostLocalAddress);
   if (local !== undefined) {

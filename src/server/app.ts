@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
+import { withDeadline } from '../deadline.ts';
 import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
@@ -308,14 +309,7 @@ async function readJudgedBody(
   const client = clientKey(req.socket);
   let held = 0;
   res.once('close', () => bodies.release(client, held));
-  let timer: NodeJS.Timeout | undefined;
   let late: Error | null = null;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      late = errors.bodyTimeout(BODY_READ_MS / 1000);
-      reject(late);
-    }, BODY_READ_MS);
-  });
   const admit = (bytes: number): Error | null => {
     // Past the deadline nothing more is kept: the read ends at its next chunk.
     if (late) return late;
@@ -338,12 +332,11 @@ async function readJudgedBody(
     if (error instanceof BodyTooLargeError) throw errors.payloadTooLarge(MAX_REQUEST_BODY);
     throw errors.badRequest('could not read the request body');
   });
-  try {
-    return bodyText(await Promise.race([read, timeout]));
-  } finally {
-    clearTimeout(timer);
-    read.catch(() => {});
-  }
+  const bytes = await withDeadline(read, BODY_READ_MS, () => {
+    late = errors.bodyTimeout(BODY_READ_MS / 1000);
+    return late;
+  });
+  return bodyText(bytes);
 }
 
 /** `/v1.41` of a request target, or '' without a version. */
