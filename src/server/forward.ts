@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Upstream } from '../upstream/client.ts';
 import { errors, sendError } from './errors.ts';
+import { hasRequestBody } from './headers.ts';
 import type { RequestState } from './request-state.ts';
 
 export interface ForwarderDeps {
@@ -55,7 +56,7 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
     try {
       upstreamRes = await upstream.open(req.method ?? 'GET', forward.path, {
         headers,
-        body: forward.body ?? (hasBody(req) ? req : undefined),
+        body: forward.body ?? (hasRequestBody(req.headers) ? req : undefined),
         agent: upstream.agentFor(timing.lane),
         timeoutMs: timing.headerTimeoutMs,
         cancel: (destroy) => {
@@ -78,10 +79,4 @@ export function createForwarder(deps: ForwarderDeps): ForwardRequest {
     }
     await respond(state, req.method ?? 'GET', upstreamRes, res);
   };
-}
-
-/** Whether the client sent (or is sending) a body to pass on. */
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -13,6 +13,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** Whether the client sent (or is sending) a body: a length other than 0, or any transfer coding. */
+export function hasRequestBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** Names listed in a Connection header are hop-by-hop too (RFC 9110 §7.6.1). */
 export function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;

@@ -8,6 +8,7 @@ import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { parseTarget, TargetError } from '../routes/target.ts';
 import { errors } from './errors.ts';
+import { hasRequestBody } from './headers.ts';
 
 const METHOD = /^[A-Z]+$/;
 
@@ -30,12 +31,6 @@ export function compareVersions(a: string, b: string): number {
 
 /** Whether a version is below the floor, per version seen (a handful in practice). */
 const tooOld = remembered((version: string) => compareVersions(version, MIN_API_VERSION) < 0, 256);
-
-/** Whether the client sent (or is sending) a body. */
-export function hasRequestBody(headers: IncomingHttpHeaders): boolean {
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
 
 /** Routes whose body is a tar stream (build contexts, image and plugin tarballs, archive uploads). */
 function takesTar(method: string, route: Route, path: string): boolean {
