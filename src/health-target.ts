@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Config, Env, ListenAddress, ListenerConfig } from './config/config.ts';
 import { compileClients } from './policy/clients.ts';
 import { ContainerDirectory } from './policy/directory.ts';
+import { readTokenSecret } from './policy/token-secret.ts';
 import { parseTarget } from './routes/target.ts';
 import { createLogger } from './server/logger.ts';
 import { Upstream } from './upstream/client.ts';
@@ -44,12 +44,11 @@ export async function chooseProbe(config: Config, env: Env): Promise<Probe | nul
   );
   const clients = await compileClients(config.clients, directory, env);
   const credentials: { client?: string; headers: Record<string, string> }[] = [{ headers: {} }];
-  for (const c of config.clients) {
+  for (const [i, c] of config.clients.entries()) {
     const token = c.match.token;
     if (!token) continue;
-    const secret = token.file
-      ? (await readFile(token.file, 'utf8')).trim()
-      : (env[token.env ?? ''] ?? '').trim();
+    // Read as the server reads it, so a failure names its errno (ENOENT is not EACCES, issue #22).
+    const secret = await readTokenSecret(token, env, `clients[${i}] (${c.name})`);
     credentials.push({ client: c.name, headers: { authorization: `Bearer ${secret}` } });
   }
   const ping = parseTarget('/_ping');

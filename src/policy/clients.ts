@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ClientConfig, ClientMatch } from '../config/config.ts';
-import { describeErrno } from '../errno-text.ts';
 import { errors } from '../errors.ts';
 import { remembered } from '../memo.ts';
 import type { RouteRules } from '../routes/templates.ts';
@@ -21,6 +19,7 @@ import type { Ownership } from './ownership.ts';
 import type { RegistryLists } from './registry-lists.ts';
 import { ContainerResolver } from './resolver.ts';
 import type { ResourceLimits } from './resource-limits.ts';
+import { readTokenSecret } from './token-secret.ts';
 
 /** What a client is allowed and shown: compiled once from its configuration. */
 export interface Profile {
@@ -168,27 +167,7 @@ async function compileMatch(
       return text !== undefined && (values === null || values.has(text)) && inAddresses(proxies, c.address);
     });
   }
-  let token: Buffer | null = null;
-  if (match.token) {
-    const { file, env: variable = '' } = match.token;
-    // Each error names its cause (issue #22): the errno, or the variable.
-    const secret = file
-      ? (
-          await readFile(file, 'utf8').catch((error: unknown) => {
-            throw new Error(`${where}.match.token.file: cannot read ${file}: ${describeErrno(error)}`);
-          })
-        ).trim()
-      : (env[variable] ?? '').trim();
-    if (secret === '') {
-      throw new Error(
-        file
-          ? `${where}.match.token.file: the token file ${file} is empty`
-          : `${where}.match.token.env: the environment variable ${variable} is ${env[variable] === undefined ? 'unset' : 'empty'}: set it to the token`,
-      );
-    }
-    token = digest(secret);
-  }
-  const expected = token;
+  const expected = match.token ? digest(await readTokenSecret(match.token, env, where)) : null;
   return {
     usesToken: expected !== null,
     test: (c) => {
