@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isDecodedObject as isObject } from '../body/go-decode.ts';
 import { DockerApiError, withRule } from '../errors.ts';
+import { firstUnmasked } from './system-paths.ts';
 
 /**
  * Create rules: what a client may ask the daemon to give a container beyond the container itself.
@@ -447,13 +448,16 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
     );
   }
   // `--security-opt systempaths=unconfined` arrives as empty MaskedPaths and ReadonlyPaths: the
-  // daemon then masks nothing in /proc and /sys.
-  for (const key of ['MaskedPaths', 'ReadonlyPaths']) {
-    if (host[key] !== undefined && !rules.securityOpt.includes('systempaths=unconfined')) {
+  // daemon then masks nothing in /proc and /sys. A list that keeps every default path passes (a
+  // recreate from an inspect sends the daemon's own list: system-paths.ts).
+  for (const key of ['MaskedPaths', 'ReadonlyPaths'] as const) {
+    if (host[key] === undefined || rules.securityOpt.includes('systempaths=unconfined')) continue;
+    const left = firstUnmasked(key, host[key]);
+    if (left !== null) {
       throw createRuleRefusal(
         'securityOpt',
         `${H}${key}`,
-        'it changes which host paths are masked (systempaths)',
+        `it changes which host paths are masked (systempaths): it leaves out ${left}`,
       );
     }
   }

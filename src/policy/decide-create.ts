@@ -18,6 +18,7 @@ import { decodeFor } from './read-body.ts';
 import { asMissing, endpointLink, parseLink } from './references.ts';
 import { refuseReservedLabels } from './reserved-labels.ts';
 import { applyCreateLimits } from './resource-limits.ts';
+import { withAddedMasks } from './system-paths.ts';
 
 /**
  * Container create, judged on the body as the daemon decodes it (see body/go-decode.ts). It may point
@@ -43,6 +44,11 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
       const host = asObject(body.HostConfig) ?? newObject();
       if (host.CgroupnsMode === undefined || host.CgroupnsMode === '') host.CgroupnsMode = 'private';
       body.HostConfig = host;
+    }
+    // A kept MaskedPaths list masks what newer daemons mask by default too (system-paths.ts).
+    const host = asObject(body.HostConfig);
+    if (host?.MaskedPaths !== undefined && !ctx.create.securityOpt.includes('systempaths=unconfined')) {
+      host.MaskedPaths = withAddedMasks(host.MaskedPaths) ?? null;
     }
   }
   // Resource maxima, and the defaults for what the create leaves unlimited (issue #23).

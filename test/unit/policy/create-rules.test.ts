@@ -366,3 +366,51 @@ describe('normalizeCapability', () => {
     expect(normalizeCapability(name)).toBe(normal);
   });
 });
+
+// The daemon's own lists, as inspect shows them (a 20.10 daemon) and Watchtower sends them back.
+const MASKED_20_10 = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+describe('create rules: system paths as a recreate from an inspect sends them (issue #22)', () => {
+  it.each<[string, unknown]>([
+    ["the daemon's own lists", { MaskedPaths: MASKED_20_10, ReadonlyPaths: READONLY }],
+    [
+      'more than the defaults, in another order',
+      { MaskedPaths: ['/proc/extra', ...MASKED_20_10].reverse(), ReadonlyPaths: [...READONLY, '/x'] },
+    ],
+  ])('%s pass', (_label, hostConfig) => {
+    expect(() => checkContainerCreate(NO_WAY_OUT, create(hostConfig))).not.toThrow();
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'an empty MaskedPaths',
+      { MaskedPaths: [] },
+      'MaskedPaths: it changes which host paths are masked (systempaths): it leaves out /proc/asound',
+    ],
+    [
+      'a MaskedPaths without /proc/kcore',
+      { MaskedPaths: MASKED_20_10.filter((p) => p !== '/proc/kcore') },
+      'MaskedPaths: it changes which host paths are masked (systempaths): it leaves out /proc/kcore',
+    ],
+    [
+      'a ReadonlyPaths without /proc/sysrq-trigger',
+      { MaskedPaths: MASKED_20_10, ReadonlyPaths: READONLY.slice(0, 4) },
+      'ReadonlyPaths: it changes which host paths are masked (systempaths): it leaves out /proc/sysrq-trigger',
+    ],
+  ])('%s is refused, naming the path', (_label, hostConfig, message) => {
+    const error = refusal(NO_WAY_OUT, create(hostConfig));
+    expect(error.message).toBe(`dockscope: create rule "securityOpt" refuses HostConfig.${message}`);
+  });
+});
