@@ -30,9 +30,14 @@ export function recipeEnv(compose: Compose, socketProxyUrl: string): Env {
   return { ...strings, PROXY_URL: socketProxyUrl };
 }
 
-/** The recipe's file, on the test daemon's socket and a free loopback port: nothing else changed. */
-export function recipeFile(config: string, dockerSocket: string): string {
-  const out = config
+/**
+ * The recipe's file, on the test daemon's socket and a free loopback port; with `uncomment`, the lines
+ * the recipe says to un-comment on such a host (`# create: …`). Nothing else changed.
+ */
+export function recipeFile(config: string, dockerSocket: string, uncomment?: RegExp): string {
+  const lines = uncomment ? config.replace(new RegExp(`# (${uncomment.source})`), '$1') : config;
+  if (uncomment && lines === config) throw new Error(`recipe file has no commented ${uncomment.source}`);
+  const out = lines
     .replace('upstream: unix:///var/run/docker.sock', `upstream: unix://${dockerSocket}`)
     .replace('address: "0.0.0.0:2375"', 'address: "127.0.0.1:0"');
   if (!out.includes(dockerSocket) || !out.includes('127.0.0.1:0'))
