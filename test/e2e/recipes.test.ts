@@ -3,19 +3,13 @@ import { dockerOk } from '../harness/docker-cli.ts';
 import { type RunningDockscope, startTestDockscope } from './support/dockscope.ts';
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
 import { json } from './support/http.ts';
-import { goQuery, missingAnswer, recipe, recipeEnv, ToolClient } from './support/recipes.ts';
+import type { Listed } from './support/recipes.ts';
+import { goQuery, missingAnswer, ours, recipe, recipeEnv, ToolClient } from './support/recipes.ts';
 
 const dockerHost = inject('dockerHost');
 const dockerSocket = inject('dockerSocket');
 const socketProxyUrl = inject('socketProxyUrl');
 const image = inject('image');
-
-type Listed = { Id: string; Names: string[] }[];
-const ours = (list: unknown, p: string) =>
-  (list as Listed)
-    .map((c) => c.Names[0]?.slice(1) ?? '')
-    .filter((n) => n.startsWith(p))
-    .sort();
 
 /** docs/recipes.md "Traefik": its Docker provider's start and watch, replayed through the recipe. */
 describe('recipe: Traefik sees only the containers labelled traefik.enable=true', () => {

@@ -32,7 +32,14 @@ async function blocks(doc: string, kind: 'compose' | 'config'): Promise<string[]
 interface Compose {
   services: Record<
     string,
-    { image?: string; build?: string; user?: string; environment?: Record<string, string> }
+    {
+      image?: string;
+      build?: string;
+      user?: string;
+      environment?: Record<string, string>;
+      command?: string[];
+      volumes?: string[];
+    }
   >;
 }
 
@@ -87,6 +94,38 @@ describe('the snippets of the README and the docs run as written', () => {
     }
   });
 
+  it("every recipe's compose file is valid, builds dockscope, and runs it with a configuration check accepts", async () => {
+    const text = await readFile(resolve('docs/recipes.md'), 'utf8');
+    const sections = text.split(/^## /m).slice(1);
+    expect(sections.map((s) => s.split('\n')[0])).toEqual(['Traefik', 'Dozzle', 'Watchtower', 'Portainer']);
+    for (const section of sections) {
+      const tool = section.split('\n')[0] ?? '';
+      const yamls = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+      const compose = yamls.find((b) => /^services:/.test(b)) ?? '';
+      const file = join(dir, `recipe-${tool}.yml`);
+      await writeFile(file, compose);
+      const valid = await run('docker-compose', ['-f', file, 'config', '-q'], { DOCKER_GID: '998' }, dir);
+      expect([valid.code, valid.stderr], `${tool} compose`).toEqual([0, '']);
+      const dockscope = (parse(compose) as Compose).services.dockscope;
+      expect(dockscope?.build, tool).toBe('.');
+      if (dockscope?.environment) {
+        const env = Object.fromEntries(Object.entries(dockscope.environment).map(([k, v]) => [k, String(v)]));
+        const res = await run(process.execPath, [MAIN, 'check'], env, dir);
+        expect([res.code, res.stderr], `${tool} environment`).toEqual([0, '']);
+        continue;
+      }
+      // File mode: the compose file mounts the section's own configuration ("Saved as x.yml") where
+      // its command reads it, and that configuration passes check.
+      expect(dockscope?.command, tool).toEqual(['--config', '/etc/dockscope/dockscope.yml']);
+      const saved = /Saved as `([\w.-]+\.yml)`/.exec(section)?.[1];
+      expect(dockscope?.volumes, tool).toContain(`./${saved}:/etc/dockscope/dockscope.yml:ro`);
+      const config = join(dir, saved ?? 'none.yml');
+      await writeFile(config, yamls.find((b) => /^(upstream|listeners):/.test(b)) ?? '');
+      const res = await run(process.execPath, [MAIN, 'check', '--config', config], {}, dir);
+      expect([res.code, res.stderr], `${tool} configuration`).toEqual([0, '']);
+    }
+  });
+
   it('docker-compose.example.yml is valid and keeps the admin listener on loopback (docs/operations.md)', async () => {
     const res = await run(
       'docker-compose',
@@ -104,6 +143,7 @@ describe('the snippets of the README and the docs run as written', () => {
     const configs = [
       ...(await blocks('README.md', 'config')),
       ...(await blocks('docs/configuration.md', 'config')),
+      ...(await blocks('docs/recipes.md', 'config')),
     ];
     // At least the four of the first version of this test (a regex that finds none would pass nothing).
     expect(configs.length).toBeGreaterThanOrEqual(4);

@@ -166,3 +166,24 @@ export async function missingAnswer(
   );
   return { status: res.status, body: res.body.replaceAll(made, name) };
 }
+
+/** A container list entry, as much of it as the recipes read. */
+export type Listed = { Id: string; Names: string[] }[];
+
+/** The names in a list answer that carry this test's prefix, sorted (other files share the daemon). */
+export const ours = (list: unknown, p: string): string[] =>
+  (list as Listed)
+    .map((c) => c.Names[0]?.slice(1) ?? '')
+    .filter((n) => n.startsWith(p))
+    .sort();
+
+/** A container inspect, as much of it as the recipes read and send back. */
+export interface Inspect {
+  Id: string;
+  Name: string;
+  Image: string;
+  Config: Record<string, unknown> & { Image: string; Labels: Record<string, string> };
+  HostConfig: Record<string, unknown> & { NetworkMode: string };
+  NetworkSettings: { Networks: Record<string, Record<string, unknown> & { Aliases: string[] | null }> };
+  State: { Running: boolean };
+}
