@@ -4,7 +4,15 @@ import { type RunningDockscope, startTestDockscope } from './support/dockscope.t
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
 import { json } from './support/http.ts';
 import type { Listed } from './support/recipes.ts';
-import { goQuery, missingAnswer, ours, recipe, recipeEnv, ToolClient } from './support/recipes.ts';
+import {
+  EVENTS_ACCEPT,
+  goQuery,
+  missingAnswer,
+  ours,
+  recipe,
+  recipeEnv,
+  ToolClient,
+} from './support/recipes.ts';
 
 const dockerHost = inject('dockerHost');
 const dockerSocket = inject('dockerSocket');
@@ -42,7 +50,8 @@ describe('recipe: Traefik sees only the containers labelled traefik.enable=true'
     const version = await traefik.send('GET', '/version');
     expect([version.status, (json(version) as { ApiVersion: string }).ApiVersion]).toEqual([200, '1.41']);
 
-    const events = await traefik.stream(`/events?${goQuery({ filters: '{"type":{"container":true}}' })}`);
+    const filters = goQuery({ filters: '{"type":{"container":true}}' });
+    const events = await traefik.stream(`/events?${filters}`, EVENTS_ACCEPT);
     expect(events.status).toBe(200);
     await dockerOk(dockerHost, ['start', other]);
     await dockerOk(dockerHost, ['start', routed]);
@@ -106,7 +115,7 @@ describe('recipe: Dozzle shows the logs of the named containers only', () => {
     const list = await dozzle.send('GET', `/containers/json?${goQuery({ all: '1' })}`);
     expect([list.status, ours(json(list), p)]).toEqual([200, [web, worker]]);
 
-    const events = await dozzle.stream('/events');
+    const events = await dozzle.stream('/events', EVENTS_ACCEPT);
     await dockerOk(dockerHost, ['pause', db]);
     await dockerOk(dockerHost, ['unpause', db]);
     await dockerOk(dockerHost, ['pause', web]);

@@ -55,6 +55,11 @@ const goEscape = (s: string) =>
     .replace(/%20/g, '+')
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
+/** What moby's client sends with `/events` (client/system_events.go): three Accept lines, as Go writes them. */
+export const EVENTS_ACCEPT = {
+  accept: ['application/jsonl', 'application/x-ndjson;q=0.9', 'application/json-seq;q=0.5'],
+};
+
 /** How one tool speaks: its User-Agent, and its prefix once negotiated (or fixed). */
 export class ToolClient {
   prefix = '';
@@ -94,7 +99,7 @@ export class ToolClient {
   }
 
   /** A streaming GET (events, logs -f, stats): what has arrived so far, and a wait for more. */
-  stream(path: string): Promise<Stream> {
+  stream(path: string, headers: http.OutgoingHttpHeaders = {}): Promise<Stream> {
     return new Promise((done, fail) => {
       const u = new URL(this.url);
       const req = http.get(
@@ -102,7 +107,7 @@ export class ToolClient {
           host: u.hostname,
           port: Number(u.port),
           path: `${this.prefix}${path}`,
-          headers: { 'user-agent': this.userAgent },
+          headers: { 'user-agent': this.userAgent, ...headers },
           agent: false,
         },
         (res) => {
