@@ -24,11 +24,12 @@ const BASELINE_MASKED = [
 const BASELINE_READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'] as const;
 
 /**
- * Masked by daemons from 25.0 on (CVE-2020-8694, the power side channel): added to every list sent,
- * so a list copied from an older daemon's inspect masks it too. runc skips a masked path that does not
- * exist, so the addition is harmless where there is none.
+ * Masked by newer daemons by default: /sys/devices/virtual/powercap from 25.0 (GHSA-jq35-85cj-fj4p, a
+ * power side channel), /proc/interrupts from 28.5 (GHSA-6fw5-f8r9-fgfm). Added to every list sent, so
+ * a list copied from an older daemon's inspect masks them too; runc skips a masked path that does not
+ * exist. Not added: 28.5's per-CPU `thermal_throttle` paths, which depend on the daemon's host.
  */
-const ADDED_MASKED = ['/sys/devices/virtual/powercap'] as const;
+const ADDED_MASKED = ['/proc/interrupts', '/sys/devices/virtual/powercap'] as const;
 
 export type SystemPathsKey = 'MaskedPaths' | 'ReadonlyPaths';
 
