@@ -3,15 +3,14 @@ import { decodeBody } from '../body/decode-body.ts';
 import { RawJson } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
 import { checkTargets, judgeImage } from './decide-image-names.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing, prefix } from './forward.ts';
 import { imageSentinel, mayManage, splitReference, targetName } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues } from './ownership.ts';
-import { asMissing } from './references.ts';
 
 /**
  * Images of a client with an owner (issue #23): it sees, inspects, saves, pushes and runs its own

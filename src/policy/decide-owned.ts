@@ -4,17 +4,16 @@ import { mapOf, newObject, serializeDecoded, string } from '../body/go-decode.ts
 import { DockerApiError, errors } from '../errors.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
 import { checkTargets } from './decide-image-names.ts';
 import type { ContainerDirectory, NetworkFacts } from './directory.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing, prefix } from './forward.ts';
 import { targetName } from './image-refs.ts';
 import { missingRef } from './missing.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
 import { decodeFor } from './read-body.ts';
-import { asMissing } from './references.ts';
 
 /**
  * Volumes, networks and prunes of a client with an owner: the daemon scopes lists and prunes itself
