@@ -10,7 +10,7 @@ import {
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject, Schema } from '../body/go-decode.ts';
-import { RawJson, serializeDecoded } from '../body/go-decode.ts';
+import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
@@ -32,16 +32,8 @@ import {
   ownedImageList,
   ownedImageRead,
   ownedImageTag,
-  refuseLoad,
 } from './decide-images.ts';
-import {
-  decidePrune,
-  decideVolume,
-  ownedCommit,
-  ownedList,
-  ownedNetwork,
-  ownersNetwork,
-} from './decide-owned.ts';
+import { decidePrune, ownedCommit, ownedList } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
 import { decideServiceCreate, decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
@@ -49,7 +41,10 @@ import { asMissing, prefix } from './forward.ts';
 import { namesMade } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
-import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
+import { refuseLoad } from './owned/images.ts';
+import { networks, ownedNetwork, ownedNetworkCreate } from './owned/networks.ts';
+import { decideVolume, ownedVolumeCreate, volumes } from './owned/volumes.ts';
+import { filterValues, isLegacyForm } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { decodeFor } from './read-body.ts';
 import { endpointLink } from './references.ts';
@@ -75,9 +70,11 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'containerList':
       return decideList(input, resolver);
     case 'networkList':
-      return owner ? ownedList(input, owner, 'networkList') : { path: raw, response: 'networkList' };
+      return owner
+        ? ownedList(input, networks, owner, 'networkList')
+        : { path: raw, response: 'networkList' };
     case 'volumeList':
-      return owner ? ownedList(input, owner, 'raw') : { path: raw, response: 'raw' };
+      return owner ? ownedList(input, volumes, owner, 'raw') : { path: raw, response: 'raw' };
     case 'networkInspect': {
       if (!owner) return { path: raw, response: 'networkInspect' };
       const network = await ownedNetwork(input, route.id, owner, ctx);
@@ -143,31 +140,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const body = await decodeFor(ctx, await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      // The daemon answers a create of an existing name with that volume: it must be the client's.
-      if (typeof body.Name === 'string' && body.Name !== '') {
-        const labels = await resolver.directory.volumeLabels(body.Name);
-        if (labels !== null && !isOwned(labels, owner)) throw nameTaken('volume', body.Name);
-      }
-      return { path: raw, response: 'ownedVolume', body: serializeDecoded(body) };
+      return { path: raw, response: 'ownedVolume', body: await ownedVolumeCreate(body, owner, ctx) };
     }
     case 'networkCreate': {
       const body = await decodeFor(ctx, await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      // Without CheckDuplicate older daemons make a second network of a taken name (and say whose).
-      body.CheckDuplicate = true;
-      const from = isObject(body.ConfigFrom) ? body.ConfigFrom.Network : undefined;
-      if (from instanceof RawJson || (from !== undefined && typeof from !== 'string')) {
-        throw errors.badRequest('ConfigFrom.Network must be a network name');
-      }
-      if (typeof from === 'string' && from !== '' && !(await ownersNetwork(from, owner, ctx))) {
-        throw errors.refused(
-          `ConfigFrom names ${JSON.stringify(from)}, which is not one of this client's networks`,
-        );
-      }
-      return { path: raw, response: 'networkCreated', body: serializeDecoded(body) };
+      return { path: raw, response: 'networkCreated', body: await ownedNetworkCreate(body, owner, ctx) };
     }
     case 'hostAccess':
       if (create && !create[route.rule]) {
