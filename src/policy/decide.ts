@@ -35,7 +35,14 @@ import {
 } from './decide-images.ts';
 import { decidePrune, ownedCommit, ownedList } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import { decideServiceCreate, decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
+import {
+  decideServiceCreate,
+  decideSwarmObject,
+  decideSwarmObjectCreate,
+  decideTask,
+  decideTaskList,
+  OWNED_SWARM,
+} from './decide-swarm.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
 import { asMissing, prefix } from './forward.ts';
 import { namesMade } from './image-refs.ts';
@@ -127,11 +134,15 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideCreate(input, ctx);
     // Swarm objects (issue #24): decide-swarm.ts.
     case 'swarmList':
-      return { path: raw, response: 'swarmList' };
+      return owner
+        ? ownedList(input, OWNED_SWARM[route.of], owner, 'swarmList')
+        : { path: raw, response: 'swarmList' };
     case 'swarmObject':
       return decideSwarmObject(input, route, ctx);
     case 'serviceCreate':
       return decideServiceCreate(input, ctx);
+    case 'swarmObjectCreate':
+      return decideSwarmObjectCreate(input, route.of, ctx);
     case 'taskList':
       return decideTaskList(input, ctx);
     case 'task':

@@ -10,6 +10,7 @@ import type { OwnedScope } from './scope.ts';
  */
 export const containers: OwnedScope = {
   type: 'container',
+  eventsKeep: false,
   sharesUnlabelled: false,
   async labels(ref, directory) {
     const found = await directory.lookup(ref);

@@ -14,6 +14,7 @@ import type { OwnedScope } from './scope.ts';
  */
 export const images: OwnedScope = {
   type: 'image',
+  eventsKeep: false,
   sharesUnlabelled: true,
   labels: async (ref, directory) => (await directory.image(ref))?.labels ?? null,
   // Image events carry the image's labels while it exists; a removal's do not.

@@ -18,6 +18,7 @@ import { isShown, ownerQuery, withQuery } from './scope.ts';
  */
 export const networks: OwnedScope = {
   type: 'network',
+  eventsKeep: true,
   sharesUnlabelled: false,
   async labels(ref, directory) {
     const found = await directory.network(ref);

@@ -19,6 +19,13 @@ export interface OwnedScope {
   readonly type: string;
   /** Whether an object no owner labelled is shown to an owner (images: the shared base images). */
   readonly sharesUnlabelled: boolean;
+  /**
+   * Whether an event stream keeps its first decision about an object for the stream's life (volumes
+   * and networks: their labels are fixed at create; a create event is judged afresh, a name can be
+   * made again), or judges each event afresh (images, swarm objects), falling back on the kept
+   * decision once the object is gone.
+   */
+  readonly eventsKeep: boolean;
   /** The labels of the object a reference names, looked up now; null when there is none. */
   labels(ref: string, directory: ContainerDirectory): Promise<Labels | null>;
   /** The labels an event carries for its object, when it carries them; undefined: look them up. */

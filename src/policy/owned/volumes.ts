@@ -16,6 +16,7 @@ import { isShown, ownerQuery, whose, withQuery } from './scope.ts';
  */
 export const volumes: OwnedScope = {
   type: 'volume',
+  eventsKeep: true,
   sharesUnlabelled: false,
   labels: (name, directory) => directory.volumeLabels(name),
   // Volume events carry the driver, not the labels.
