@@ -7,12 +7,13 @@ import { errors } from '../errors.ts';
 import type { Route, SwarmKind } from '../routes/route.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
+import { BUILTIN_NETWORK_MODES, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
 import { asMissing, prefix } from './forward.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
 import { configs } from './owned/configs.ts';
+import { ownersNetwork } from './owned/networks.ts';
 import { secrets } from './owned/secrets.ts';
 import { services } from './owned/services.ts';
 import { isSwarmShown, seesAllSwarm, shownObjectId } from './owned/swarm-scope.ts';
@@ -145,7 +146,8 @@ async function judgedServiceSpec(input: DecideInput, ctx: DecideContext): Promis
   const spec = decodeBody(await input.readBody(), SERVICE_SPEC);
   // Labelled first: the service must be visible to its maker with the owner label it will carry.
   if (owner) services.label(spec, owner);
-  if (create) await checkServiceRefs(create, spec, ctx);
+  if (create) await checkServiceRules(create, spec, ctx);
+  await checkServiceObjects(spec, ctx);
   const name = typeof spec.Name === 'string' ? spec.Name : '';
   if (!resolver.isVisible({ name, labels: asLabels(spec.Labels) })) {
     throw errors.refused(
@@ -156,20 +158,31 @@ async function judgedServiceSpec(input: DecideInput, ctx: DecideContext): Promis
 }
 
 /**
- * Under the create rules: the spec as a container create (service-rules.ts), the host network (by
- * name, or a network whose driver is `host`), and secrets and configs the client may not see (hidden,
- * another owner's and missing alike).
+ * Under the create rules: the spec as a container create (service-rules.ts), and the host network (by
+ * name, or a network whose driver is `host`).
  */
-async function checkServiceRefs(create: CreateRules, spec: DecodedObject, ctx: DecideContext): Promise<void> {
-  const { resolver, owner } = ctx;
+async function checkServiceRules(
+  create: CreateRules,
+  spec: DecodedObject,
+  ctx: DecideContext,
+): Promise<void> {
   checkServiceSpec(create, spec);
-  const refs = serviceReferences(spec);
-  for (const { field, target } of refs.networks) {
-    const network = target.toLowerCase() === 'host' ? 'host' : await resolver.directory.network(target);
+  for (const { field, target } of serviceReferences(spec).networks) {
+    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.directory.network(target);
     if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
       checkHostNamespace(create, 'network', field);
     }
   }
+}
+
+/**
+ * What a service's tasks are given: every secret and config must be one the client may see (hidden,
+ * another owner's and missing alike are refused: the task would hold its data), and with an owner every
+ * network its own (refused in the same words whether it exists or not, as a build's `networkmode`).
+ */
+async function checkServiceObjects(spec: DecodedObject, ctx: DecideContext): Promise<void> {
+  const { resolver, owner } = ctx;
+  const refs = serviceReferences(spec);
   for (const [of, list] of [
     ['secrets', refs.secrets],
     ['configs', refs.configs],
@@ -178,6 +191,16 @@ async function checkServiceRefs(create: CreateRules, spec: DecodedObject, ctx: D
       if ((await shownObjectId(resolver, owner, of, id)) !== id) {
         throw errors.refused(`${field} names a ${SINGULAR[of]} this client may not see`);
       }
+    }
+  }
+  if (!owner) return;
+  for (const { field, target } of refs.networks) {
+    // The daemon's own networks by their exact names, as for a container create (the create rules judge `host`).
+    if (BUILTIN_NETWORK_MODES.has(target)) continue;
+    if (!(await ownersNetwork(target, owner, ctx))) {
+      throw errors.refused(
+        `${field} names ${JSON.stringify(target)}, which is not one of this client's networks`,
+      );
     }
   }
 }

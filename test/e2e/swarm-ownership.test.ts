@@ -206,7 +206,7 @@ ${(['a', 'b'] as const)
     }
   });
 
-  it("byte for byte on the wire: another's secret and config by name and by id, and its service's update", async () => {
+  it("byte for byte on the wire: another's secret and config by name and by id, and their label updates", async () => {
     const auth = { authorization: `Bearer ${tokens.a}` };
     const through = (method: string, path: string, body?: string) =>
       rawRequest({ url: `http://${ds.addresses.ci}` }, method, path, body, auth);
@@ -255,8 +255,17 @@ ${(['a', 'b'] as const)
     ]);
     expect(forged.code).toBe(1);
     expect(forged.stderr).toContain('sets the label dockscope.owner');
-    // Its own label survives an update that leaves it out (the CLI sends the whole spec back).
-    await asOk('a', ['service', 'update', '--detach', '--label-add', 'z=3', name('a', 'service')]);
+    // Its own label survives an update that takes it off (the CLI sends the whole spec back).
+    await asOk('a', [
+      'service',
+      'update',
+      '--detach',
+      '--label-rm',
+      'dockscope.owner',
+      '--label-add',
+      'z=3',
+      name('a', 'service'),
+    ]);
     const labels = JSON.parse(
       await dockerOk(daemon.host, [
         'service',
@@ -268,6 +277,72 @@ ${(['a', 'b'] as const)
     );
     expect(labels).toEqual({ 'dockscope.owner': 'ci-a', z: '3' });
     expect((await direct(['secret', 'inspect', 'a-forged'])).code).toBe(1);
+  });
+
+  it("a service create that gives its tasks another owner's secret or config, or joins its network, is refused", async () => {
+    await dockerOk(daemon.host, [
+      'network',
+      'create',
+      '--driver',
+      'overlay',
+      '--label',
+      'dockscope.owner=ci-b',
+      'b-own-net',
+    ]);
+    for (const [flag, theirs] of [
+      ['--secret', name('b', 'secret')],
+      ['--config', name('b', 'config')],
+      ['--secret', 'nobody-secret'],
+      ['--network', 'b-own-net'],
+    ] as const) {
+      const res = await as('a', [
+        'service',
+        'create',
+        '--detach',
+        '--name',
+        'a-stolen',
+        flag,
+        theirs,
+        image,
+        'true',
+      ]);
+      expect(res.code, `${flag} ${theirs}: ${res.stderr}`).toBe(1);
+      // The CLI resolves each by name first: another's is not found, as a missing one is.
+      expect(res.stderr, `${flag} ${theirs}`).toMatch(/not found/);
+    }
+    // A client that names them by id skips that look-up: the create itself is refused.
+    const byId = async (kind: string, ref: string) =>
+      json(await rawRequest({ socketPath: daemon.socketPath }, 'GET', `/${kind}/${ref}`)) as {
+        ID?: string;
+        Id?: string;
+      };
+    const secret = await byId('secrets', name('b', 'secret'));
+    const network = await byId('networks', 'b-own-net');
+    const file = { Name: 'x', UID: '0', GID: '0', Mode: 292 };
+    for (const [task, words] of [
+      [
+        { ContainerSpec: { Image: image, Secrets: [{ SecretID: secret.ID, SecretName: 'x', File: file }] } },
+        /names a secret this client may not see/,
+      ],
+      [
+        { ContainerSpec: { Image: image }, Networks: [{ Target: network.Id }] },
+        /not one of this client's networks/,
+      ],
+    ] as const) {
+      const body = JSON.stringify({ Name: 'a-stolen', TaskTemplate: task });
+      const res = await rawRequest(
+        { url: `http://${ds.addresses.ci}` },
+        'POST',
+        '/v1.41/services/create',
+        body,
+        {
+          authorization: `Bearer ${tokens.a}`,
+        },
+      );
+      expect(res.status, res.body).toBe(403);
+      expect(res.body).toMatch(words);
+    }
+    expect((await direct(['service', 'inspect', 'a-stolen'])).code).toBe(1);
   });
 
   it("docker events shows the client only its own swarm objects' events", async () => {
