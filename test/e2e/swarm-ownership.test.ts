@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -7,26 +7,13 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Dockscope } from '../../src/server/server.ts';
 import { startDockscope } from '../../src/server/server.ts';
 import type { Daemon } from '../harness/daemon.ts';
-import { startDaemon } from '../harness/daemon.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
-import { getFreePort } from '../harness/free-port.ts';
-import { importBusyboxImage } from '../harness/image.ts';
-import type { RawResponse } from './support/http.ts';
-import { json, rawRequest } from './support/http.ts';
+import { tokenClient } from './support/fixtures.ts';
+import { json, observed, rawRequest } from './support/http.ts';
+import { startSwarm } from './support/swarm.ts';
 
 type Who = 'a' | 'b';
 const KINDS = ['service', 'secret', 'config'] as const;
-
-/** Status, headers in order (Date aside) and body, with the typed reference replaced by `<ref>`. */
-function observed(res: RawResponse, ref: string) {
-  const headers: string[] = [];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) {
-    const name = res.rawHeaders[i] ?? '';
-    if (name.toLowerCase() === 'date') continue;
-    headers.push(`${name}: ${res.rawHeaders[i + 1]}`);
-  }
-  return { status: res.status, headers, body: res.body.split(ref).join('<ref>') };
-}
 
 /**
  * Two CI clients with owners on one single-node swarm (a private daemon of its own): each creates a
@@ -60,27 +47,10 @@ describe('swarm services, secrets and configs under ownership (issue #24)', () =
   });
 
   beforeAll(async () => {
-    daemon = await startDaemon();
-    image = await importBusyboxImage(daemon);
-    const port = await getFreePort();
-    await dockerOk(daemon.host, [
-      'swarm',
-      'init',
-      '--advertise-addr',
-      '127.0.0.1',
-      '--listen-addr',
-      `127.0.0.1:${port}`,
-    ]);
+    ({ daemon, image } = await startSwarm());
     dir = await mkdtemp(join(tmpdir(), 'ds-swarm-owner-'));
     for (const who of ['a', 'b'] as const) {
-      tokens[who] = `tok-${who}-${Math.random().toString(36).slice(2)}`;
-      await writeFile(join(dir, `token-${who}`), `${tokens[who]}\n`);
-      cliDirs[who] = join(dir, `cli-${who}`);
-      await mkdir(cliDirs[who]);
-      await writeFile(
-        join(cliDirs[who], 'config.json'),
-        JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${tokens[who]}` } }),
-      );
+      ({ token: tokens[who], cliDir: cliDirs[who] } = await tokenClient(dir, who));
     }
     const yaml = `
 upstream: ${daemon.host}

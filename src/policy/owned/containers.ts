@@ -1,6 +1,5 @@
-import { missingRef } from '../missing.ts';
-import { withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
+import { labelTopLevel, pinnedOr } from './scope.ts';
 
 /**
  * Containers of a client with an owner carry its owner label from their create; whether the client
@@ -20,14 +19,9 @@ export const containers: OwnedScope = {
   eventLabels: (attributes) => attributes,
   async pin(ref, _owner, ctx, i = 0) {
     const facts = await ctx.resolver.resolve(ref);
-    if (facts?.visible) return { ref: facts.id, missing: null };
-    const missing = missingRef(ref, i);
-    return { ref: missing.sentinel, missing };
+    return pinnedOr(facts?.visible ? facts.id : null, ref, i);
   },
   listQuery: () => null,
-  label(body, owner) {
-    body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-    return body;
-  },
+  label: labelTopLevel,
   eventKey: (id) => `container:${id}`,
 };

@@ -2,8 +2,8 @@ import { errors } from '../../errors.ts';
 import { judgeImage } from '../decide-image-names.ts';
 import { imageSentinel } from '../image-refs.ts';
 import type { Ownership } from '../ownership.ts';
-import { withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
+import { labelTopLevel } from './scope.ts';
 
 /**
  * Images of a client with an owner (issue #23): its own (built, committed or imported through it,
@@ -31,10 +31,7 @@ export const images: OwnedScope = {
   // filtered as it streams (the `imageList` treatment).
   listQuery: () => null,
   // A commit's config; builds and imports are labelled through their queries (decide-owned.ts).
-  label(body, owner) {
-    body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-    return body;
-  },
+  label: labelTopLevel,
   eventKey: (id) => `image:${id}`,
 };
 

@@ -6,11 +6,9 @@ import type { ContainerDirectory, NetworkFacts } from '../directory.ts';
 import type { DecideContext, DecideInput } from '../forward.ts';
 import { prefix } from '../forward.ts';
 import type { MissingRef } from '../missing.ts';
-import { missingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
-import { withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, ownerQuery, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr, withQuery } from './scope.ts';
 
 /**
  * Networks of a client with an owner: its own only; another's, and one of nobody's (the daemon's
@@ -27,16 +25,10 @@ export const networks: OwnedScope = {
   // Network events carry the name and type, not the labels.
   eventLabels: () => undefined,
   async pin(ref, owner, ctx, i = 0) {
-    const facts = await ownersNetwork(ref, owner, ctx);
-    if (facts) return { ref: facts.id, missing: null };
-    const missing = missingRef(ref, i);
-    return { ref: missing.sentinel, missing };
+    return pinnedOr((await ownersNetwork(ref, owner, ctx))?.id ?? null, ref, i);
   },
   listQuery: ownerQuery,
-  label(body, owner) {
-    body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-    return body;
-  },
+  label: labelTopLevel,
   eventKey: (id) => `network:${id}`,
 };
 

@@ -5,8 +5,9 @@ import type { RequestTarget } from '../../routes/target.ts';
 import type { ContainerDirectory } from '../directory.ts';
 import type { DecideContext } from '../forward.ts';
 import type { MissingRef } from '../missing.ts';
+import { missingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
-import { addOwnerFilter } from '../ownership.ts';
+import { addOwnerFilter, withOwnerLabel } from '../ownership.ts';
 
 /**
  * Ownership of one resource kind (issue #21): what makes an object of the kind a client's own, how a
@@ -81,4 +82,17 @@ export function ownerQuery(target: RequestTarget, owner: Ownership): URLSearchPa
 export function withQuery(path: string, query: URLSearchParams | string): string {
   const text = query.toString();
   return text ? `${path}?${text}` : path;
+}
+
+/** What a reference is sent as: the id judged, or (null) the i-th sentinel, standing for `ref`. */
+export function pinnedOr(id: string | null, ref: string, i: number): Pinned {
+  if (id !== null) return { ref: id, missing: null };
+  const missing = missingRef(ref, i);
+  return { ref: missing.sentinel, missing };
+}
+
+/** A create body whose top-level `Labels` get the owner label (the kinds whose spec keeps them there). */
+export function labelTopLevel(body: DecodedObject, owner: Ownership): DecodedObject {
+  body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
+  return body;
 }

@@ -1,14 +1,12 @@
 import { errors } from '../../errors.ts';
 import type { SwarmKind } from '../../routes/route.ts';
 import type { DecideContext } from '../forward.ts';
-import { missingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
-import { withOwnerLabel } from '../ownership.ts';
 import type { ContainerResolver } from '../resolver.ts';
 import type { SwarmIdentity } from '../swarm-lookups.ts';
 import { lookupSwarmObject, SINGULAR, swarmObjectsByPrefix } from '../swarm-lookups.ts';
 import type { OwnedScope } from './scope.ts';
-import { ownerQuery, whose } from './scope.ts';
+import { labelTopLevel, ownerQuery, pinnedOr, whose } from './scope.ts';
 
 /**
  * What services, secrets and configs share under ownership (issue #24): an object is the client's
@@ -29,17 +27,11 @@ export function swarmScope(of: SwarmKind): OwnedScope {
     // Swarm events carry the object's name, not its labels.
     eventLabels: () => undefined,
     async pin(ref, owner, ctx, i = 0) {
-      const id = await shownObjectId(ctx.resolver, owner, of, ref);
-      if (id !== null) return { ref: id, missing: null };
-      const missing = missingRef(ref, i);
-      return { ref: missing.sentinel, missing };
+      return pinnedOr(await shownObjectId(ctx.resolver, owner, of, ref), ref, i);
     },
     // The daemon's service, secret and config lists take label filters, all of which must hold.
     listQuery: ownerQuery,
-    label(spec, owner) {
-      spec.Labels = withOwnerLabel(spec.Labels, owner, 'Labels');
-      return spec;
-    },
+    label: labelTopLevel,
     eventKey: (id) => `${of}:${id}`,
   };
   return scope;

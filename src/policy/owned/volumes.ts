@@ -3,11 +3,10 @@ import { serializeDecoded } from '../../body/go-decode.ts';
 import type { NamedVolume } from '../create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from '../forward.ts';
 import { asMissing, prefix } from '../forward.ts';
-import { missingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
 import { nameTaken, withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, ownerQuery, whose, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr, whose, withQuery } from './scope.ts';
 
 /**
  * Volumes of a client with an owner: its own only (by the owner label on the volume); another's, and
@@ -23,15 +22,10 @@ export const volumes: OwnedScope = {
   eventLabels: () => undefined,
   async pin(name, owner, ctx, i = 0) {
     const labels = await ctx.resolver.directory.volumeLabels(name);
-    if (isShown(volumes, labels, owner)) return { ref: name, missing: null };
-    const missing = missingRef(name, i);
-    return { ref: missing.sentinel, missing };
+    return pinnedOr(isShown(volumes, labels, owner) ? name : null, name, i);
   },
   listQuery: ownerQuery,
-  label(body, owner) {
-    body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-    return body;
-  },
+  label: labelTopLevel,
   eventKey: (name) => `volume:${name}`,
 };
 
