@@ -75,3 +75,17 @@ export const SERVICE_SPEC = struct('the service spec', {
   TaskTemplate: TASK_SPEC,
   Networks: arrayOf(NETWORK_ATTACHMENT),
 });
+
+/** `POST /secrets/create` and `/secrets/{id}/update`: swarm.SecretSpec (Annotations inlined). */
+export const SECRET_SPEC = struct('the secret spec', {
+  Name: string,
+  Labels: mapOf(string),
+  ...anyFields('Data', 'Driver', 'Templating'),
+});
+
+/** `POST /configs/create` and `/configs/{id}/update`: swarm.ConfigSpec (Annotations inlined). */
+export const CONFIG_SPEC = struct('the config spec', {
+  Name: string,
+  Labels: mapOf(string),
+  ...anyFields('Data', 'Templating'),
+});

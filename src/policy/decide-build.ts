@@ -1,29 +1,10 @@
 import { errors } from '../errors.ts';
 import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { ownedBuild } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
 
-/**
- * BuildKit sessions and build ids as one client's request sees them (kept by
- * server/build-sessions.ts). A session serves the build's context, Dockerfile, registry auth, secrets
- * and ssh agent to whichever build names its id, on any connection (issue #25): a build may name only
- * a session its own client opened. What a request claims is held for its client until it ends.
- */
-export interface BuildClaims {
-  /**
-   * The session this request's build names: `claimed` when this client opened it (it stays this
-   * client's while the request lasts), `other` when another client did, `none` when no session of
-   * that id opened within the bounded wait (the CLI opens it alongside the build).
-   */
-  claimSession(id: string): Promise<'claimed' | 'other' | 'none'>;
-  /** The build id held for this client while the request lasts; `other` if another client holds it. */
-  claimBuild(id: string): 'claimed' | 'other' | 'full';
-  /** Ends this client's session of that id (its build was refused). */
-  endSession(id: string): void;
-  /** Whether a running build of this client has this id (what `/build/cancel` may cancel). */
-  ownsBuild(id: string): boolean;
-}
+export type { BuildClaims } from './forward.ts';
 
 /**
  * The `remote` values that name no URL: BuildKit's context from the client's session, or from an

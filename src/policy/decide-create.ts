@@ -5,17 +5,20 @@ import { errors } from '../errors.ts';
 import { asLabels } from './container-facts.ts';
 import type { Deferred } from './create-rules.ts';
 import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
 import { createImage } from './decide-images.ts';
 import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
-import { ownersNetwork } from './decide-owned.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing } from './forward.ts';
 import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
-import { isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
+import { containers } from './owned/containers.ts';
+import { ownersNetwork } from './owned/networks.ts';
+import { isShown } from './owned/scope.ts';
+import { makeOwnedVolume, volumes } from './owned/volumes.ts';
 import { decodeFor } from './read-body.ts';
-import { asMissing, endpointLink, parseLink } from './references.ts';
+import { endpointLink, parseLink } from './references.ts';
 import { refuseReservedLabels } from './reserved-labels.ts';
 import { applyCreateLimits } from './resource-limits.ts';
 import { withAddedMasks } from './system-paths.ts';
@@ -55,7 +58,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   if (ctx.limits) body.HostConfig = applyCreateLimits(ctx.limits, asObject(body.HostConfig));
   // No one labels themselves into a profile (dockscope.client, issue #23).
   refuseReservedLabels(body.Labels, ctx);
-  if (ctx.owner) body.Labels = withOwnerLabel(body.Labels, ctx.owner, 'Labels');
+  if (ctx.owner) containers.label(body, ctx.owner);
   /** Sentinels that make the daemon refuse the create as for a missing container. */
   const missing: MissingRef[] = [];
   /** Sentinels the daemon accepts (endpoint links, ignored legacy links): the create goes on. */
@@ -178,7 +181,7 @@ async function checkNamed(
     const stored = await resolver.directory.volume(volume.name);
     // Another owner's volume is refused before its stored options are judged: the refusal must not
     // tell an owner anything about a volume it cannot inspect (review of #19).
-    if (owner && stored !== null && !isOwned(stored.labels ?? null, owner)) {
+    if (owner && stored !== null && !isShown(volumes, stored.labels, owner)) {
       throw createRuleRefusal(
         'volumes',
         volume.field,
@@ -196,17 +199,8 @@ async function checkNamed(
         // A create answered as for a missing container fails: it must not leave a volume behind. A
         // joined container's volume is the daemon's to find; it is never made for the client.
         if (missing.length > 0 || volume.inherited) continue;
-        const made = await resolver.directory.createVolume(
-          serializeDecoded({
-            Name: volume.name,
-            ...(volume.driver ? { Driver: volume.driver } : {}),
-            ...(volume.options ? { DriverOpts: volume.options } : {}),
-            Labels: withOwnerLabel(volume.labels, owner, `${volume.field} labels`),
-          }),
-        );
-        // Another client may have made the name in between: the daemon then answered with its volume.
-        if (!isOwned(made, owner)) throw nameTaken('volume', volume.name);
-      } else if (!isOwned(labels, owner)) {
+        await makeOwnedVolume(volume, owner, ctx);
+      } else if (!isShown(volumes, labels, owner)) {
         throw createRuleRefusal(
           'volumes',
           volume.field,

@@ -1,9 +1,9 @@
 import { errors } from '../errors.ts';
 import { createRuleRefusal } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
 import type { ImageFacts } from './directory.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { prefix } from './forward.ts';
 import type { ImageOwner } from './image-refs.ts';
 import { imageOwner, mayManage, namesMade, pulledNames } from './image-refs.ts';
 import { withOwnedChanges } from './owned-changes.ts';

@@ -3,15 +3,15 @@ import { decodeBody } from '../body/decode-body.ts';
 import { RawJson } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
 import { checkTargets, judgeImage } from './decide-image-names.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing, prefix } from './forward.ts';
 import { imageSentinel, mayManage, splitReference, targetName } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
+import { images } from './owned/images.ts';
 import type { Ownership } from './ownership.ts';
 import { filterValues } from './ownership.ts';
-import { asMissing } from './references.ts';
 
 /**
  * Images of a client with an owner (issue #23): it sees, inspects, saves, pushes and runs its own
@@ -115,7 +115,9 @@ async function othersAsMissing(
   const missing: MissingRef[] = [];
   const refs: string[] = [];
   for (const name of names) {
-    if ((await judgeImage(judged(name), owner, ctx))?.whose === 'other') {
+    // The typed name goes on (what a save writes and a push sends), unless it is another owner's.
+    const pinned = await images.pin(judged(name), owner, ctx, missing.length);
+    if (pinned.missing) {
       const s = imageSentinel(name, missing.length);
       missing.push(s.missing);
       refs.push(s.ref);
@@ -152,11 +154,10 @@ export async function ownedImageList(
     const out: string[] = [];
     for (const ref of refs) {
       if (typeof ref !== 'string') throw errors.badRequest(`filter ${key} must name images`);
-      if ((await judgeImage(ref, owner, ctx))?.whose === 'other') {
-        const s = imageSentinel(ref, missing.length);
-        missing.push(s.missing);
-        out.push(s.ref);
-      } else out.push(ref);
+      const pinned = await images.pin(ref, owner, ctx, missing.length);
+      if (pinned.missing) missing.push(pinned.missing);
+      // The typed reference goes on unless it is another owner's (the daemon resolves it itself).
+      out.push(pinned.missing ? pinned.ref : ref);
     }
     if (refs.length > 0) filters[key] = filterValues(out, legacy);
   }
@@ -164,18 +165,6 @@ export async function ownedImageList(
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   return asMissing(`${prefix(input.target)}/images/json?${query}`, missing);
-}
-
-/**
- * `POST /images/load`: the tarball's image configs carry their own labels (an owner label of any
- * value) and its manifest the names to tag, any of which may be another owner's. Neither can be
- * rewritten without unpacking the stream, so an owner's load is refused: `docker import` (labelled
- * through its changes) or `docker build` make images of its own.
- */
-export function refuseLoad(owner: Ownership): never {
-  throw errors.refused(
-    `docker load is refused to a client with an owner: the tarball sets its own labels and names, and dockscope cannot label it ${owner.key}=${owner.owner}; use docker import or docker build`,
-  );
 }
 
 /**
@@ -191,7 +180,9 @@ export async function createImage(
   // `Image` is kept as the client sent it (RawJson); anything but a string is the daemon's to refuse.
   const ref = image instanceof RawJson && image.node.type === 'string' ? image.node.value : image;
   if (typeof ref !== 'string' || ref === '') return null;
-  return (await judgeImage(ref, owner, ctx))?.whose === 'other' ? imageSentinel(ref, i) : null;
+  const pinned = await images.pin(ref, owner, ctx, i);
+  // The typed name goes on (the create stores it), unless it is another owner's.
+  return pinned.missing ? { ref: pinned.ref, missing: pinned.missing } : null;
 }
 
 /** The request target of a save or push with its image names replaced. */

@@ -1,48 +1,41 @@
-import { COMMIT_CONFIG, LIST_FILTERS } from '../body/daemon-types.ts';
+import { COMMIT_CONFIG } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import { mapOf, newObject, serializeDecoded, string } from '../body/go-decode.ts';
-import { DockerApiError, errors } from '../errors.ts';
-import type { RequestTarget } from '../routes/target.ts';
+import { errors } from '../errors.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
 import { checkTargets } from './decide-image-names.ts';
-import type { ContainerDirectory, NetworkFacts } from './directory.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { prefix } from './forward.ts';
 import { targetName } from './image-refs.ts';
 import { missingRef } from './missing.ts';
+import { images } from './owned/images.ts';
+import { ownersNetwork } from './owned/networks.ts';
+import type { OwnedScope } from './owned/scope.ts';
+import { ownerQuery, withQuery } from './owned/scope.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
-import { addOwnerFilter, isOwned, withOwnerLabel } from './ownership.ts';
+import { withOwnerLabel } from './ownership.ts';
 import { decodeFor } from './read-body.ts';
-import { asMissing } from './references.ts';
 
 /**
- * Volumes, networks and prunes of a client with an owner: the daemon scopes lists and prunes itself
- * (a label filter is added), and a volume or network that is not the client's answers exactly as a
- * missing one (the request goes on with a sentinel in its place, as for containers).
+ * Lists, prunes, commits and builds of a client with an owner: the daemon scopes lists and prunes
+ * itself (a label filter is added, policy/owned/scope.ts), commits and builds label the image they
+ * make. Each kind's own scope is in policy/owned/.
  */
 
-function withQuery(path: string, query: URLSearchParams): string {
-  const text = query.toString();
-  return text ? `${path}?${text}` : path;
-}
-
-/** The request's query with the owner's label filter added to `filters`. */
-export function ownerQuery(target: RequestTarget, owner: Ownership): URLSearchParams {
-  const query = new URLSearchParams(target.query);
-  const raw = query.get('filters');
-  // Refuses duplicate keys, so that JSON.parse reads what the daemon's decoder reads.
-  if (raw) decodeBody(raw, LIST_FILTERS);
-  query.set('filters', addOwnerFilter(raw, owner));
-  return query;
-}
-
-/** `GET /volumes`, `GET /networks`: only the owner's. */
-export function ownedList(input: DecideInput, owner: Ownership, response: Forward['response']): Forward {
-  return {
-    path: withQuery(`${prefix(input.target)}${input.target.path}`, ownerQuery(input.target, owner)),
-    response,
-  };
+/**
+ * A list of an owned kind (`GET /volumes`, `GET /networks`): only the owner's, by the scope's query
+ * (the daemon filters); a kind whose list is filtered on its answer goes on as sent.
+ */
+export function ownedList(
+  input: DecideInput,
+  scope: OwnedScope,
+  owner: Ownership,
+  response: Forward['response'],
+): Forward {
+  const query = scope.listQuery(input.target, owner);
+  if (query === null) return { path: input.raw, response };
+  return { path: withQuery(`${prefix(input.target)}${input.target.path}`, query), response };
 }
 
 /**
@@ -78,38 +71,6 @@ export function decidePrune(
   };
 }
 
-/** `GET` or `DELETE /volumes/{name}`. */
-export async function decideVolume(input: DecideInput, name: string, ctx: DecideContext): Promise<Forward> {
-  const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
-  if (!ctx.owner) return { path: input.raw, response };
-  const labels = await ctx.resolver.directory.volumeLabels(name);
-  if (labels && isOwned(labels, ctx.owner)) return { path: input.raw, response };
-  const ref = missingRef(name);
-  return asMissing(withQuery(`${prefix(input.target)}/volumes/${ref.sentinel}`, input.target.query), [ref]);
-}
-
-/**
- * A route naming a network (`GET`/`DELETE /networks/{id}`, connect, disconnect): the client's own is
- * pinned to its full id; another's answers as a missing one.
- */
-export async function ownedNetwork(
-  input: DecideInput,
-  ref: string,
-  owner: Ownership,
-  ctx: DecideContext,
-): Promise<{
-  readonly path: (rest: string) => string;
-  readonly missing: ReturnType<typeof missingRef> | null;
-}> {
-  const facts = await ownersNetwork(ref, owner, ctx);
-  const missing = facts ? null : missingRef(ref);
-  const id = facts ? facts.id : (missing?.sentinel ?? '');
-  return {
-    path: (rest) => withQuery(`${prefix(input.target)}/networks/${id}${rest}`, input.target.query),
-    missing,
-  };
-}
-
 /**
  * `POST /commit` of an owner: the image carries its owner label, in the config body and as the last of
  * the `changes` (which the daemon applies over the body), and `changes` may not set it to another
@@ -125,38 +86,8 @@ export async function ownedCommit(
   const text = await input.readBody();
   const body =
     text.trim() === '' || text.trim() === 'null' ? newObject() : await decodeFor(ctx, text, COMMIT_CONFIG);
-  body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
+  images.label(body, owner);
   return { query: judged, body: serializeDecoded(body) };
-}
-
-/**
- * The owner's network a reference names, or null when it names none of the owner's. An id prefix
- * several networks share (the daemon refuses it, counting the others' too) is resolved among the
- * owner's networks: one is that one, none is a missing network, several is the daemon's refusal
- * counting the owner's only.
- */
-export async function ownersNetwork(
-  ref: string,
-  owner: Ownership,
-  ctx: DecideContext,
-  /** The daemon's answer for `ref`, when the caller has already asked for it. */
-  known?: Awaited<ReturnType<ContainerDirectory['network']>>,
-): Promise<NetworkFacts | null> {
-  const directory = ctx.resolver.directory;
-  const found = known !== undefined ? known : await directory.network(ref);
-  if (found === null) return null;
-  if (!('ambiguous' in found)) return isOwned(found.labels, owner) ? found : null;
-  const mine = (await directory.networksLabelled(`${owner.key}=${owner.owner}`)).filter(
-    (n) => n.id.startsWith(ref) || n.name === ref,
-  );
-  if (mine.length > 1) {
-    throw new DockerApiError(
-      400,
-      `network ${ref} is ambiguous (${mine.length} matches found based on ID prefix)`,
-      'invalid',
-    );
-  }
-  return mine[0] ?? null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { AUTH_CONFIG } from '../body/daemon-types.ts';
 
 import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
-import type { DecideContext, DecideInput } from './decide.ts';
+import type { DecideContext, DecideInput } from './forward.ts';
 import { decodeFor } from './read-body.ts';
 import { checkRegistry, registryOfReference, registryOfServerAddress } from './registry-host.ts';
 import { checkRegistryList, isListed } from './registry-lists.ts';

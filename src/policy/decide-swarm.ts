@@ -1,28 +1,25 @@
 import { LIST_FILTERS } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
+import type { DecodedObject } from '../body/go-decode.ts';
 import { serializeDecoded } from '../body/go-decode.ts';
-import { SERVICE_SPEC } from '../body/service-types.ts';
+import { CONFIG_SPEC, SECRET_SPEC, SERVICE_SPEC } from '../body/service-types.ts';
 import { errors } from '../errors.ts';
 import type { Route, SwarmKind } from '../routes/route.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './decide.ts';
-import { prefix } from './decide.ts';
+import { BUILTIN_NETWORK_MODES, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing, prefix } from './forward.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import { configs } from './owned/configs.ts';
+import { ownersNetwork } from './owned/networks.ts';
+import { secrets } from './owned/secrets.ts';
+import { services } from './owned/services.ts';
+import { isSwarmShown, seesAllSwarm, shownObjectId } from './owned/swarm-scope.ts';
 import { filterValues } from './ownership.ts';
-import { asMissing } from './references.ts';
-import type { ContainerResolver } from './resolver.ts';
 import { checkServiceSpec, serviceReferences } from './service-rules.ts';
-import type { SwarmIdentity } from './swarm-lookups.ts';
-import {
-  lookupSwarmObject,
-  lookupTask,
-  SINGULAR,
-  swarmObjectsByPrefix,
-  tasksByPrefix,
-} from './swarm-lookups.ts';
+import { lookupSwarmObject, lookupTask, SINGULAR, tasksByPrefix } from './swarm-lookups.ts';
 
 type SwarmObjectRoute = Extract<Route, { kind: 'swarmObject' }>;
 type TaskRoute = Extract<Route, { kind: 'task' }>;
@@ -38,41 +35,20 @@ function withQuery(path: string, input: DecideInput): string {
   return input.target.rawQuery ? `${path}?${input.target.rawQuery}` : path;
 }
 
-/**
- * A reference resolved among the objects this client may see, in the daemon's order (full id, name, id
- * prefix): the full id of a visible one, or null for a hidden or missing one. An id prefix several
- * objects share is resolved among the visible ones only, so that the daemon's "ambiguous (n matches)"
- * never counts hidden ones.
- */
-async function visibleObjectId(
-  resolver: ContainerResolver,
-  of: SwarmKind,
-  ref: string,
-): Promise<string | null> {
-  const found = await lookupSwarmObject(resolver.directory, of, ref);
-  if (found === null) return null;
-  if (!('ambiguous' in found)) return resolver.isVisible(found) ? found.id : null;
-  const visible = (await swarmObjectsByPrefix(resolver.directory, of, ref)).filter((o) =>
-    resolver.isVisible(o),
-  );
-  if (visible.length > 1) throw errors.ambiguousAsDaemon(SINGULAR[of], ref, visible.length);
-  return visible[0]?.id ?? null;
-}
-
 /** Whether the service of a task is one the client may see (a task whose service is gone is not). */
-async function serviceVisible(resolver: ContainerResolver, serviceId: string): Promise<boolean> {
+async function serviceVisible(ctx: DecideContext, serviceId: string): Promise<boolean> {
   if (serviceId === '') return false;
-  const service = await lookupSwarmObject(resolver.directory, 'services', serviceId);
-  return service !== null && !('ambiguous' in service) && resolver.isVisible(service);
+  const service = await lookupSwarmObject(ctx.resolver.directory, 'services', serviceId);
+  return service !== null && !('ambiguous' in service) && isSwarmShown(ctx.resolver, ctx.owner, service);
 }
 
-async function visibleTaskId(resolver: ContainerResolver, ref: string): Promise<string | null> {
-  const found = await lookupTask(resolver.directory, ref);
+async function visibleTaskId(ctx: DecideContext, ref: string): Promise<string | null> {
+  const found = await lookupTask(ctx.resolver.directory, ref);
   if (found === null) return null;
-  if (!('ambiguous' in found)) return (await serviceVisible(resolver, found.serviceId)) ? found.id : null;
+  if (!('ambiguous' in found)) return (await serviceVisible(ctx, found.serviceId)) ? found.id : null;
   const visible: string[] = [];
-  for (const task of await tasksByPrefix(resolver.directory, ref)) {
-    if (await serviceVisible(resolver, task.serviceId)) visible.push(task.id);
+  for (const task of await tasksByPrefix(ctx.resolver.directory, ref)) {
+    if (await serviceVisible(ctx, task.serviceId)) visible.push(task.id);
   }
   if (visible.length > 1) throw errors.ambiguousAsDaemon('task', ref, visible.length);
   return visible[0] ?? null;
@@ -88,22 +64,19 @@ export async function decideSwarmObject(
   route: SwarmObjectRoute,
   ctx: DecideContext,
 ): Promise<Forward> {
-  const { resolver, create } = ctx;
-  // Judged before the look-up, so that a hidden and a visible service are refused alike.
-  const body =
-    route.of === 'services' && route.action === 'update' && create
-      ? await judgedServiceSpec(input, ctx, create)
-      : undefined;
+  const { resolver, owner } = ctx;
+  // Judged before the look-up, so that a hidden and a visible object are refused alike.
+  const body = route.action === 'update' ? await judgedUpdate(input, route.of, ctx) : undefined;
   const pathFor = (ref: string) =>
     withQuery(`${prefix(input.target)}/${route.of}/${encodeURIComponent(ref)}${SUFFIX[route.action]}`, input);
   const missing = missingRef(route.ref);
   const ifHidden = { path: pathFor(missing.sentinel), ref: missing };
-  if (resolver.seesAll) {
+  if (seesAllSwarm(ctx)) {
     return route.action === 'inspect'
       ? { path: input.raw, response: 'swarmInspect', ifHidden }
       : { path: input.raw, response: 'raw' };
   }
-  const id = await visibleObjectId(resolver, route.of, route.ref);
+  const id = await shownObjectId(resolver, owner, route.of, route.ref);
   if (id === null) return asMissing(ifHidden.path, [missing], body);
   if (route.action === 'inspect') return { path: pathFor(id), response: 'swarmInspect', ifHidden };
   return body === undefined
@@ -116,8 +89,43 @@ export async function decideSwarmObject(
  * on as sent; with them it needs `swarm`, and its spec is judged as a container create would be.
  */
 export async function decideServiceCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
-  if (!ctx.create) return { path: input.raw, response: 'raw' };
-  return { path: input.raw, response: 'raw', body: await judgedServiceSpec(input, ctx, ctx.create) };
+  if (!ctx.create && !ctx.owner) return { path: input.raw, response: 'raw' };
+  return { path: input.raw, response: 'raw', body: await judgedServiceSpec(input, ctx) };
+}
+
+/**
+ * `POST /secrets/create`, `/configs/create`: with an owner, the object carries its owner label (the
+ * spec decoded as the daemon decodes it, sent canonical); without, it goes on as sent.
+ */
+export async function decideSwarmObjectCreate(
+  input: DecideInput,
+  of: 'secrets' | 'configs',
+  ctx: DecideContext,
+): Promise<Forward> {
+  if (!ctx.owner) return { path: input.raw, response: 'raw' };
+  const spec = decodeBody(await input.readBody(), OBJECT_SPECS[of]);
+  OWNED_SWARM[of].label(spec, ctx.owner);
+  return { path: input.raw, response: 'raw', body: serializeDecoded(spec) };
+}
+
+const OBJECT_SPECS = { secrets: SECRET_SPEC, configs: CONFIG_SPEC } as const;
+/** The ownership scope of each swarm kind. */
+export const OWNED_SWARM = { services, secrets, configs } as const;
+
+/**
+ * The body of an update: a service's spec judged as at create; a secret's or config's (only its labels
+ * can change) labelled for an owner. Undefined: the client's body goes on as sent.
+ */
+async function judgedUpdate(
+  input: DecideInput,
+  of: SwarmKind,
+  ctx: DecideContext,
+): Promise<string | undefined> {
+  if (of === 'services') return ctx.create || ctx.owner ? judgedServiceSpec(input, ctx) : undefined;
+  if (!ctx.owner) return undefined;
+  const spec = decodeBody(await input.readBody(), OBJECT_SPECS[of]);
+  OWNED_SWARM[of].label(spec, ctx.owner);
+  return serializeDecoded(spec);
 }
 
 /**
@@ -126,38 +134,20 @@ export async function decideServiceCreate(input: DecideInput, ctx: DecideContext
  * network whose driver is `host`), and secrets and configs the client may not see (hidden and missing
  * alike) are refused; so is a service that would not be visible to the client that makes it.
  */
-async function judgedServiceSpec(
-  input: DecideInput,
-  ctx: DecideContext,
-  create: CreateRules,
-): Promise<string> {
-  if (!create.swarm) {
+async function judgedServiceSpec(input: DecideInput, ctx: DecideContext): Promise<string> {
+  const { resolver, create, owner } = ctx;
+  if (create && !create.swarm) {
     throw createRuleRefusal(
       'swarm',
       `${input.method} ${input.target.path}`,
       'swarm services run containers that no create rule judges',
     );
   }
-  const { resolver } = ctx;
   const spec = decodeBody(await input.readBody(), SERVICE_SPEC);
-  checkServiceSpec(create, spec);
-  const refs = serviceReferences(spec);
-  for (const { field, target } of refs.networks) {
-    const network = target.toLowerCase() === 'host' ? 'host' : await resolver.directory.network(target);
-    if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
-      checkHostNamespace(create, 'network', field);
-    }
-  }
-  for (const [of, list] of [
-    ['secrets', refs.secrets],
-    ['configs', refs.configs],
-  ] as const) {
-    for (const { field, id } of list) {
-      if ((await visibleObjectId(resolver, of, id)) !== id) {
-        throw errors.refused(`${field} names a ${SINGULAR[of]} this client may not see`);
-      }
-    }
-  }
+  // Labelled first: the service must be visible to its maker with the owner label it will carry.
+  if (owner) services.label(spec, owner);
+  if (create) await checkServiceRules(create, spec, ctx);
+  await checkServiceObjects(spec, ctx);
   const name = typeof spec.Name === 'string' ? spec.Name : '';
   if (!resolver.isVisible({ name, labels: asLabels(spec.Labels) })) {
     throw errors.refused(
@@ -167,17 +157,64 @@ async function judgedServiceSpec(
   return serializeDecoded(spec);
 }
 
+/**
+ * Under the create rules: the spec as a container create (service-rules.ts), and the host network (by
+ * name, or a network whose driver is `host`).
+ */
+async function checkServiceRules(
+  create: CreateRules,
+  spec: DecodedObject,
+  ctx: DecideContext,
+): Promise<void> {
+  checkServiceSpec(create, spec);
+  for (const { field, target } of serviceReferences(spec).networks) {
+    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.directory.network(target);
+    if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
+      checkHostNamespace(create, 'network', field);
+    }
+  }
+}
+
+/**
+ * What a service's tasks are given: every secret and config must be one the client may see (hidden,
+ * another owner's and missing alike are refused: the task would hold its data), and with an owner every
+ * network its own (refused in the same words whether it exists or not, as a build's `networkmode`).
+ */
+async function checkServiceObjects(spec: DecodedObject, ctx: DecideContext): Promise<void> {
+  const { resolver, owner } = ctx;
+  const refs = serviceReferences(spec);
+  for (const [of, list] of [
+    ['secrets', refs.secrets],
+    ['configs', refs.configs],
+  ] as const) {
+    for (const { field, id } of list) {
+      if ((await shownObjectId(resolver, owner, of, id)) !== id) {
+        throw errors.refused(`${field} names a ${SINGULAR[of]} this client may not see`);
+      }
+    }
+  }
+  if (!owner) return;
+  for (const { field, target } of refs.networks) {
+    // The daemon's own networks by their exact names, as for a container create (the create rules judge `host`).
+    if (BUILTIN_NETWORK_MODES.has(target)) continue;
+    if (!(await ownersNetwork(target, owner, ctx))) {
+      throw errors.refused(
+        `${field} names ${JSON.stringify(target)}, which is not one of this client's networks`,
+      );
+    }
+  }
+}
+
 /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */
 export async function decideTask(input: DecideInput, route: TaskRoute, ctx: DecideContext): Promise<Forward> {
-  const { resolver } = ctx;
   const pathFor = (ref: string) =>
     withQuery(
       `${prefix(input.target)}/tasks/${encodeURIComponent(ref)}${route.action === 'logs' ? '/logs' : ''}`,
       input,
     );
   const response = route.action === 'inspect' ? 'taskInspect' : 'raw';
-  if (resolver.seesAll) return { path: input.raw, response };
-  const id = await visibleTaskId(resolver, route.ref);
+  if (seesAllSwarm(ctx)) return { path: input.raw, response };
+  const id = await visibleTaskId(ctx, route.ref);
   if (id === null) {
     const missing = missingRef(route.ref);
     return asMissing(pathFor(missing.sentinel), [missing]);
@@ -191,9 +228,8 @@ export async function decideTask(input: DecideInput, route: TaskRoute, ctx: Deci
  * one goes on as a sentinel, a visible one pinned to its full id.
  */
 export async function decideTaskList(input: DecideInput, ctx: DecideContext): Promise<Forward> {
-  const { resolver } = ctx;
   const rawFilters = input.target.query.get('filters');
-  if (!rawFilters || resolver.seesAll) return { path: input.raw, response: 'taskList' };
+  if (!rawFilters || seesAllSwarm(ctx)) return { path: input.raw, response: 'taskList' };
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
@@ -205,7 +241,7 @@ export async function decideTaskList(input: DecideInput, ctx: DecideContext): Pr
   const out: string[] = [];
   for (const ref of refs) {
     if (typeof ref !== 'string') throw errors.badRequest('filter service must name services');
-    const id = await visibleObjectId(resolver, 'services', ref);
+    const id = await shownObjectId(ctx.resolver, ctx.owner, 'services', ref);
     if (id !== null) out.push(id);
     else {
       const m = missingRef(ref, missing.length);
@@ -218,9 +254,4 @@ export async function decideTaskList(input: DecideInput, ctx: DecideContext): Pr
   query.set('filters', JSON.stringify(filters));
   const path = `${prefix(input.target)}/tasks?${query}`;
   return missing.length > 0 ? asMissing(path, missing) : { path, response: 'taskList' };
-}
-
-/** A swarm object's visibility under the client's rules (for answers: lists, inspects, events). */
-export function isVisibleObject(resolver: ContainerResolver, identity: SwarmIdentity | null): boolean {
-  return identity !== null && resolver.isVisible(identity);
 }

@@ -10,7 +10,7 @@ import {
 } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { Decoded, DecodedObject, Schema } from '../body/go-decode.ts';
-import { RawJson, serializeDecoded } from '../body/go-decode.ts';
+import { serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
@@ -23,7 +23,6 @@ import {
   checkVolumeCreate,
   createRuleRefusal,
 } from './create-rules.ts';
-import type { BuildClaims } from './decide-build.ts';
 import { decideBuild, decideBuildCancel } from './decide-build.ts';
 import { decideCreate } from './decide-create.ts';
 import { checkTargets, decideImageCreate } from './decide-image-names.ts';
@@ -33,106 +32,33 @@ import {
   ownedImageList,
   ownedImageRead,
   ownedImageTag,
-  refuseLoad,
 } from './decide-images.ts';
-import {
-  decidePrune,
-  decideVolume,
-  ownedCommit,
-  ownedList,
-  ownedNetwork,
-  ownersNetwork,
-} from './decide-owned.ts';
+import { decidePrune, ownedCommit, ownedList } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import { decideServiceCreate, decideSwarmObject, decideTask, decideTaskList } from './decide-swarm.ts';
+import {
+  decideServiceCreate,
+  decideSwarmObject,
+  decideSwarmObjectCreate,
+  decideTask,
+  decideTaskList,
+  OWNED_SWARM,
+} from './decide-swarm.ts';
+import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import { asMissing, prefix } from './forward.ts';
 import { namesMade } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
-import type { Ownership } from './ownership.ts';
-import { filterValues, isLegacyForm, isOwned, nameTaken, withOwnerLabel } from './ownership.ts';
+import { refuseLoad } from './owned/images.ts';
+import { networks, ownedNetwork, ownedNetworkCreate } from './owned/networks.ts';
+import { decideVolume, ownedVolumeCreate, volumes } from './owned/volumes.ts';
+import { filterValues, isLegacyForm } from './ownership.ts';
 import { ALLOWED_PS_ARGS, isAllowedPsArgs } from './ps-args.ts';
 import { decodeFor } from './read-body.ts';
-import { asMissing, endpointLink } from './references.ts';
-import type { RegistryLists } from './registry-lists.ts';
+import { endpointLink } from './references.ts';
 import type { ContainerResolver } from './resolver.ts';
-import type { ResourceLimits } from './resource-limits.ts';
 import { checkUpdateLimits } from './resource-limits.ts';
 
-/** How the upstream's response must be treated on its way back. */
-export type ResponseKind =
-  | 'raw'
-  | 'containerList'
-  | 'containerInspect'
-  | 'events'
-  | 'networkList'
-  | 'networkInspect'
-  | 'systemDf'
-  | 'conflict'
-  | 'info'
-  /** An error message may name containers (volume or image in use): hidden ids are cut out. */
-  | 'errorIds'
-  /** Image inspect and history: what came from a container the client may not see is removed. */
-  | 'imageInspect'
-  | 'imageHistory'
-  /** The image list of an owner: another owner's images are left out. */
-  | 'imageList'
-  /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
-  | 'missing'
-  /** An owner's volume create: the volume answered must carry its owner label. */
-  | 'ownedVolume'
-  /** An owner's network create: the daemon's `Warning` (which names another network's id) is dropped. */
-  | 'networkCreated'
-  /** Services, secrets, configs: only the visible ones (by Spec.Name and Spec.Labels). */
-  | 'swarmList'
-  /** A service, secret or config judged on its answer: hidden → the daemon asked about a sentinel. */
-  | 'swarmInspect'
-  /** Tasks of visible services only; ids of hidden containers blanked. */
-  | 'taskList'
-  | 'taskInspect';
-
-/** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
-export interface Forward {
-  /** The request target to send upstream: the canonical one, with container references replaced by full ids. */
-  readonly path: string;
-  readonly response: ResponseKind;
-  /** The canonical JSON body to send instead of the client's: exactly what was judged. */
-  readonly body?: string;
-  /** Runs when the upstream answered, e.g. to forget a renamed or removed container. */
-  readonly after?: (status: number) => void;
-  /** With `response: 'missing'`: the sentinels that stand for what the client typed. */
-  readonly missing?: readonly MissingRef[];
-  /** Inspect is judged on its answer: if the container is hidden, the daemon is asked this instead. */
-  readonly ifHidden?: { readonly path: string; readonly ref: MissingRef };
-  /** Keep at most this many visible entries of a container list (the client's `limit`). */
-  readonly limit?: number;
-  /** The resolver's epoch when the request was decided (facts read from its answer are cached only if none moved). */
-  readonly epoch?: number;
-}
-
-export interface DecideInput {
-  readonly method: string;
-  readonly target: RequestTarget;
-  readonly route: Route;
-  /** The canonical raw request target (path and query) as the client sent it. */
-  readonly raw: string;
-  /** Reads the request body as text (bounded, UTF-8); only called for routes whose body is judged. */
-  readonly readBody: () => Promise<string>;
-  /** The BuildKit sessions and build ids of this client (build routes); absent: none are its. */
-  readonly builds?: BuildClaims;
-}
-
-/** What a request is decided with: the client's view of the containers and its create rules. */
-export interface DecideContext {
-  readonly resolver: ContainerResolver;
-  /** null: no create rules (a client that sees every container, or rules turned off). */
-  readonly create: CreateRules | null;
-  /** null: no ownership (nothing is labelled; volumes and networks are not scoped). */
-  readonly owner: Ownership | null;
-  /** Resource maxima and defaults of creates and updates; absent or null: none. */
-  readonly limits?: ResourceLimits | null;
-  /** The registries the daemon may contact for this client; absent or null: no lists. */
-  readonly registries?: RegistryLists | null;
-}
+export type { DecideContext, DecideInput, Forward, ResponseKind } from './forward.ts';
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
 export async function decide(input: DecideInput, ctx: DecideContext): Promise<Forward> {
@@ -151,9 +77,11 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'containerList':
       return decideList(input, resolver);
     case 'networkList':
-      return owner ? ownedList(input, owner, 'networkList') : { path: raw, response: 'networkList' };
+      return owner
+        ? ownedList(input, networks, owner, 'networkList')
+        : { path: raw, response: 'networkList' };
     case 'volumeList':
-      return owner ? ownedList(input, owner, 'raw') : { path: raw, response: 'raw' };
+      return owner ? ownedList(input, volumes, owner, 'raw') : { path: raw, response: 'raw' };
     case 'networkInspect': {
       if (!owner) return { path: raw, response: 'networkInspect' };
       const network = await ownedNetwork(input, route.id, owner, ctx);
@@ -206,11 +134,15 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideCreate(input, ctx);
     // Swarm objects (issue #24): decide-swarm.ts.
     case 'swarmList':
-      return { path: raw, response: 'swarmList' };
+      return owner
+        ? ownedList(input, OWNED_SWARM[route.of], owner, 'swarmList')
+        : { path: raw, response: 'swarmList' };
     case 'swarmObject':
       return decideSwarmObject(input, route, ctx);
     case 'serviceCreate':
       return decideServiceCreate(input, ctx);
+    case 'swarmObjectCreate':
+      return decideSwarmObjectCreate(input, route.of, ctx);
     case 'taskList':
       return decideTaskList(input, ctx);
     case 'task':
@@ -219,31 +151,13 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       const body = await decodeFor(ctx, await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      // The daemon answers a create of an existing name with that volume: it must be the client's.
-      if (typeof body.Name === 'string' && body.Name !== '') {
-        const labels = await resolver.directory.volumeLabels(body.Name);
-        if (labels !== null && !isOwned(labels, owner)) throw nameTaken('volume', body.Name);
-      }
-      return { path: raw, response: 'ownedVolume', body: serializeDecoded(body) };
+      return { path: raw, response: 'ownedVolume', body: await ownedVolumeCreate(body, owner, ctx) };
     }
     case 'networkCreate': {
       const body = await decodeFor(ctx, await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
       if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      body.Labels = withOwnerLabel(body.Labels, owner, 'Labels');
-      // Without CheckDuplicate older daemons make a second network of a taken name (and say whose).
-      body.CheckDuplicate = true;
-      const from = isObject(body.ConfigFrom) ? body.ConfigFrom.Network : undefined;
-      if (from instanceof RawJson || (from !== undefined && typeof from !== 'string')) {
-        throw errors.badRequest('ConfigFrom.Network must be a network name');
-      }
-      if (typeof from === 'string' && from !== '' && !(await ownersNetwork(from, owner, ctx))) {
-        throw errors.refused(
-          `ConfigFrom names ${JSON.stringify(from)}, which is not one of this client's networks`,
-        );
-      }
-      return { path: raw, response: 'networkCreated', body: serializeDecoded(body) };
+      return { path: raw, response: 'networkCreated', body: await ownedNetworkCreate(body, owner, ctx) };
     }
     case 'hostAccess':
       if (create && !create[route.rule]) {
@@ -291,10 +205,6 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'imagePush':
       return decideImageOut(input, route, ctx);
   }
-}
-
-export function prefix(target: RequestTarget): string {
-  return target.version === null ? '' : `/v${target.version}`;
 }
 
 function withQuery(path: string, target: RequestTarget): string {

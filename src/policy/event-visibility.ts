@@ -1,9 +1,15 @@
 import type { SwarmKind } from '../routes/route.ts';
 import { isObject } from './container-facts.ts';
-import { imageOwner } from './image-refs.ts';
 import type { ContainerIdentity } from './matcher.ts';
+import { configs } from './owned/configs.ts';
+import { images } from './owned/images.ts';
+import { networks } from './owned/networks.ts';
+import type { OwnedScope } from './owned/scope.ts';
+import { isShown } from './owned/scope.ts';
+import { secrets } from './owned/secrets.ts';
+import { services } from './owned/services.ts';
+import { volumes } from './owned/volumes.ts';
 import type { Ownership } from './ownership.ts';
-import { isOwned } from './ownership.ts';
 import type { ContainerResolver } from './resolver.ts';
 import { lookupSwarmObject } from './swarm-lookups.ts';
 
@@ -11,6 +17,14 @@ import { lookupSwarmObject } from './swarm-lookups.ts';
 const SWARM_KINDS = { service: 'services', secret: 'secrets', config: 'configs' } as const;
 
 const MAX_REMEMBERED = 10_000;
+
+/**
+ * The kinds whose events an owner sees only of its own (images: and of nobody's), by event type;
+ * container events follow the container rules (`containers: owned`).
+ */
+const OWNED_EVENTS: ReadonlyMap<unknown, OwnedScope> = new Map(
+  [volumes, networks, images, services, secrets, configs].map((s) => [s.type, s]),
+);
 
 /**
  * Attributes the daemon itself puts on container events; every other attribute is one of the
@@ -72,16 +86,12 @@ export class EventVisibility {
     const type = event.Type ?? event.type;
     const actor = isObject(event.Actor) ? event.Actor : {};
     const attributes = isObject(actor.Attributes) ? actor.Attributes : {};
-    // With ownership, another client's volumes and networks do not exist for this one.
-    if (this.owner && (type === 'volume' || type === 'network')) {
+    // With ownership, another client's volumes, networks and images do not exist for this one.
+    const scope = this.owner ? OWNED_EVENTS.get(type) : undefined;
+    if (this.owner && scope) {
       const id = typeof actor.ID === 'string' ? actor.ID : '';
-      // A name can be made again by someone else: a create is judged afresh.
-      if ((event.Action ?? event.status) === 'create') this.#objects.delete(`${type}:${id}`);
-      if (!(await this.#owned(type, id, this.owner))) return false;
-    }
-    if (this.owner && type === 'image') {
-      const id = typeof actor.ID === 'string' ? actor.ID : '';
-      if (!(await this.#imageShown(id, attributes, this.owner))) return false;
+      const action = event.Action ?? event.status;
+      if (!(await this.#ownedShown(scope, id, action, attributes, this.owner))) return false;
     }
     if (this.resolver.seesAll) return true;
     if (type === 'container') {
@@ -105,42 +115,27 @@ export class EventVisibility {
   }
 
   /**
-   * Whether a volume (by name) or network (by id) carries this client's owner label. One that is gone
-   * (a destroy event, a replay) keeps the decision this stream made while it existed, else is hidden.
+   * Whether an event's volume (by name), network (by id) or image is the client's own (or, for
+   * images, nobody's: issue #23). Judged by the labels the event carries (images, while they exist),
+   * else by the object's labels looked up now; one that is gone (a destroy, a replay) keeps what this
+   * stream decided while it existed, else is hidden. A create is judged afresh: a name can be made
+   * again by someone else.
    */
-  async #owned(type: 'volume' | 'network', id: string, owner: Ownership): Promise<boolean> {
+  async #ownedShown(
+    scope: OwnedScope,
+    id: string,
+    action: unknown,
+    attributes: Readonly<Record<string, unknown>>,
+    owner: Ownership,
+  ): Promise<boolean> {
     if (!id) return false;
-    const key = `${type}:${id}`;
+    const key = scope.eventKey(id);
+    if (action === 'create' && scope.eventsKeep) this.#objects.delete(key);
+    const carried = scope.eventLabels(attributes, owner);
     const known = this.#objects.get(key);
-    if (known !== undefined) return known;
-    const directory = this.resolver.directory;
-    const labels =
-      type === 'volume'
-        ? await directory.volumeLabels(id).catch(() => null)
-        : await directory
-            .network(id)
-            .then((n) => (n && !('ambiguous' in n) ? n.labels : null))
-            .catch(() => null);
-    const owned = labels !== null && isOwned(labels, owner);
-    this.#remember(key, owned);
-    return owned;
-  }
-
-  /**
-   * Whether an image event is of the client's own or nobody's image (issue #23). Image events carry
-   * the image's labels while it exists; one without them (a removal) is judged by the image, by what
-   * this stream decided before, or else hidden (a gone image's owner is not known).
-   */
-  async #imageShown(id: string, attributes: Record<string, unknown>, owner: Ownership): Promise<boolean> {
-    if (!id) return false;
-    const key = `image:${id}`;
-    const value = attributes[owner.key];
-    let shown: boolean;
-    if (value !== undefined) shown = value === owner.owner;
-    else {
-      const facts = await this.resolver.directory.image(id).catch(() => null);
-      shown = facts ? imageOwner(facts.labels, owner) !== 'other' : (this.#objects.get(key) ?? false);
-    }
+    if (carried === undefined && known !== undefined && scope.eventsKeep) return known;
+    const labels = carried ?? (await scope.labels(id, this.resolver.directory).catch(() => null));
+    const shown = labels !== null ? isShown(scope, labels, owner) : (known ?? false);
     this.#remember(key, shown);
     return shown;
   }

@@ -2,7 +2,7 @@ import type { BodyRules } from '../body/body-rules.ts';
 import { bodyRulesFor } from '../body/body-rules.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import type { DecodedObject, Schema } from '../body/go-decode.ts';
-import type { DecideContext } from './decide.ts';
+import type { DecideContext } from './forward.ts';
 
 /** The body rules of the upstream this request goes to (its API version, asked once and remembered). */
 export async function bodyRulesOf(ctx: Pick<DecideContext, 'resolver'>): Promise<BodyRules> {

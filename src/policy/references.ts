@@ -1,16 +1,8 @@
 import type { Decoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
-import type { Forward } from './decide.ts';
 import type { MissingRef } from './missing.ts';
 import { linkSentinel } from './missing.ts';
 import type { ContainerResolver } from './resolver.ts';
-
-/** A forward whose references were replaced by sentinels: the client gets the daemon's "missing" answer. */
-export function asMissing(path: string, missing: readonly MissingRef[], body?: string): Forward {
-  return body === undefined
-    ? { path, response: 'missing', missing }
-    : { path, response: 'missing', missing, body };
-}
 
 /**
  * A link of a network endpoint (create's `EndpointsConfig.*.Links`, network connect's

@@ -1,7 +1,7 @@
 import type { Decoded } from '../body/go-decode.ts';
 import { isDecodedObject } from '../body/go-decode.ts';
 import { errors, withRule } from '../errors.ts';
-import type { DecideContext } from './decide.ts';
+import type { DecideContext } from './forward.ts';
 
 /**
  * Labels under `dockscope.` are dockscope's: `dockscope.client=<name>` makes a caller container that

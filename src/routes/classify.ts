@@ -138,7 +138,10 @@ const RULES: readonly Rule[] = [
   rule('GET', '/nodes', plain('swarm')),
   rule('GET', '/(services|secrets|configs)', (p) => ({ kind: 'swarmList', of: swarmKind(p[0]) })),
   rule('POST', '/services/create', () => ({ kind: 'serviceCreate' })),
-  rule('POST', '/(secrets|configs)/create', plain('swarm')),
+  rule('POST', '/(secrets|configs)/create', (p) => ({
+    kind: 'swarmObjectCreate',
+    of: p[0] === 'configs' ? 'configs' : 'secrets',
+  })),
   rule('GET|DELETE', `/nodes/${SEG}`, plain('swarm')),
   rule('GET', `/(services|secrets|configs)/${SEG}`, (p) => swarmObject(swarmKind(p[0]), p[1], 'inspect')),
   rule('DELETE', `/(services|secrets|configs)/${SEG}`, (p) => swarmObject(swarmKind(p[0]), p[1], 'delete')),

@@ -73,6 +73,8 @@ export type Route =
     }
   /** `POST /services/create`: its tasks are containers, judged under the create rules. */
   | { readonly kind: 'serviceCreate' }
+  /** `POST /secrets/create`, `/configs/create`: an owner's carries its owner label. */
+  | { readonly kind: 'swarmObjectCreate'; readonly of: 'secrets' | 'configs' }
   /** `GET /tasks`: only the tasks of visible services. */
   | { readonly kind: 'taskList' }
   /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */

@@ -1,5 +1,6 @@
 import { asLabels, isObject } from '../policy/container-facts.ts';
 import { ownName } from '../policy/matcher.ts';
+import { isSwarmShown, seesAllSwarm } from '../policy/owned/swarm-scope.ts';
 import { swarmIdentity, visibleServiceIds } from '../policy/swarm-lookups.ts';
 import {
   filterSwarmList,
@@ -42,7 +43,8 @@ export const SWARM_TREATMENTS = {
   swarmList: {
     via: 'rewrite',
     applies: OK,
-    rewrite: async (body, ctx) => filterSwarmList(body, (o) => ctx.resolver.isVisible(o), ctx.scrubEnvs),
+    rewrite: async (body, ctx) =>
+      filterSwarmList(body, (o) => isSwarmShown(ctx.resolver, ctx.owner, o), ctx.scrubEnvs),
   },
   swarmInspect: {
     via: 'rewrite',
@@ -50,7 +52,7 @@ export const SWARM_TREATMENTS = {
     // Judged on the answer itself: a label removed since the look-up hides the object as well.
     rewrite: async (body, ctx) => {
       const identity = swarmIdentity(body);
-      if (identity === null || !ctx.resolver.isVisible(identity)) return HIDDEN;
+      if (!isSwarmShown(ctx.resolver, ctx.owner, identity)) return HIDDEN;
       if (ctx.scrubEnvs) scrubServiceEnv(body);
       return body;
     },
@@ -61,11 +63,11 @@ export const SWARM_TREATMENTS = {
     rewrite: async (body, ctx) => {
       if (!Array.isArray(body)) return body;
       // A services list that cannot be read shows no task (fail closed).
-      const services = ctx.resolver.seesAll
+      const services = seesAllSwarm(ctx)
         ? null
-        : ((await visibleServiceIds(ctx.resolver.directory, (o) => ctx.resolver.isVisible(o)).catch(
-            () => null,
-          )) ?? new Set<string>());
+        : ((await visibleServiceIds(ctx.resolver.directory, (o) =>
+            isSwarmShown(ctx.resolver, ctx.owner, o),
+          ).catch(() => null)) ?? new Set<string>());
       return filterTaskList(body, services, await visibleContainers(ctx, body), ctx.scrubEnvs);
     },
   },

@@ -3,10 +3,12 @@ import type { Transform } from 'node:stream';
 import { isObject } from '../policy/container-facts.ts';
 import type { Forward, ResponseKind } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
-import { imageOwner } from '../policy/image-refs.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
+import { images } from '../policy/owned/images.ts';
+import { isShown } from '../policy/owned/scope.ts';
+import { volumes } from '../policy/owned/volumes.ts';
 import type { Ownership } from '../policy/ownership.ts';
-import { isOwned, nameTaken } from '../policy/ownership.ts';
+import { nameTaken } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
 import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
 import {
@@ -28,14 +30,14 @@ import { SWARM_TREATMENTS } from './swarm-treatments.ts';
 function shownImages(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
   const owner = ctx.owner;
   if (!owner) return undefined;
-  return (labels) => imageOwner(isObject(labels) ? labels : null, owner) !== 'other';
+  return (labels) => isShown(images, isObject(labels) ? labels : {}, owner);
 }
 
 /** With ownership, the predicate that keeps only the client's own volumes in answers that list them. */
 function ownedVolumes(ctx: RespondContext): ((labels: unknown) => boolean) | undefined {
   const owner = ctx.owner;
   if (!owner) return undefined;
-  return (labels) => isObject(labels) && isOwned(labels, owner);
+  return (labels) => isObject(labels) && isShown(volumes, labels, owner);
 }
 
 export interface RespondContext {
@@ -196,7 +198,11 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     // Checked before, and again on the answer: another client may have made the name in between.
     rewrite: async (body, ctx) => {
       const name = isObject(body) && typeof body.Name === 'string' ? body.Name : '';
-      if (!ctx.owner || !isObject(body) || !isOwned(isObject(body.Labels) ? body.Labels : null, ctx.owner)) {
+      if (
+        !ctx.owner ||
+        !isObject(body) ||
+        !isShown(volumes, isObject(body.Labels) ? body.Labels : null, ctx.owner)
+      ) {
         throw nameTaken('volume', name);
       }
       return body;

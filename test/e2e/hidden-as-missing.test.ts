@@ -4,29 +4,13 @@ import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import type { Fixture } from './support/fixtures.ts';
 import { createContainer, removeContainers, uniquePrefix } from './support/fixtures.ts';
-import type { RawResponse } from './support/http.ts';
-import { json, rawRequest } from './support/http.ts';
+import { json, observed, rawRequest } from './support/http.ts';
 import type { HiddenFacts } from './support/leaks.ts';
 import { createHiddenWithSecrets, expectNoLeak } from './support/leaks.ts';
 
 const dockerHost = inject('dockerHost');
 const dockerSocket = inject('dockerSocket');
 const image = inject('image');
-
-/**
- * The answer as a client can observe it, with the reference it typed replaced by a placeholder:
- * status line, every header in order and letter case (Date aside: it tells the time, not the
- * container), and the body bytes.
- */
-function observed(res: RawResponse, ref: string) {
-  const headers: string[] = [];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) {
-    const name = res.rawHeaders[i] ?? '';
-    if (name.toLowerCase() === 'date') continue;
-    headers.push(`${name}: ${res.rawHeaders[i + 1]}`);
-  }
-  return { status: res.status, headers, body: res.body.split(ref).join('<ref>') };
-}
 
 interface Probe {
   readonly label: string;

@@ -4,25 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startDockscope } from '../../src/server/server.ts';
 import type { Daemon } from '../harness/daemon.ts';
-import { startDaemon } from '../harness/daemon.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
-import { getFreePort } from '../harness/free-port.ts';
-import { importBusyboxImage } from '../harness/image.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
-import type { RawResponse } from './support/http.ts';
-import { json, rawRequest } from './support/http.ts';
-
-/** Status, headers in order (Date aside) and body, with the typed reference replaced by `<ref>`. */
-function observed(res: RawResponse, ref: string) {
-  const headers: string[] = [];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) {
-    const name = res.rawHeaders[i] ?? '';
-    if (name.toLowerCase() === 'date') continue;
-    headers.push(`${name}: ${res.rawHeaders[i + 1]}`);
-  }
-  return { status: res.status, headers, body: res.body.split(ref).join('<ref>') };
-}
+import { json, observed, rawRequest } from './support/http.ts';
+import { startSwarm } from './support/swarm.ts';
 
 interface Task {
   ID: string;
@@ -48,17 +34,8 @@ describe('swarm services scoped like containers (issue #24)', () => {
   const taskOf = (service: string) => tasks.find((t) => t.ServiceID === ids[service]) as Task;
 
   beforeAll(async () => {
-    daemon = await startDaemon();
-    const image = await importBusyboxImage(daemon);
-    const port = await getFreePort();
-    await dockerOk(daemon.host, [
-      'swarm',
-      'init',
-      '--advertise-addr',
-      '127.0.0.1',
-      '--listen-addr',
-      `127.0.0.1:${port}`,
-    ]);
+    let image: string;
+    ({ daemon, image } = await startSwarm());
     // No network is given: the tasks' containers get none, which the test daemon (--bridge=none) runs.
     const service = async (name: string, args: string[], text: string) => {
       ids[name] = (

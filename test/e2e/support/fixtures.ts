@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { dockerCli, dockerOk } from '../../harness/docker-cli.ts';
 
 /** A unique prefix per test file, so parallel files never match each other's containers. */
@@ -60,4 +62,20 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A client that identifies by a bearer token: the token (written to `<dir>/token-<who>` for the
+ * configuration's `match.token.file`) and a docker CLI config folder that sends it.
+ */
+export async function tokenClient(dir: string, who: string): Promise<{ token: string; cliDir: string }> {
+  const token = `tok-${who}-${randomBytes(9).toString('hex')}`;
+  await writeFile(join(dir, `token-${who}`), `${token}\n`);
+  const cliDir = join(dir, `cli-${who}`);
+  await mkdir(cliDir);
+  await writeFile(
+    join(cliDir, 'config.json'),
+    JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${token}` } }),
+  );
+  return { token, cliDir };
 }

@@ -55,3 +55,18 @@ export function rawRequest(
 export function json(res: RawResponse): unknown {
   return JSON.parse(res.body) as unknown;
 }
+
+/**
+ * The answer as a client can observe it, with the reference it typed replaced by a placeholder:
+ * status line, every header in order and letter case (Date aside: it tells the time, not the
+ * object), and the body bytes. Hidden = missing is this, equal for both.
+ */
+export function observed(res: RawResponse, ref: string) {
+  const headers: string[] = [];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) {
+    const name = res.rawHeaders[i] ?? '';
+    if (name.toLowerCase() === 'date') continue;
+    headers.push(`${name}: ${res.rawHeaders[i + 1]}`);
+  }
+  return { status: res.status, headers, body: res.body.split(ref).join('<ref>') };
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApiError } from '../../../src/errors.ts';
 import type { DecideContext } from '../../../src/policy/decide.ts';
-import { ownersNetwork } from '../../../src/policy/decide-owned.ts';
 import type { NetworkFacts } from '../../../src/policy/directory.ts';
+import { ownersNetwork } from '../../../src/policy/owned/networks.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from '../../../src/policy/ownership.ts';
 
 const O = { key: 'dockscope.owner', owner: 'ci-a' };
