@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Invocation } from './cli-args.ts';
 import type { Config } from './config/config.ts';
+import { DockerApiError } from './errors.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
 import { ContainerDirectory } from './policy/directory.ts';
 import type { ResourceLimits } from './policy/resource-limits.ts';
-import { classify } from './routes/classify.ts';
-import { parseTarget, TargetError } from './routes/target.ts';
 import { compileTemplates } from './routes/templates.ts';
 import { timingOf } from './routes/timing.ts';
 import { createLogger } from './server/logger.ts';
+import type { Classified } from './server/prepare.ts';
+import { classifyRequest } from './server/prepare.ts';
 import { formatAllow, suggestAllow } from './suggest.ts';
 import { Upstream } from './upstream/client.ts';
 
@@ -93,21 +94,20 @@ export async function runCommand(
     return 2;
   }
   const profile = clients.identifyByName(name);
-  let target: ReturnType<typeof parseTarget>;
+  // The server's own first step (target, version floor, route table): explain cannot disagree with it.
+  let classified: Classified;
   try {
-    target = parseTarget(path);
+    classified = classifyRequest(method, path, {});
   } catch (error) {
-    if (error instanceof TargetError) {
-      process.stdout.write(`${method} ${path}: refused (400): ${error.message}\n`);
+    if (error instanceof DockerApiError) {
+      process.stdout.write(
+        `${method} ${path}: refused (${error.status}): ${error.message.replace(/^dockscope: /, '')}\n`,
+      );
       return 1;
     }
     throw error;
   }
-  const route = classify(method, target);
-  if (!route) {
-    process.stdout.write(`${method} ${path}: refused (403): no Engine API route dockscope knows\n`);
-    return 1;
-  }
+  const { target, route } = classified;
   const lists = profile.routes.explain(method, target.path, target);
   if (!lists.allowed) {
     process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${lists.by}\n`);
@@ -117,12 +117,13 @@ export async function runCommand(
     process.stdout.write(`${method} ${path}: refused (403): ${route.reason}\n`);
     return 1;
   }
-  const timing = timingOf(method, route, target, config.upstreamTimeoutMs);
+  const timing = timingOf(classified.lane, target, config.upstreamTimeoutMs);
   process.stdout.write(
     `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}" (${lists.by}); ` +
       'container references are then judged on what the daemon says of them ' +
       `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
-      `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s\n`,
+      `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s; ` +
+      `recorded as ${classified.template}\n`,
   );
   return 0;
 }

@@ -6,7 +6,6 @@ import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
-import { routeTemplate } from '../routes/route-template.ts';
 import { timingOf } from '../routes/timing.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
@@ -21,7 +20,7 @@ import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
 import { recordedDecision, recordedRule } from './observe.ts';
-import { checkLists, classifyRequest } from './prepare.ts';
+import { checkLists, classifyRequest, unknownTemplate } from './prepare.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
@@ -199,7 +198,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         method,
         path: bindings.path as string,
         route: state.route?.kind,
-        template: state.template ?? routeTemplate(method, undefined, ''),
+        template: state.template ?? unknownTemplate(method),
         decision: recordedDecision(state.decision, state.wouldDeny),
         reason: state.reason || undefined,
         rule: recordedRule(state.decision, state.rule),
@@ -230,7 +229,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       const { target, route } = classified;
       contentType = classified.contentType;
       state.route = route;
-      state.template = routeTemplate(method, route, target.path);
+      state.template = classified.template;
       // In learn mode the lists only report; visibility and create rules still hold.
       const lists = checkLists(chosen, method, target);
       state.rule = lists.by;
@@ -242,7 +241,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       );
       forward = await decide({ method, target, route, raw: url, readBody, builds }, chosen);
       state.forward = forward;
-      state.timing = timingOf(method, route, target, upstream.timeoutMs);
+      state.timing = timingOf(classified.lane, target, upstream.timeoutMs);
       state.decision = isFiltered(forward) ? 'filtered' : 'allowed';
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;

@@ -9,7 +9,6 @@ import type { Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
 import { restoreRefs } from '../policy/missing.ts';
 import type { Route } from '../routes/route.ts';
-import { routeTemplate } from '../routes/route-template.ts';
 import type { Upstream } from '../upstream/client.ts';
 import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
@@ -22,7 +21,7 @@ import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } fro
 import { forwardedRequestHeaders } from './headers.ts';
 import type { Observer } from './observe.ts';
 import { recordedDecision, recordedRule } from './observe.ts';
-import { checkLists, classifyRequest } from './prepare.ts';
+import { checkLists, classifyRequest, unknownTemplate } from './prepare.ts';
 
 export interface UpgradeDeps {
   readonly upstream: Upstream;
@@ -68,7 +67,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const reqLog = () => log.child(bindings);
     const started = performance.now();
     let route: Route | undefined;
-    let template = routeTemplate(req.method ?? '', undefined, '');
+    let template = unknownTemplate(req.method ?? '');
     let rule: string | undefined;
     let profile: Profile | undefined;
     let wouldDeny = false;
@@ -113,7 +112,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const classified = classifyRequest(method, url, req.headers);
       const { target } = classified;
       route = classified.route;
-      template = routeTemplate(method, route, target.path);
+      template = classified.template;
       const lists = checkLists(chosen, method, target);
       rule = lists.by;
       if (!lists.allowed) wouldDeny = true;
