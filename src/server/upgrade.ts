@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import * as http from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -7,10 +6,9 @@ import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import type { Clients, Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
-import { restoreRefs } from '../policy/missing.ts';
+import type { MissingRef } from '../policy/missing.ts';
 import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
-import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
 import { logPath, newRequestId } from './app.ts';
 import type { BuildSessions, SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
@@ -18,10 +16,14 @@ import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
 import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
-import { forwardedRequestHeaders } from './headers.ts';
+import { forwardedRequestHeaders, responseHeaderList } from './headers.ts';
 import type { Observer } from './observe.ts';
 import { recordedDecision, recordedRule } from './observe.ts';
 import { checkLists, classifyRequest, unknownTemplate } from './prepare.ts';
+import { MAX_MISSING_BODY, readWholeOr502 } from './relay-common.ts';
+import { missingAnswer } from './respond-missing.ts';
+import { visibleId } from './treatments.ts';
+import { rawHead } from './wire.ts';
 
 export interface UpgradeDeps {
   readonly upstream: Upstream;
@@ -166,84 +168,74 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     function tunnel(forward: Forward, body: Buffer, extra: Buffer, contentType: string | undefined): void {
       // The client may have left while the decision was made: then there is nothing to open.
       if (socket.destroyed) return;
-      const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(
-        req.headers,
-        undefined,
-        contentType,
-        true,
-      );
+      const headers: OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, contentType, true);
       headers['content-length'] = String(body.length);
       if (route?.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
-      const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
-      // The daemon answers a hijack at once (101, or an error): a silent upstream is a 504.
-      const timer = setTimeout(
-        () => proxyReq.destroy(new UpstreamTimeoutError(upstream.timeoutMs)),
-        upstream.timeoutMs,
-      );
-      proxyReq.once('upgrade', () => clearTimeout(timer));
-      proxyReq.once('response', () => clearTimeout(timer));
-      proxyReq.once('close', () => clearTimeout(timer));
-      proxyReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
-        done(res.statusCode ?? 101, 'allowed');
-        socket.write(responseHead(res));
-        if (upstreamHead.length > 0) socket.write(upstreamHead);
-        if (extra.length > 0) upstreamSocket.write(extra);
-        join(socket, upstreamSocket);
-        session?.upgraded();
-      });
-      proxyReq.on('response', (res) => {
-        // No upgrade (an error from the daemon or the socket proxy): relay it and close.
-        const missing = forward.missing;
-        done(res.statusCode ?? 502, missing ? 'hidden' : 'allowed');
-        if (!missing) {
-          const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            const name = (res.rawHeaders[i] ?? '').toLowerCase();
-            if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-            lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-          }
-          lines.push('Connection: close', '', '');
-          socket.write(lines.join('\r\n'));
-          res.pipe(socket);
-          return;
-        }
-        // The daemon's answer about the sentinel, with the reference the client typed put back, head as
-        // the daemon wrote it (a hijacked attach answers with no length: its body ends with the connection).
-        readBody(res, 1024 * 1024).then(
-          (text) => {
-            const out = restoreRefs(text, missing, /json/i.test(String(res.headers['content-type'] ?? '')));
-            const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-            for (let i = 0; i < res.rawHeaders.length; i += 2) {
-              const name = res.rawHeaders[i] ?? '';
-              // A chunked answer was read whole: it goes out delimited by the end of the connection.
-              if (name.toLowerCase() === 'transfer-encoding') continue;
-              const value =
-                name.toLowerCase() === 'content-length' ? Buffer.byteLength(out) : res.rawHeaders[i + 1];
-              lines.push(`${name}: ${value}`);
+      upstream
+        .openHijack(req.method ?? 'POST', forward.path, {
+          headers,
+          body,
+          cancel: (destroy) => socket.once('close', destroy),
+        })
+        .then(
+          (answer) => {
+            if (answer.upgraded) {
+              done(answer.res.statusCode ?? 101, 'allowed');
+              // The 101 as the daemon wrote it: its Connection and Upgrade fields are the tunnel's.
+              socket.write(
+                rawHead(answer.res.statusCode ?? 101, answer.res.statusMessage, answer.res.rawHeaders),
+              );
+              if (answer.head.length > 0) socket.write(answer.head);
+              if (extra.length > 0) answer.socket.write(extra);
+              join(socket, answer.socket);
+              session?.upgraded();
+              return;
             }
-            lines.push('', '');
-            socket.end(lines.join('\r\n') + out);
+            const res = answer.res;
+            const missing = forward.missing;
+            if (!missing) {
+              // No upgrade (an error from the daemon or the socket proxy): relay it and close.
+              done(res.statusCode ?? 502, 'allowed');
+              const { list } = responseHeaderList(res.rawHeaders);
+              socket.write(
+                rawHead(res.statusCode ?? 502, res.statusMessage, [...list, 'Connection', 'close']),
+              );
+              res.pipe(socket);
+              return;
+            }
+            return relayMissingRaw(res, missing);
           },
-          () => socket.destroy(),
-        );
-      });
-      proxyReq.on('error', (error) => {
-        const apiError = errors.upstream(upstream.display, error);
-        done(apiError.status, apiError.decision, apiError);
-        writeSocketError(socket, apiError);
-      });
-      socket.once('close', () => proxyReq.destroy());
-      proxyReq.end(body);
+          (error: unknown) => {
+            const apiError = errors.upstream(upstream.display, error);
+            done(apiError.status, apiError.decision, apiError);
+            writeSocketError(socket, apiError);
+          },
+        )
+        .catch((error: unknown) => {
+          reqLog().error({ err: error }, 'relaying the upgrade answer failed');
+          socket.destroy();
+        });
+    }
+
+    /**
+     * The daemon's answer about the sentinel, with the reference the client typed put back (the
+     * rewrite plain requests get: server/respond-missing.ts), its head as the daemon wrote it; the
+     * connection ends after it (a hijacked attach answers with no length: its body ends with it).
+     */
+    async function relayMissingRaw(res: IncomingMessage, missing: readonly MissingRef[]): Promise<void> {
+      const text = await readWholeOr502(res, MAX_MISSING_BODY, upstream.display);
+      if (typeof text !== 'string') {
+        done(text.status, text.decision, text);
+        writeSocketError(socket, text);
+        return;
+      }
+      const resolver = profile?.resolver;
+      const isVisibleId = resolver ? visibleId({ resolver }) : async () => false;
+      const answer = await missingAnswer(res, text, missing, req.method ?? 'POST', isVisibleId);
+      done(answer.status, 'hidden');
+      socket.end(rawHead(answer.status, res.statusMessage, answer.fields) + (answer.body ?? ''));
     }
   };
-}
-
-function responseHead(res: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-  for (let i = 0; i < res.rawHeaders.length; i += 2)
-    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-  lines.push('', '');
-  return lines.join('\r\n');
 }
 
 /**
