@@ -1,16 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Invocation } from './cli-args.ts';
 import type { Config } from './config/config.ts';
-import { DockerApiError } from './errors.ts';
+import { explainRequest } from './explain.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
 import { ContainerDirectory } from './policy/directory.ts';
 import type { ResourceLimits } from './policy/resource-limits.ts';
 import { compileTemplates } from './routes/templates.ts';
-import { timingOf } from './routes/timing.ts';
 import { createLogger } from './server/logger.ts';
-import type { Classified } from './server/prepare.ts';
-import { classifyRequest } from './server/prepare.ts';
 import { formatAllow, suggestAllow } from './suggest.ts';
 import { Upstream } from './upstream/client.ts';
 
@@ -94,38 +91,9 @@ export async function runCommand(
     return 2;
   }
   const profile = clients.identifyByName(name);
-  // The server's own first step (target, version floor, route table): explain cannot disagree with it.
-  let classified: Classified;
-  try {
-    classified = classifyRequest(method, path, {});
-  } catch (error) {
-    if (error instanceof DockerApiError) {
-      process.stdout.write(
-        `${method} ${path}: refused (${error.status}): ${error.message.replace(/^dockscope: /, '')}\n`,
-      );
-      return 1;
-    }
-    throw error;
-  }
-  const { target, route } = classified;
-  const lists = profile.routes.explain(method, target.path, target);
-  if (!lists.allowed) {
-    process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${lists.by}\n`);
-    return 1;
-  }
-  if (route.kind === 'refused') {
-    process.stdout.write(`${method} ${path}: refused (403): ${route.reason}\n`);
-    return 1;
-  }
-  const timing = timingOf(classified.lane, target, config.upstreamTimeoutMs);
-  process.stdout.write(
-    `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}" (${lists.by}); ` +
-      'container references are then judged on what the daemon says of them ' +
-      `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
-      `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s; ` +
-      `recorded as ${classified.template}\n`,
-  );
-  return 0;
+  const { exit, line } = await explainRequest(profile, method, path, config.upstreamTimeoutMs);
+  process.stdout.write(`${line}\n`);
+  return exit;
 }
 
 function describeLimits(limits: ResourceLimits): string {

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import { parseSubjectAltName } from '../policy/cert-san.ts';
-import type { Caller, Clients } from '../policy/clients.ts';
+import type { Caller, Clients, Profile } from '../policy/clients.ts';
 
 /** Which listener a connection came in on. */
 const listenerOf = new WeakMap<Socket, string>();
@@ -60,4 +60,39 @@ export function withContainer(
   // At once (no promise, no microtask) for every caller no `container:` client could be: the hot path.
   if (!addresses || !clients.needsContainer(caller)) return caller;
   return addresses.locate(caller.address).then((container) => ({ ...caller, container }));
+}
+
+/** Who a request turned out to be: its caller (with its container), and the token it sent. */
+export interface Identified {
+  readonly caller: Caller;
+  readonly profile: Profile;
+  /** The Authorization header as sent (a reload re-identifies open streams with it). */
+  readonly authorization: string | undefined;
+}
+
+/**
+ * The identify step's port for a server request (plain or upgrade): the caller's container looked up
+ * when a `container:` client could match it, the client identified, then its token dropped from the
+ * headers before anything is forwarded. At once when no look-up is due (the hot path: no promise).
+ */
+export function identifyRequest(
+  clients: Clients,
+  addresses: CallerAddresses | undefined,
+  req: http.IncomingMessage,
+  caller: Caller,
+  onIdentified: (identified: Identified) => void,
+): () => Profile | Promise<Profile> {
+  return () => {
+    const identify = (located: Caller) => {
+      const found = clients.identify(located);
+      const done = (profile: Profile) => {
+        onIdentified({ caller: located, profile, authorization: req.headers.authorization });
+        dropToken(clients, req);
+        return profile;
+      };
+      return found instanceof Promise ? found.then(done) : done(found);
+    };
+    const located = withContainer(clients, addresses, caller);
+    return located instanceof Promise ? located.then(identify) : identify(located);
+  };
 }

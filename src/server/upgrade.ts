@@ -2,25 +2,25 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { FailureReason } from '../errors.ts';
 import type { CallerAddresses } from '../policy/caller-addresses.ts';
-import type { Clients, Profile } from '../policy/clients.ts';
+import type { Clients } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
-import { decide } from '../policy/decide.ts';
 import type { MissingRef } from '../policy/missing.ts';
-import type { Route } from '../routes/route.ts';
 import type { Upstream } from '../upstream/client.ts';
-import { logPath, newRequestId } from './app.ts';
 import type { BuildSessions, SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
-import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
+import { callerOf, identifyRequest, keptCaller } from './caller.ts';
 import type { StreamSlots } from './capacity.ts';
 import { clientKey } from './capacity.ts';
-import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
+import { completion } from './completion.ts';
+import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders, responseHeaderList } from './headers.ts';
+import type { Judgement } from './judge.ts';
+import { judge } from './judge.ts';
 import type { Observer } from './observe.ts';
-import { recordedDecision, recordedRule } from './observe.ts';
-import { checkLists, classifyRequest, unknownTemplate } from './prepare.ts';
 import { MAX_MISSING_BODY, readWholeOr502 } from './relay-common.ts';
+import { logPath, newRequestId } from './request-ids.ts';
 import { missingAnswer } from './respond-missing.ts';
 import { visibleId } from './treatments.ts';
 import { rawHead } from './wire.ts';
@@ -36,19 +36,6 @@ export interface UpgradeDeps {
   readonly addresses?: CallerAddresses;
 }
 
-/** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
-const MAX_UPGRADE_BODY = 64 * 1024;
-
-/**
- * Routes the daemon hijacks: exec start, attach and BuildKit's session. Everything else may not ask
- * for an upgrade.
- */
-export function isHijackRoute(route: Route): boolean {
-  if (route.kind === 'buildSession') return true;
-  if (route.kind === 'exec') return route.action === 'start';
-  return route.kind === 'container' && (route.rest[0] === 'attach' || route.rest[0] === 'attach/ws');
-}
-
 /**
  * Docker's hijacked connections (`docker exec -it`, `docker attach`): `POST` with `Upgrade: tcp`,
  * answered `101 UPGRADED`, then raw bytes both ways with half-close. Proxy libraries only proxy GET
@@ -60,81 +47,50 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     let caller = callerOf(req);
-    const bindings: Record<string, unknown> = {
-      reqId: newRequestId(),
-      listener: caller.listener,
-      method: req.method,
-      path: logPath(req.url ?? ''),
-    };
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    const ids = { reqId: newRequestId(), listener: caller.listener, method, path: logPath(url) };
+    const bindings: Record<string, unknown> = { ...ids };
     const reqLog = () => log.child(bindings);
     const started = performance.now();
-    let route: Route | undefined;
-    let template = unknownTemplate(req.method ?? '');
-    let rule: string | undefined;
-    let profile: Profile | undefined;
-    let wouldDeny = false;
+    let j: Judgement = {};
     let recorded = false;
     let session: SessionHandle | null = null;
-    const done = (status: number, decision: string, failure?: DockerApiError) => {
+    /** The completion record, once: when the tunnel opens, or the request is answered. */
+    const done = (status: number, decision: string, reason?: FailureReason) => {
       if (recorded) return;
       recorded = true;
-      const ruleOf = failure ? refusalRule(failure) : recordedRule(decision, rule);
-      observer.complete({
-        reqId: bindings.reqId as number,
-        listener: caller.listener,
-        ...(profile ? { client: profile.client } : {}),
-        method: req.method ?? '',
-        path: bindings.path as string,
-        ...(route ? { route: route.kind } : {}),
-        template,
-        decision: recordedDecision(decision, wouldDeny),
-        ...(failure?.reason ? { reason: failure.reason } : {}),
-        ...(ruleOf ? { rule: ruleOf } : {}),
-        status,
-        complete: true,
-        upgrade: true,
-        ms: Math.round(performance.now() - started),
-        ...(profile?.learning ? { learning: true } : {}),
-      });
+      observer.complete(
+        completion(ids, j, {
+          decision,
+          reason,
+          status,
+          complete: true,
+          upgrade: true,
+          ms: performance.now() - started,
+        }),
+      );
     };
     socket.on('error', () => socket.destroy());
+    let authorization: string | undefined;
     (async () => {
-      if (req.headers['transfer-encoding'] !== undefined)
-        throw errors.badRequest('an upgrade request must not be chunked');
-      const located = withContainer(clients, addresses, caller);
-      caller = located instanceof Promise ? await located : located;
-      const identified = clients.identify(caller);
-      const chosen = identified instanceof Promise ? await identified : identified;
-      profile = chosen;
-      bindings.client = chosen.client;
-      const authorization = req.headers.authorization;
-      dropToken(clients, req);
-      const method = req.method ?? '';
-      const url = req.url ?? '';
-      const classified = classifyRequest(method, url, req.headers);
-      const { target } = classified;
-      route = classified.route;
-      template = classified.template;
-      const lists = checkLists(chosen, method, target);
-      rule = lists.by;
-      if (!lists.allowed) wouldDeny = true;
-      const forward = await decide(
-        {
-          method,
-          target,
-          route,
-          raw: url,
-          readBody: () => Promise.reject(errors.badRequest('unexpected body')),
-        },
-        chosen,
-      );
-      if (!isHijackRoute(route))
-        throw errors.badRequest('Upgrade is only supported on attach, exec start and BuildKit sessions');
-      const sessionId = route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
+      j = await judge({
+        transport: 'upgrade',
+        method,
+        url,
+        headers: req.headers,
+        upstreamTimeoutMs: upstream.timeoutMs,
+        identify: identifyRequest(clients, addresses, req, caller, (who) => {
+          caller = who.caller;
+          authorization = who.authorization;
+          bindings.client = who.profile.client;
+        }),
+      });
+      if (j.refusal) throw j.refusal.error;
+      const { profile, forward, classified } = j;
+      if (!profile || !forward || !classified) throw new Error('a judgement without a decision');
+      const sessionId = classified.route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
       const length = Number(req.headers['content-length'] ?? 0);
-      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
-        throw errors.badRequest('invalid Content-Length on an upgrade request');
-      }
       // Gone while it was decided: no slot is taken (its close has already run).
       if (socket.destroyed) return;
       const release = streams.take(clientKey(req.socket));
@@ -143,7 +99,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
         );
       }
-      const closed = observer.streamOpened(chosen.client, 'hijack', {
+      const closed = observer.streamOpened(profile.client, 'hijack', {
         caller: keptCaller(caller, authorization),
         end: () => socket.destroy(),
       });
@@ -153,15 +109,18 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       });
       // Bound to its client before anything is forwarded, unbound when its connection closes.
       if (sessionId !== null) {
-        session = buildSessions.open(sessionId, chosen.client, () => socket.destroy());
+        session = buildSessions.open(sessionId, profile.client, () => socket.destroy());
         socket.once('close', session.close);
       }
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(forward, body, extra, classified.contentType);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
-      if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
-      done(apiError.status, apiError.decision, apiError);
+      const cause = j.refusal ? j.refusal.cause : error;
+      // A refusal after the judgement (the stream cap, the body) is recorded as the judgement's would be.
+      if (!j.refusal) j = { ...j, refusal: { step: 'upgrade', error: apiError, cause: error } };
+      if (!(cause instanceof DockerApiError)) reqLog().error({ err: cause }, 'decision failed');
+      done(apiError.status, apiError.decision, apiError.reason);
       writeSocketError(socket, apiError);
     });
 
@@ -170,9 +129,9 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       if (socket.destroyed) return;
       const headers: OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, contentType, true);
       headers['content-length'] = String(body.length);
-      if (route?.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
+      if (j.classified?.route.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
       upstream
-        .openHijack(req.method ?? 'POST', forward.path, {
+        .openHijack(method, forward.path, {
           headers,
           body,
           cancel: (destroy) => socket.once('close', destroy),
@@ -207,7 +166,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           },
           (error: unknown) => {
             const apiError = errors.upstream(upstream.display, error);
-            done(apiError.status, apiError.decision, apiError);
+            done(apiError.status, apiError.decision, apiError.reason);
             writeSocketError(socket, apiError);
           },
         )
@@ -225,13 +184,13 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     async function relayMissingRaw(res: IncomingMessage, missing: readonly MissingRef[]): Promise<void> {
       const text = await readWholeOr502(res, MAX_MISSING_BODY, upstream.display);
       if (typeof text !== 'string') {
-        done(text.status, text.decision, text);
+        done(text.status, text.decision, text.reason);
         writeSocketError(socket, text);
         return;
       }
-      const resolver = profile?.resolver;
+      const resolver = j.profile?.resolver;
       const isVisibleId = resolver ? visibleId({ resolver }) : async () => false;
-      const answer = await missingAnswer(res, text, missing, req.method ?? 'POST', isVisibleId);
+      const answer = await missingAnswer(res, text, missing, method, isVisibleId);
       done(answer.status, 'hidden');
       socket.end(rawHead(answer.status, res.statusMessage, answer.fields) + (answer.body ?? ''));
     }
