@@ -2,38 +2,24 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import { withDeadline } from '../deadline.ts';
-import type { CallerAddresses } from '../policy/caller-addresses.ts';
-import type { Clients, Profile } from '../policy/clients.ts';
+import type { Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
-import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
-import type { BuildSessions } from './build-sessions.ts';
 import { buildClaimsFor } from './build-sessions.ts';
-import { callerOf, identifyRequest, keptCaller } from './caller.ts';
-import type { StreamSlots } from './capacity.ts';
+import { callerOf, identifyRequest } from './caller.ts';
 import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
 import { completion } from './completion.ts';
 import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
 import { judge } from './judge.ts';
-import type { Observer } from './observe.ts';
+import { holdLongLived } from './long-lived.ts';
 import { logPath, newRequestId } from './request-ids.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
-
-export interface AppDeps {
-  readonly upstream: Upstream;
-  readonly clients: Clients;
-  readonly log: Logger;
-  readonly streams: StreamSlots;
-  readonly observer: Observer;
-  readonly buildSessions: BuildSessions;
-  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
-  readonly addresses?: CallerAddresses;
-}
+import type { TransportDeps } from './transport-deps.ts';
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
@@ -81,7 +67,7 @@ function drainBriefly(req: IncomingMessage): Promise<void> {
  * its router cost 16% of dockscope's CPU per `/_ping`, about half of what dockscope adds to a bare Node
  * proxy, and it did nothing else here.)
  */
-export function createRequestListener(deps: AppDeps): RequestListener {
+export function createRequestListener(deps: TransportDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   const connections = new ConnectionQueue();
@@ -150,7 +136,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     // Always set on a server's requests.
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    let caller = callerOf(req);
+    const caller = callerOf(req);
     const ids = { reqId: newRequestId(), listener: caller.listener, method, path: logPath(url) };
     const bindings: Record<string, unknown> = { ...ids };
     let child: Logger | undefined;
@@ -182,18 +168,14 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         }),
       );
     });
-    let authorization: string | undefined;
+    const identity = identifyRequest(clients, addresses, req, caller, bindings);
     const j = await judge({
       transport: 'plain',
       method,
       url,
       headers: req.headers,
       upstreamTimeoutMs: upstream.timeoutMs,
-      identify: identifyRequest(clients, addresses, req, caller, (who) => {
-        caller = who.caller;
-        authorization = who.authorization;
-        bindings.client = who.profile.client;
-      }),
+      identify: identity.identify,
       readBody: () => readJudgedBody(req, res, bodies),
       buildClaims: (route, client) =>
         buildClaimsFor(buildSessions, route, client, (release) => res.once('close', release)),
@@ -210,20 +192,8 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;
       if (j.timing.lane === 'stream') {
-        const release = streams.take(clientKey(req.socket));
-        if (!release) {
-          throw errors.overCapacity(
-            `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
-          );
-        }
-        const closed = observer.streamOpened(profile.client, 'stream', {
-          caller: keptCaller(caller, authorization),
-          end: () => res.destroy(),
-        });
-        res.once('close', () => {
-          release();
-          closed();
-        });
+        const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+        holdLongLived(streams, observer, 'stream', who, () => res.destroy(), res);
       }
     } catch (error) {
       const apiError = asApiError(error);

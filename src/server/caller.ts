@@ -62,37 +62,45 @@ export function withContainer(
   return addresses.locate(caller.address).then((container) => ({ ...caller, container }));
 }
 
-/** Who a request turned out to be: its caller (with its container), and the token it sent. */
-export interface Identified {
-  readonly caller: Caller;
-  readonly profile: Profile;
-  /** The Authorization header as sent (a reload re-identifies open streams with it). */
-  readonly authorization: string | undefined;
+/** A server request's identify step, and what it learnt for the request's streams. */
+export interface RequestIdentity {
+  /** The identify step's port (server/judge.ts). */
+  readonly identify: () => Profile | Promise<Profile>;
+  /** The caller as identified, with the token it sent: a reload re-identifies open streams with it. */
+  kept(): Caller;
 }
 
 /**
- * The identify step's port for a server request (plain or upgrade): the caller's container looked up
- * when a `container:` client could match it, the client identified, then its token dropped from the
- * headers before anything is forwarded. At once when no look-up is due (the hot path: no promise).
+ * The identify step of a server request (plain or upgrade): the caller's container looked up when a
+ * `container:` client could match it, the client identified (named in the request's log bindings),
+ * then its token dropped from the headers before anything is forwarded. At once when no look-up is
+ * due (the hot path: no promise).
  */
 export function identifyRequest(
   clients: Clients,
   addresses: CallerAddresses | undefined,
   req: http.IncomingMessage,
-  caller: Caller,
-  onIdentified: (identified: Identified) => void,
-): () => Profile | Promise<Profile> {
-  return () => {
-    const identify = (located: Caller) => {
-      const found = clients.identify(located);
-      const done = (profile: Profile) => {
-        onIdentified({ caller: located, profile, authorization: req.headers.authorization });
-        dropToken(clients, req);
-        return profile;
-      };
-      return found instanceof Promise ? found.then(done) : done(found);
+  sender: Caller,
+  bindings: Record<string, unknown>,
+): RequestIdentity {
+  let caller = sender;
+  let authorization: string | undefined;
+  const identify = (located: Caller) => {
+    caller = located;
+    const found = clients.identify(located);
+    const done = (profile: Profile) => {
+      bindings.client = profile.client;
+      authorization = req.headers.authorization;
+      dropToken(clients, req);
+      return profile;
     };
-    const located = withContainer(clients, addresses, caller);
-    return located instanceof Promise ? located.then(identify) : identify(located);
+    return found instanceof Promise ? found.then(done) : done(found);
+  };
+  return {
+    identify: () => {
+      const located = withContainer(clients, addresses, caller);
+      return located instanceof Promise ? located.then(identify) : identify(located);
+    },
+    kept: () => keptCaller(caller, authorization),
   };
 }

@@ -1,40 +1,24 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import type { FailureReason } from '../errors.ts';
-import type { CallerAddresses } from '../policy/caller-addresses.ts';
-import type { Clients } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
 import type { MissingRef } from '../policy/missing.ts';
-import type { Upstream } from '../upstream/client.ts';
-import type { BuildSessions, SessionHandle } from './build-sessions.ts';
+import type { SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
-import { callerOf, identifyRequest, keptCaller } from './caller.ts';
-import type { StreamSlots } from './capacity.ts';
-import { clientKey } from './capacity.ts';
+import { callerOf, identifyRequest } from './caller.ts';
 import { completion } from './completion.ts';
 import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
 import { forwardedRequestHeaders, responseHeaderList } from './headers.ts';
 import type { Judgement } from './judge.ts';
 import { judge } from './judge.ts';
-import type { Observer } from './observe.ts';
+import { holdLongLived } from './long-lived.ts';
 import { MAX_MISSING_BODY, readWholeOr502 } from './relay-common.ts';
 import { logPath, newRequestId } from './request-ids.ts';
 import { missingAnswer } from './respond-missing.ts';
+import type { TransportDeps } from './transport-deps.ts';
 import { visibleId } from './treatments.ts';
 import { rawHead } from './wire.ts';
-
-export interface UpgradeDeps {
-  readonly upstream: Upstream;
-  readonly clients: Clients;
-  readonly log: Logger;
-  readonly streams: StreamSlots;
-  readonly observer: Observer;
-  readonly buildSessions: BuildSessions;
-  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
-  readonly addresses?: CallerAddresses;
-}
 
 /**
  * Docker's hijacked connections (`docker exec -it`, `docker attach`): `POST` with `Upgrade: tcp`,
@@ -43,10 +27,10 @@ export interface UpgradeDeps {
  * upstream's 101 join the two sockets. Until then no byte beyond the request body reaches the
  * upstream, so a pipelined second request can never slip through unjudged.
  */
-export function createUpgradeHandler(deps: UpgradeDeps) {
+export function createUpgradeHandler(deps: TransportDeps) {
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let caller = callerOf(req);
+    const caller = callerOf(req);
     const method = req.method ?? '';
     const url = req.url ?? '';
     const ids = { reqId: newRequestId(), listener: caller.listener, method, path: logPath(url) };
@@ -72,7 +56,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       );
     };
     socket.on('error', () => socket.destroy());
-    let authorization: string | undefined;
+    const identity = identifyRequest(clients, addresses, req, caller, bindings);
     (async () => {
       j = await judge({
         transport: 'upgrade',
@@ -80,11 +64,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         url,
         headers: req.headers,
         upstreamTimeoutMs: upstream.timeoutMs,
-        identify: identifyRequest(clients, addresses, req, caller, (who) => {
-          caller = who.caller;
-          authorization = who.authorization;
-          bindings.client = who.profile.client;
-        }),
+        identify: identity.identify,
       });
       if (j.refusal) throw j.refusal.error;
       const { profile, forward, classified } = j;
@@ -93,20 +73,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const length = Number(req.headers['content-length'] ?? 0);
       // Gone while it was decided: no slot is taken (its close has already run).
       if (socket.destroyed) return;
-      const release = streams.take(clientKey(req.socket));
-      if (!release) {
-        throw errors.overCapacity(
-          `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
-        );
-      }
-      const closed = observer.streamOpened(profile.client, 'hijack', {
-        caller: keptCaller(caller, authorization),
-        end: () => socket.destroy(),
-      });
-      socket.once('close', () => {
-        release();
-        closed();
-      });
+      const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+      holdLongLived(streams, observer, 'hijack', who, () => socket.destroy(), socket);
       // Bound to its client before anything is forwarded, unbound when its connection closes.
       if (sessionId !== null) {
         session = buildSessions.open(sessionId, profile.client, () => socket.destroy());
