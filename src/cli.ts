@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Invocation } from './cli-args.ts';
 import type { Config } from './config/config.ts';
+import { explainRequest } from './explain.ts';
 import { compileClients } from './policy/clients.ts';
 import type { CreateRules } from './policy/create-rules.ts';
 import { ContainerDirectory } from './policy/directory.ts';
 import type { ResourceLimits } from './policy/resource-limits.ts';
-import { classify } from './routes/classify.ts';
-import { parseTarget, TargetError } from './routes/target.ts';
 import { compileTemplates } from './routes/templates.ts';
-import { timingOf } from './routes/timing.ts';
 import { createLogger } from './server/logger.ts';
 import { formatAllow, suggestAllow } from './suggest.ts';
 import { Upstream } from './upstream/client.ts';
@@ -93,38 +91,9 @@ export async function runCommand(
     return 2;
   }
   const profile = clients.identifyByName(name);
-  let target: ReturnType<typeof parseTarget>;
-  try {
-    target = parseTarget(path);
-  } catch (error) {
-    if (error instanceof TargetError) {
-      process.stdout.write(`${method} ${path}: refused (400): ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  const route = classify(method, target);
-  if (!route) {
-    process.stdout.write(`${method} ${path}: refused (403): no Engine API route dockscope knows\n`);
-    return 1;
-  }
-  const lists = profile.routes.explain(method, target.path, target);
-  if (!lists.allowed) {
-    process.stdout.write(`${method} ${path}: refused (403) for client "${name}" by ${lists.by}\n`);
-    return 1;
-  }
-  if (route.kind === 'refused') {
-    process.stdout.write(`${method} ${path}: refused (403): ${route.reason}\n`);
-    return 1;
-  }
-  const timing = timingOf(method, route, target, config.upstreamTimeoutMs);
-  process.stdout.write(
-    `${method} ${path}: route ${route.kind}, passes the allow/deny lists of client "${name}" (${lists.by}); ` +
-      'container references are then judged on what the daemon says of them ' +
-      `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
-      `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s\n`,
-  );
-  return 0;
+  const { exit, line } = await explainRequest(profile, method, path, config.upstreamTimeoutMs);
+  process.stdout.write(`${line}\n`);
+  return exit;
 }
 
 function describeLimits(limits: ResourceLimits): string {

@@ -1,4 +1,4 @@
-import { PERMISSION_GROUPS } from './routes/templates.ts';
+import { PERMISSION_GROUPS } from './routes/table.ts';
 
 /**
  * `dockscope suggest`: the smallest `allow:` list that covers what a client did, from its audit lines

@@ -1,4 +1,4 @@
-import { goBool } from './classify.ts';
+import { goBool } from './go-bool.ts';
 
 /**
  * Routes that give what another route gives (issue #19): a client's lists name routes, and a route it

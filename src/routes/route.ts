@@ -1,5 +1,3 @@
-import type { RequestTarget } from './target.ts';
-
 /**
  * A classified Docker Engine API request: the one typed value the policy decides on.
  * Every route dockscope forwards is one of these; anything else is refused before it reaches the upstream.
@@ -84,11 +82,3 @@ export type Route =
 
 /** The swarm objects scoped by name and labels (nodes are not: they are the hosts, not a team's). */
 export type SwarmKind = 'services' | 'secrets' | 'configs';
-
-export type RouteKind = Route['kind'];
-
-export interface ClassifiedRequest {
-  readonly method: string;
-  readonly target: RequestTarget;
-  readonly route: Route;
-}

@@ -1,93 +1,13 @@
 import type { RouteRef, WithQuery } from './equivalents.ts';
 import { relatedRoutes } from './equivalents.ts';
+import { PERMISSION_GROUPS } from './table.ts';
 
 /**
  * `allow` and `deny` lists of a client: route templates `METHOD /path` (the path without the version
  * prefix; `{id}` or `*` is one segment, `**` any number of segments, the method `*` any method) and
- * named permission groups. Compiled at start; a template that cannot be read is a configuration error.
+ * named permission groups (each the templates of the rows of routes/table.ts that name it). Compiled
+ * at start; a template that cannot be read is a configuration error.
  */
-export const PERMISSION_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  ping: ['GET /_ping', 'HEAD /_ping', 'GET /version'],
-  'read-only': [
-    'GET /_ping',
-    'HEAD /_ping',
-    'GET /version',
-    'GET /info',
-    'GET /system/df',
-    'GET /containers/json',
-    'GET /containers/{id}/json',
-    'GET /containers/{id}/stats',
-    'GET /containers/{id}/top',
-    'GET /containers/{id}/changes',
-    'GET /images/json',
-    'GET /images/**/json',
-    'GET /images/**/history',
-    'GET /networks',
-    'GET /networks/{id}',
-    'GET /volumes',
-    'GET /volumes/**',
-  ],
-  logs: ['GET /containers/{id}/logs'],
-  events: ['GET /events'],
-  exec: [
-    'POST /containers/{id}/exec',
-    'POST /exec/{id}/start',
-    'POST /exec/{id}/resize',
-    'GET /exec/{id}/json',
-    'POST /containers/{id}/attach',
-    'GET /containers/{id}/attach/ws',
-    'POST /containers/{id}/resize',
-  ],
-  lifecycle: [
-    'POST /containers/{id}/start',
-    'POST /containers/{id}/stop',
-    'POST /containers/{id}/restart',
-    'POST /containers/{id}/kill',
-    'POST /containers/{id}/pause',
-    'POST /containers/{id}/unpause',
-    'POST /containers/{id}/wait',
-    'POST /containers/{id}/rename',
-    'POST /containers/{id}/update',
-  ],
-  create: ['POST /containers/create'],
-  delete: ['DELETE /containers/{id}', 'DELETE /containers/{id}/{alias}'],
-  files: [
-    'GET /containers/{id}/archive',
-    'HEAD /containers/{id}/archive',
-    'PUT /containers/{id}/archive',
-    'GET /containers/{id}/export',
-  ],
-  images: [
-    'GET /images/**',
-    'POST /images/**',
-    'DELETE /images/**',
-    'GET /distribution/**',
-    'POST /commit',
-    'POST /build',
-    'POST /build/**',
-    'POST /session',
-    'POST /auth',
-  ],
-  networks: ['GET /networks', 'GET /networks/**', 'POST /networks/**', 'DELETE /networks/**'],
-  volumes: ['GET /volumes', 'GET /volumes/**', 'POST /volumes/**', 'PUT /volumes/**', 'DELETE /volumes/**'],
-  system: ['GET /_ping', 'HEAD /_ping', 'GET /version', 'GET /info', 'GET /system/df', 'GET /events'],
-  plugins: ['GET /plugins', 'GET /plugins/**', 'POST /plugins/**', 'DELETE /plugins/**'],
-  swarm: [
-    'GET /swarm',
-    'POST /swarm/**',
-    '* /nodes',
-    '* /nodes/**',
-    '* /services',
-    '* /services/**',
-    '* /secrets',
-    '* /secrets/**',
-    '* /configs',
-    '* /configs/**',
-    'GET /tasks',
-    'GET /tasks/**',
-  ],
-};
-
 const METHOD = /^(\*|[A-Z]+)$/;
 
 export class TemplateError extends Error {
@@ -104,7 +24,9 @@ export interface RouteTemplate {
 export function compileTemplates(entries: readonly string[]): RouteTemplate[] {
   const out: RouteTemplate[] = [];
   for (const entry of entries) {
-    const group = PERMISSION_GROUPS[entry];
+    const group = Object.hasOwn(PERMISSION_GROUPS, entry)
+      ? PERMISSION_GROUPS[entry as keyof typeof PERMISSION_GROUPS]
+      : undefined;
     if (group) {
       for (const t of group) out.push(compileTemplate(t, entry));
       continue;

@@ -1,6 +1,5 @@
-import { remembered } from '../memo.ts';
-import { goBool } from './classify.ts';
-import type { Route } from './route.ts';
+import type { LaneClass } from './compile-table.ts';
+import { goBool } from './go-bool.ts';
 import type { RequestTarget } from './target.ts';
 
 /**
@@ -13,6 +12,7 @@ import type { RequestTarget } from './target.ts';
  * - `slow`: calls the daemon answers only when the work is done (commit, pull/push/load/build, prune,
  *   `system df`, copies, removals), bounded by SLOW_FACTOR × UPSTREAM_TIMEOUT (an hour by default);
  *   `stop`/`restart` wait for `t` seconds more than UPSTREAM_TIMEOUT (`t=-1`, wait forever: slow).
+ * Each route's class is in its row of routes/table.ts; this resolves the classes that read the query.
  */
 export type Lane = 'short' | 'slow' | 'stream';
 
@@ -23,85 +23,52 @@ export interface Timing {
 
 export const SLOW_FACTOR = 60;
 
-const STREAM_ACTIONS = new Set(['attach', 'attach/ws', 'wait']);
-const SLOW_CONTAINER_ACTIONS = new Set(['export', 'archive', 'commit', 'update', 'checkpoints']);
-const SLOW_PATHS = [
-  /^\/images\/(create|load|prune|get)$/,
-  /^\/images\/.+\/(push|get)$/,
-  /^\/build(\/prune)?$/,
-  /^\/(volumes|networks)\/prune$/,
-  /^\/plugins\/(pull|create)$/,
-  /^\/plugins\/.+\/(upgrade|push)$/,
-  /^\/swarm\/(init|join|leave)$/,
-];
-
-/** Whether a path is one of SLOW_PATHS, remembered per path: laneOf runs on every request. */
-const isSlowPath = remembered((path: string) => SLOW_PATHS.some((p) => p.test(path)), 1024);
-
 /** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): about 24.8 days. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export function timingOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
-  const t = laneOf(method, route, target, baseMs);
-  return t.headerTimeoutMs > MAX_TIMER_MS ? { lane: t.lane, headerTimeoutMs: MAX_TIMER_MS } : t;
+/** The three fixed timings of the last UPSTREAM_TIMEOUT seen, made once (this runs on every request). */
+let fixed: { base: number; short: Timing; stream: Timing; slow: Timing } | null = null;
+
+function timingsFor(baseMs: number) {
+  if (fixed?.base !== baseMs) {
+    fixed = {
+      base: baseMs,
+      short: { lane: 'short', headerTimeoutMs: Math.min(baseMs, MAX_TIMER_MS) },
+      stream: { lane: 'stream', headerTimeoutMs: Math.min(baseMs, MAX_TIMER_MS) },
+      slow: { lane: 'slow', headerTimeoutMs: Math.min(baseMs * SLOW_FACTOR, MAX_TIMER_MS) },
+    };
+  }
+  return fixed;
 }
 
-/** The three fixed timings of one UPSTREAM_TIMEOUT, made once (laneOf runs on every request). */
-const timingsFor = remembered(
-  (baseMs: number): { short: Timing; stream: Timing; slow: Timing } => ({
-    short: { lane: 'short', headerTimeoutMs: baseMs },
-    stream: { lane: 'stream', headerTimeoutMs: baseMs },
-    slow: { lane: 'slow', headerTimeoutMs: baseMs * SLOW_FACTOR },
-  }),
-  16,
-);
-
-function laneOf(method: string, route: Route, target: RequestTarget, baseMs: number): Timing {
+/**
+ * The timing of a request of a lane class. The query is read only by the classes that need it: it is
+ * parsed on first use (RequestTarget.query), and an inspect, the most frequent call, never needs it.
+ */
+export function timingOf(lane: LaneClass, target: RequestTarget, baseMs: number): Timing {
   const { short, stream, slow } = timingsFor(baseMs);
-  switch (route.kind) {
-    case 'events':
-      return stream;
-    case 'exec':
-      return route.action === 'start' ? stream : short;
-    case 'systemDf':
-    case 'prune':
-    case 'imageCreate':
-    case 'commit':
-    case 'build':
-    case 'imageExport':
-    case 'imagePush':
-    case 'imageLoad':
-    case 'imageDelete':
+  switch (lane) {
+    case 'short':
+      return short;
+    case 'slow':
       return slow;
-    case 'container': {
-      const action = route.rest[0] ?? '';
-      if (STREAM_ACTIONS.has(action)) return stream;
-      // The query is read only by the actions below: it is parsed on first use (RequestTarget.query),
-      // and an inspect, the most frequent container call, never needs it.
-      if (action === 'logs') return goBool(target.query.get('follow')) ? stream : short;
-      // BoolValueOrDefault(r, "stream", true): absent means streaming.
-      if (action === 'stats') {
-        const q = target.query;
-        return q.get('stream') === null || goBool(q.get('stream')) ? stream : short;
-      }
-      if (action === 'stop' || action === 'restart') {
-        const q = target.query;
-        const t = q.get('t') ?? q.get('timeout');
-        const seconds = t === null || t === '' ? 10 : Number(t);
-        if (!Number.isFinite(seconds) || seconds < 0) return slow;
-        return { lane: 'short', headerTimeoutMs: baseMs + Math.min(seconds * 1000, baseMs * SLOW_FACTOR) };
-      }
-      if (SLOW_CONTAINER_ACTIONS.has(action) || (method === 'DELETE' && route.rest.length === 0)) return slow;
-      return short;
+    case 'stream':
+      return stream;
+    // `docker logs -f`, and `docker service logs -f` as it.
+    case 'follow':
+      return goBool(target.query.get('follow')) ? stream : short;
+    // BoolValueOrDefault(r, "stream", true): absent means streaming.
+    case 'stats': {
+      const q = target.query.get('stream');
+      return q === null || goBool(q) ? stream : short;
     }
-    // `docker service logs -f` streams as `docker logs -f` does.
-    case 'swarmObject':
-    case 'task':
-      return route.action === 'logs' && goBool(target.query.get('follow')) ? stream : short;
-    case 'plain':
-    case 'hostAccess':
-      return isSlowPath(target.path) ? slow : short;
-    default:
-      return short;
+    case 'stop': {
+      const q = target.query;
+      const t = q.get('t') ?? q.get('timeout');
+      const seconds = t === null || t === '' ? 10 : Number(t);
+      if (!Number.isFinite(seconds) || seconds < 0) return slow;
+      const ms = baseMs + Math.min(seconds * 1000, baseMs * SLOW_FACTOR);
+      return { lane: 'short', headerTimeoutMs: Math.min(ms, MAX_TIMER_MS) };
+    }
   }
 }

@@ -2,40 +2,24 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import { withDeadline } from '../deadline.ts';
-import type { CallerAddresses } from '../policy/caller-addresses.ts';
-import type { Clients, Profile } from '../policy/clients.ts';
+import type { Profile } from '../policy/clients.ts';
 import type { Forward } from '../policy/decide.ts';
-import { decide } from '../policy/decide.ts';
-import { routeTemplate } from '../routes/route-template.ts';
-import { timingOf } from '../routes/timing.ts';
-import type { Upstream } from '../upstream/client.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
-import type { BuildSessions } from './build-sessions.ts';
 import { buildClaimsFor } from './build-sessions.ts';
-import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
-import type { StreamSlots } from './capacity.ts';
+import { callerOf, identifyRequest } from './caller.ts';
 import { BodyBudget, ConnectionQueue, clientKey } from './capacity.ts';
-import { asApiError, DockerApiError, errors, refusalRule, sendError } from './errors.ts';
+import { completion } from './completion.ts';
+import { asApiError, DockerApiError, errors, sendError } from './errors.ts';
 import { createForwarder } from './forward.ts';
 import { forwardedRequestHeaders } from './headers.ts';
-import type { Observer } from './observe.ts';
-import { recordedDecision, recordedRule } from './observe.ts';
-import { checkLists, classifyRequest } from './prepare.ts';
+import { judge } from './judge.ts';
+import { holdLongLived } from './long-lived.ts';
+import { logPath, newRequestId } from './request-ids.ts';
 import type { RequestState } from './request-state.ts';
 import type { RespondContext } from './respond.ts';
 import { relay, sendAsDaemon } from './respond.ts';
-
-export interface AppDeps {
-  readonly upstream: Upstream;
-  readonly clients: Clients;
-  readonly log: Logger;
-  readonly streams: StreamSlots;
-  readonly observer: Observer;
-  readonly buildSessions: BuildSessions;
-  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
-  readonly addresses?: CallerAddresses;
-}
+import type { TransportDeps } from './transport-deps.ts';
 
 /** Request bodies dockscope reads to check container references (create, network connect). */
 export const MAX_REQUEST_BODY = 4 * 1024 * 1024;
@@ -77,27 +61,13 @@ function drainBriefly(req: IncomingMessage): Promise<void> {
   });
 }
 
-let nextId = 1;
-
-export function newRequestId(): number {
-  const id = nextId;
-  nextId = nextId >= Number.MAX_SAFE_INTEGER ? 1 : nextId + 1;
-  return id;
-}
-
-/** Path without the query, for logs: queries may carry values a log should not keep. */
-export function logPath(url: string): string {
-  const q = url.indexOf('?');
-  return (q === -1 ? url : url.slice(0, q)).slice(0, 512);
-}
-
 /**
  * The request listener of every API listener: Node's HTTP server calls it with each request; routing
  * and policy know nothing of the server. (This was one Express middleware until issue #13: Express and
  * its router cost 16% of dockscope's CPU per `/_ping`, about half of what dockscope adds to a bare Node
  * proxy, and it did nothing else here.)
  */
-export function createRequestListener(deps: AppDeps): RequestListener {
+export function createRequestListener(deps: TransportDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   const connections = new ConnectionQueue();
@@ -166,13 +136,9 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     // Always set on a server's requests.
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    let caller = callerOf(req);
-    const bindings: Record<string, unknown> = {
-      reqId: newRequestId(),
-      listener: caller.listener,
-      method,
-      path: logPath(url),
-    };
+    const caller = callerOf(req);
+    const ids = { reqId: newRequestId(), listener: caller.listener, method, path: logPath(url) };
+    const bindings: Record<string, unknown> = { ...ids };
     let child: Logger | undefined;
     state.log = () => {
       child ??= log.child(bindings);
@@ -190,84 +156,55 @@ export function createRequestListener(deps: AppDeps): RequestListener {
     res.on('close', () => {
       done();
       if (!res.writableFinished) state.reason ??= 'client-gone';
-      const dropped = state.dropped?.();
-      // Absent fields are undefined, not spread in: one object per request, not one per field.
-      observer.complete({
-        reqId: bindings.reqId as number,
-        listener: caller.listener,
-        client: state.profile?.client,
-        method,
-        path: bindings.path as string,
-        route: state.route?.kind,
-        template: state.template ?? routeTemplate(method, undefined, ''),
-        decision: recordedDecision(state.decision, state.wouldDeny),
-        reason: state.reason || undefined,
-        rule: recordedRule(state.decision, state.rule),
-        // What the client really got: the status written, if a head went out at all.
-        status: res.headersSent ? res.statusCode : 0,
-        complete: res.writableFinished,
-        dropped: dropped || undefined,
-        ms: Math.round((performance.now() - state.started) * 10) / 10,
-        learning: state.profile?.learning ? true : undefined,
-      });
-    });
-    let forward: Forward;
-    let contentType: string | undefined;
-    let profile: Profile | undefined;
-    try {
-      const located = withContainer(clients, addresses, caller);
-      caller = located instanceof Promise ? await located : located;
-      // At once, unless a `from` host name is due a look-up (bounded: policy/host-names.ts).
-      const identified = clients.identify(caller);
-      profile = identified instanceof Promise ? await identified : identified;
-      state.profile = profile;
-      bindings.client = profile.client;
-      const authorization = req.headers.authorization;
-      dropToken(clients, req);
-      const chosen = profile;
-      const readBody = () => readJudgedBody(req, res, bodies);
-      const classified = classifyRequest(method, url, req.headers);
-      const { target, route } = classified;
-      contentType = classified.contentType;
-      state.route = route;
-      state.template = routeTemplate(method, route, target.path);
-      // In learn mode the lists only report; visibility and create rules still hold.
-      const lists = checkLists(chosen, method, target);
-      state.rule = lists.by;
-      if (!lists.allowed) state.wouldDeny = true;
-      // A session is only ever an upgrade (server/upgrade.ts): the daemon hijacks it.
-      if (route.kind === 'buildSession') throw errors.badRequest('a BuildKit session is an h2c upgrade');
-      const builds = buildClaimsFor(buildSessions, route, chosen.client, (release) =>
-        res.once('close', release),
+      observer.complete(
+        completion(ids, state.judgement, {
+          decision: state.decision,
+          reason: state.reason,
+          // What the client really got: the status written, if a head went out at all.
+          status: res.headersSent ? res.statusCode : 0,
+          complete: res.writableFinished,
+          dropped: state.dropped?.(),
+          ms: performance.now() - state.started,
+        }),
       );
-      forward = await decide({ method, target, route, raw: url, readBody, builds }, chosen);
+    });
+    const identity = identifyRequest(clients, addresses, req, caller, bindings);
+    const j = await judge({
+      transport: 'plain',
+      method,
+      url,
+      headers: req.headers,
+      upstreamTimeoutMs: upstream.timeoutMs,
+      identify: identity.identify,
+      readBody: () => readJudgedBody(req, res, bodies),
+      buildClaims: (route, client) =>
+        buildClaimsFor(buildSessions, route, client, (release) => res.once('close', release)),
+    });
+    state.judgement = j;
+    const { profile, forward, refusal } = j;
+    if (profile) state.profile = profile;
+    try {
+      if (refusal) throw refusal.error;
+      if (!forward || !j.timing || !profile) throw new Error('a judgement without a decision');
       state.forward = forward;
-      state.timing = timingOf(method, route, target, upstream.timeoutMs);
+      state.timing = j.timing;
       state.decision = isFiltered(forward) ? 'filtered' : 'allowed';
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;
-      if (state.timing.lane === 'stream') {
-        const release = streams.take(clientKey(req.socket));
-        if (!release) {
-          throw errors.overCapacity(
-            `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
-          );
-        }
-        const closed = observer.streamOpened(profile.client, 'stream', {
-          caller: keptCaller(caller, authorization),
-          end: () => res.destroy(),
-        });
-        res.once('close', () => {
-          release();
-          closed();
-        });
+      if (j.timing.lane === 'stream') {
+        const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+        holdLongLived(streams, observer, 'stream', who, () => res.destroy(), res);
       }
     } catch (error) {
       const apiError = asApiError(error);
       state.decision = apiError.decision;
       if (apiError.reason) state.reason = apiError.reason;
-      state.rule = refusalRule(apiError);
-      if (!(error instanceof DockerApiError)) state.log().error({ err: error }, 'decision failed');
+      // A refusal after the judgement (the stream cap) is recorded as the judgement's would be.
+      state.judgement = refusal
+        ? j
+        : { ...j, refusal: { step: 'stream slot', error: apiError, cause: error } };
+      const cause = refusal ? refusal.cause : error;
+      if (!(cause instanceof DockerApiError)) state.log().error({ err: cause }, 'decision failed');
       // The client may still be sending a body that will never be forwarded (a build context, a
       // plugin): read a bounded part of it first, briefly, so that it reads the refusal instead of a
       // broken pipe (the Go CLI stops at the write error), and do not keep the connection.
@@ -280,12 +217,18 @@ export function createRequestListener(deps: AppDeps): RequestListener {
       } else sendError(res, apiError);
       return;
     }
+    const contentType = j.classified?.contentType;
     const headers = forwardedRequestHeaders(req.headers, forward.body, contentType);
     await forwardRequest(req, res, state, headers);
   };
 
   return (req, res) => {
-    const state: RequestState = { log: () => log, started: performance.now(), decision: 'refused' };
+    const state: RequestState = {
+      log: () => log,
+      started: performance.now(),
+      decision: 'refused',
+      judgement: {},
+    };
     handle(req, res, state).catch((error: unknown) => {
       // The last resort: anything not answered yet becomes a 500 that echoes nothing.
       log.error({ err: error }, 'unexpected error');

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import { parseSubjectAltName } from '../policy/cert-san.ts';
-import type { Caller, Clients } from '../policy/clients.ts';
+import type { Caller, Clients, Profile } from '../policy/clients.ts';
 
 /** Which listener a connection came in on. */
 const listenerOf = new WeakMap<Socket, string>();
@@ -60,4 +60,47 @@ export function withContainer(
   // At once (no promise, no microtask) for every caller no `container:` client could be: the hot path.
   if (!addresses || !clients.needsContainer(caller)) return caller;
   return addresses.locate(caller.address).then((container) => ({ ...caller, container }));
+}
+
+/** A server request's identify step, and what it learnt for the request's streams. */
+export interface RequestIdentity {
+  /** The identify step's port (server/judge.ts). */
+  readonly identify: () => Profile | Promise<Profile>;
+  /** The caller as identified, with the token it sent: a reload re-identifies open streams with it. */
+  kept(): Caller;
+}
+
+/**
+ * The identify step of a server request (plain or upgrade): the caller's container looked up when a
+ * `container:` client could match it, the client identified (named in the request's log bindings),
+ * then its token dropped from the headers before anything is forwarded. At once when no look-up is
+ * due (the hot path: no promise).
+ */
+export function identifyRequest(
+  clients: Clients,
+  addresses: CallerAddresses | undefined,
+  req: http.IncomingMessage,
+  sender: Caller,
+  bindings: Record<string, unknown>,
+): RequestIdentity {
+  let caller = sender;
+  let authorization: string | undefined;
+  const identify = (located: Caller) => {
+    caller = located;
+    const found = clients.identify(located);
+    const done = (profile: Profile) => {
+      bindings.client = profile.client;
+      authorization = req.headers.authorization;
+      dropToken(clients, req);
+      return profile;
+    };
+    return found instanceof Promise ? found.then(done) : done(found);
+  };
+  return {
+    identify: () => {
+      const located = withContainer(clients, addresses, caller);
+      return located instanceof Promise ? located.then(identify) : identify(located);
+    },
+    kept: () => keptCaller(caller, authorization),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { nameListener } from './caller.ts';
-import { errorBody } from './errors.ts';
+import { rawErrorAnswer } from './wire.ts';
 
 /** After an error answer, what is still read and dropped so that the answer arrives (then: closed). */
 const DRAIN_MS = 5000;
@@ -14,11 +14,6 @@ export interface ConnectionGuard {
   onSecureConnection(listener: string): (socket: Socket) => void;
   /** For every listener's `clientError` event: a bad head, a slow one, a handshake that failed. */
   readonly onClientError: (error: NodeJS.ErrnoException, socket: Socket) => void;
-}
-
-function rawAnswer(status: number, text: string, message: string): string {
-  const body = errorBody(message);
-  return `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**
@@ -47,9 +42,8 @@ export function createConnectionGuard(maxConnections: number, log: Logger): Conn
         return;
       }
       socket.end(
-        rawAnswer(
+        rawErrorAnswer(
           503,
-          'Service Unavailable',
           `dockscope: ${maxConnections} client connections are open (MAX_CONNECTIONS); try again later`,
         ),
       );
@@ -77,10 +71,10 @@ export function createConnectionGuard(maxConnections: number, log: Logger): Conn
       answered.set(socket, socket.bytesRead);
       socket.end(
         error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? rawAnswer(408, 'Request Timeout', 'dockscope: the request head did not arrive in time')
+          ? rawErrorAnswer(408, 'dockscope: the request head did not arrive in time')
           : error.code === 'HPE_HEADER_OVERFLOW'
-            ? rawAnswer(431, 'Request Header Fields Too Large', 'dockscope: request headers are too large')
-            : rawAnswer(400, 'Bad Request', 'dockscope: malformed HTTP request'),
+            ? rawErrorAnswer(431, 'dockscope: request headers are too large')
+            : rawErrorAnswer(400, 'dockscope: malformed HTTP request'),
       );
       // A client that neither reads nor stops sending is not waited for longer.
       const timer = setTimeout(() => socket.destroy(), DRAIN_MS);

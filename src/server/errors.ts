@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DockerApiError } from '../errors.ts';
 import { errorBody } from '../errors.ts';
+import { rawErrorAnswer } from './wire.ts';
 
 export type { Decision } from '../errors.ts';
 export { asApiError, DockerApiError, errorBody, errors, refusalRule } from '../errors.ts';
@@ -24,13 +24,7 @@ export function sendError(res: ServerResponse, error: DockerApiError): void {
   res.end(body);
 }
 
-/** The same, written by hand on a raw socket (the upgrade path, where there is no ServerResponse). */
+/** The same on a raw socket (the upgrade path, where there is no ServerResponse), then closed. */
 export function writeSocketError(socket: Duplex, error: DockerApiError): void {
-  const body = errorBody(error.message);
-  const head =
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
-    'Content-Type: application/json\r\n' +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Connection: close\r\n\r\n';
-  socket.end(head + body);
+  socket.end(rawErrorAnswer(error.status, error.message));
 }

@@ -3,8 +3,9 @@ import { goToLower } from '../body/go-strings.ts';
 import { goMediaType, isFormType } from '../body/media-type.ts';
 import { remembered } from '../memo.ts';
 import type { Profile } from '../policy/clients.ts';
-import { classify } from '../routes/classify.ts';
+import type { LaneClass } from '../routes/compile-table.ts';
 import type { Route } from '../routes/route.ts';
+import { match } from '../routes/table.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { parseTarget, TargetError } from '../routes/target.ts';
 import { errors } from './errors.ts';
@@ -86,17 +87,28 @@ export function checkLists(
   return lists;
 }
 
+/** A classified request: its target, its row of the route table, and the Content-Type to forward. */
+export interface Classified {
+  readonly target: RequestTarget;
+  readonly route: Route;
+  /** `METHOD /path` with placeholders for names (metrics, audit, `suggest`). */
+  readonly template: string;
+  readonly lane: LaneClass;
+  readonly contentType: string | undefined;
+}
+
+/** The template of a request that matched no route (or was refused before it could). */
+export function unknownTemplate(method: string): string {
+  return `${method} (unknown route)`;
+}
+
 /**
- * The first step of every decision, shared by plain and upgraded requests: the target parsed as the
- * daemon would, the version floor checked, the route classified, and the Content-Type to forward
- * with a piped body chosen (none without a body). Then the
- * client's lists (checkLists), then policy/decide.
+ * The first step of every decision, shared by plain and upgraded requests and `dockscope explain`:
+ * the target parsed as the daemon would, the version floor checked, the route matched in the route
+ * table (once: its Route, template and lane together), and the Content-Type to forward with a piped
+ * body chosen (none without a body). Then the client's lists (checkLists), then policy/decide.
  */
-export function classifyRequest(
-  method: string,
-  url: string,
-  headers: IncomingHttpHeaders,
-): { target: RequestTarget; route: Route; contentType: string | undefined } {
+export function classifyRequest(method: string, url: string, headers: IncomingHttpHeaders): Classified {
   if (!METHOD.test(method)) throw errors.badRequest('method must be an upper-case token');
   let target: ReturnType<typeof parseTarget>;
   try {
@@ -113,7 +125,14 @@ export function classifyRequest(
   const type = headers['content-type'];
   if (type !== undefined && goToLower(type).trimStart().startsWith('application/grpc'))
     throw errors.refused('gRPC requests are refused');
-  const route = classify(method, target);
-  if (!route) throw errors.unknownRoute(method, target.path);
-  return { target, route, contentType: forwardedContentType(method, route, target.path, headers) };
+  const matched = match(method, target);
+  if (!matched) throw errors.unknownRoute(method, target.path);
+  const { route, template, lane } = matched;
+  return {
+    target,
+    route,
+    template,
+    lane,
+    contentType: forwardedContentType(method, route, target.path, headers),
+  };
 }

@@ -20,29 +20,31 @@ export const failed = (res: ServerResponse, error: DockerApiError): Relayed => {
 };
 
 /**
- * Reads an upstream answer whole, within `cap`; if it is cut short or too large, the client gets the
- * fitting 502 and that outcome is returned instead of the text.
+ * Reads an upstream answer whole, within `cap`; if it is cut short or too large, the fitting 502 is
+ * returned instead of the text.
  */
+export async function readWholeOr502(
+  upstreamRes: IncomingMessage,
+  cap: number,
+  upstreamDisplay: string,
+): Promise<string | DockerApiError> {
+  const status = upstreamRes.statusCode ?? 502;
+  try {
+    return await readBody(upstreamRes, cap);
+  } catch (error) {
+    return error instanceof BodyTooLargeError
+      ? errors.upstreamStatus(upstreamDisplay, status, 'sending a body too large to check', 'too-large')
+      : errors.upstreamTruncated(upstreamDisplay, status);
+  }
+}
+
+/** The same, the 502 sent to the client and its outcome returned instead of the text. */
 export async function readWhole(
   upstreamRes: IncomingMessage,
   cap: number,
   res: ServerResponse,
   ctx: RespondContext,
 ): Promise<string | Relayed> {
-  const status = upstreamRes.statusCode ?? 502;
-  try {
-    return await readBody(upstreamRes, cap);
-  } catch (error) {
-    return error instanceof BodyTooLargeError
-      ? failed(
-          res,
-          errors.upstreamStatus(
-            ctx.upstreamDisplay,
-            status,
-            'sending a body too large to check',
-            'too-large',
-          ),
-        )
-      : failed(res, errors.upstreamTruncated(ctx.upstreamDisplay, status));
-  }
+  const text = await readWholeOr502(upstreamRes, cap, ctx.upstreamDisplay);
+  return typeof text === 'string' ? text : failed(res, text);
 }

@@ -5,11 +5,68 @@ import { removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
 import { readBody } from '../upstream/client.ts';
 import type { DockerApiError } from './errors.ts';
 import { sendError } from './errors.ts';
-import { responseHeaders } from './headers.ts';
+import { responseHeaderList, responseHeaders } from './headers.ts';
 import type { Relayed } from './relay-common.ts';
 import { MAX_MISSING_BODY, readWhole } from './relay-common.ts';
 import type { RespondContext } from './treatments.ts';
 import { visibleId } from './treatments.ts';
+
+/** The daemon's answer about sentinels, made into the answer about what the client typed. */
+export interface MissingAnswer {
+  readonly status: number;
+  /** The daemon's fields without hop-by-hop ones (server/headers.ts), Content-Length made to fit. */
+  readonly fields: readonly string[];
+  readonly body: string | undefined;
+  /** The daemon's answer had neither a length nor a transfer coding: it ends with its connection. */
+  readonly closeDelimited: boolean;
+}
+
+/**
+ * The one rewrite of a "missing" answer, for plain requests and upgrades alike: ids of containers the
+ * client may not see are cut from the text (the daemon may name another container in the same answer:
+ * a create whose name is taken answers "... in use by container <id>" before it looks at the
+ * references), then what the client typed is put back where the sentinels are (after the cut: what it
+ * typed is echoed as typed). A HEAD answer has the length of the body it does not send: it is adjusted
+ * for each reference put back.
+ */
+export async function missingAnswer(
+  upstreamRes: Pick<IncomingMessage, 'statusCode' | 'rawHeaders' | 'headers'>,
+  text: string,
+  refs: readonly MissingRef[],
+  method: string,
+  isVisibleId: (id: string) => Promise<boolean>,
+): Promise<MissingAnswer> {
+  const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
+  const scrubbed = await scrubIdsInText(
+    removeInUseBy(text),
+    async (id) => isSentinelToken(id) || isVisibleId(id),
+  );
+  const out = restoreRefs(scrubbed, refs, json);
+  const length = upstreamRes.headers['content-length'];
+  let fitted: number | undefined;
+  if (length !== undefined) {
+    fitted =
+      method === 'HEAD'
+        ? Number(length) +
+          refs.reduce(
+            (d, r) => d + Buffer.byteLength(restoreRefs(r.sentinel, [r], json)) - r.sentinel.length,
+            0,
+          )
+        : Buffer.byteLength(out);
+  }
+  const { list } = responseHeaderList(upstreamRes.rawHeaders);
+  const fields: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    fields.push(name, name.toLowerCase() === 'content-length' ? String(fitted) : (list[i + 1] as string));
+  }
+  return {
+    status: upstreamRes.statusCode ?? 502,
+    fields,
+    body: method === 'HEAD' ? undefined : out,
+    closeDelimited: length === undefined && upstreamRes.headers['transfer-encoding'] === undefined,
+  };
+}
 
 /**
  * The daemon's answer to a request whose hidden references were replaced by sentinels, with what the
@@ -22,41 +79,19 @@ export async function relayMissing(
   res: ServerResponse,
   ctx: RespondContext,
 ): Promise<Relayed> {
-  const status = upstreamRes.statusCode ?? 502;
   const text = await readWhole(upstreamRes, MAX_MISSING_BODY, res, ctx);
   if (typeof text !== 'string') return text;
-  const json = /json/i.test(String(upstreamRes.headers['content-type'] ?? ''));
-  // The daemon may name another container in the same answer (a create whose name is taken answers
-  // "... in use by container <id>" before it looks at the references): cut as everywhere else.
-  // Scrubbed before the typed references are put back: what the client typed is echoed as typed.
-  const isVisibleId = visibleId(ctx);
-  const scrubbed = await scrubIdsInText(
-    removeInUseBy(text),
-    async (id) => isSentinelToken(id) || isVisibleId(id),
-  );
-  const out = restoreRefs(scrubbed, refs, json);
-  const headers = responseHeaders(upstreamRes.rawHeaders, true);
-  const length = upstreamRes.headers['content-length'];
+  const answer = await missingAnswer(upstreamRes, text, refs, method, visibleId(ctx));
   // Only the daemon's own headers: no Date where it sent none (a hijacked attach answers without one).
   res.sendDate = false;
-  if (length !== undefined) {
-    // A HEAD answer has the length of the body it does not send: adjust it for each reference put back.
-    headers['Content-Length'] =
-      method === 'HEAD'
-        ? Number(length) +
-          refs.reduce(
-            (d, r) => d + Buffer.byteLength(restoreRefs(r.sentinel, [r], json)) - r.sentinel.length,
-            0,
-          )
-        : Buffer.byteLength(out);
-  } else if (upstreamRes.headers['transfer-encoding'] === undefined) {
+  if (answer.closeDelimited) {
     // Delimited by the end of the connection (attach answers so for a missing container): so is this one.
     res.removeHeader('connection');
     res.removeHeader('transfer-encoding');
     res.removeHeader('content-length');
   }
-  res.writeHead(status, headers);
-  res.end(method === 'HEAD' ? undefined : out);
+  res.writeHead(answer.status, answer.fields as string[]);
+  res.end(answer.body);
   return { decision: 'hidden' };
 }
 

@@ -224,6 +224,6 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   ...SWARM_TREATMENTS,
 };
 
-export function visibleId(ctx: RespondContext) {
+export function visibleId(ctx: Pick<RespondContext, 'resolver'>) {
   return async (id: string) => (await ctx.resolver.resolveOrNull(id))?.visible ?? false;
 }

@@ -1,52 +1,24 @@
-import type { IncomingMessage } from 'node:http';
-import * as http from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
-import type { CallerAddresses } from '../policy/caller-addresses.ts';
-import type { Clients, Profile } from '../policy/clients.ts';
+import type { FailureReason } from '../errors.ts';
 import type { Forward } from '../policy/decide.ts';
-import { decide } from '../policy/decide.ts';
-import { restoreRefs } from '../policy/missing.ts';
-import type { Route } from '../routes/route.ts';
-import { routeTemplate } from '../routes/route-template.ts';
-import type { Upstream } from '../upstream/client.ts';
-import { readBody, UpstreamTimeoutError } from '../upstream/client.ts';
-import { logPath, newRequestId } from './app.ts';
-import type { BuildSessions, SessionHandle } from './build-sessions.ts';
+import type { MissingRef } from '../policy/missing.ts';
+import type { SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
-import { callerOf, dropToken, keptCaller, withContainer } from './caller.ts';
-import type { StreamSlots } from './capacity.ts';
-import { clientKey } from './capacity.ts';
-import { asApiError, DockerApiError, errors, refusalRule, writeSocketError } from './errors.ts';
-import { forwardedRequestHeaders } from './headers.ts';
-import type { Observer } from './observe.ts';
-import { recordedDecision, recordedRule } from './observe.ts';
-import { checkLists, classifyRequest } from './prepare.ts';
-
-export interface UpgradeDeps {
-  readonly upstream: Upstream;
-  readonly clients: Clients;
-  readonly log: Logger;
-  readonly streams: StreamSlots;
-  readonly observer: Observer;
-  readonly buildSessions: BuildSessions;
-  /** Which container a TCP caller is, for `container:` clients (absent: none is ever looked up). */
-  readonly addresses?: CallerAddresses;
-}
-
-/** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
-const MAX_UPGRADE_BODY = 64 * 1024;
-
-/**
- * Routes the daemon hijacks: exec start, attach and BuildKit's session. Everything else may not ask
- * for an upgrade.
- */
-export function isHijackRoute(route: Route): boolean {
-  if (route.kind === 'buildSession') return true;
-  if (route.kind === 'exec') return route.action === 'start';
-  return route.kind === 'container' && (route.rest[0] === 'attach' || route.rest[0] === 'attach/ws');
-}
+import { callerOf, identifyRequest } from './caller.ts';
+import { completion } from './completion.ts';
+import { asApiError, DockerApiError, errors, writeSocketError } from './errors.ts';
+import { forwardedRequestHeaders, responseHeaderList } from './headers.ts';
+import type { Judgement } from './judge.ts';
+import { judge } from './judge.ts';
+import { holdLongLived } from './long-lived.ts';
+import { MAX_MISSING_BODY, readWholeOr502 } from './relay-common.ts';
+import { logPath, newRequestId } from './request-ids.ts';
+import { missingAnswer } from './respond-missing.ts';
+import type { TransportDeps } from './transport-deps.ts';
+import { visibleId } from './treatments.ts';
+import { rawHead } from './wire.ts';
 
 /**
  * Docker's hijacked connections (`docker exec -it`, `docker attach`): `POST` with `Upgrade: tcp`,
@@ -55,196 +27,142 @@ export function isHijackRoute(route: Route): boolean {
  * upstream's 101 join the two sockets. Until then no byte beyond the request body reaches the
  * upstream, so a pipelined second request can never slip through unjudged.
  */
-export function createUpgradeHandler(deps: UpgradeDeps) {
+export function createUpgradeHandler(deps: TransportDeps) {
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let caller = callerOf(req);
-    const bindings: Record<string, unknown> = {
-      reqId: newRequestId(),
-      listener: caller.listener,
-      method: req.method,
-      path: logPath(req.url ?? ''),
-    };
+    const caller = callerOf(req);
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    const ids = { reqId: newRequestId(), listener: caller.listener, method, path: logPath(url) };
+    const bindings: Record<string, unknown> = { ...ids };
     const reqLog = () => log.child(bindings);
     const started = performance.now();
-    let route: Route | undefined;
-    let template = routeTemplate(req.method ?? '', undefined, '');
-    let rule: string | undefined;
-    let profile: Profile | undefined;
-    let wouldDeny = false;
+    let j: Judgement = {};
     let recorded = false;
     let session: SessionHandle | null = null;
-    const done = (status: number, decision: string, failure?: DockerApiError) => {
+    /** The completion record, once: when the tunnel opens, or the request is answered. */
+    const done = (status: number, decision: string, reason?: FailureReason) => {
       if (recorded) return;
       recorded = true;
-      const ruleOf = failure ? refusalRule(failure) : recordedRule(decision, rule);
-      observer.complete({
-        reqId: bindings.reqId as number,
-        listener: caller.listener,
-        ...(profile ? { client: profile.client } : {}),
-        method: req.method ?? '',
-        path: bindings.path as string,
-        ...(route ? { route: route.kind } : {}),
-        template,
-        decision: recordedDecision(decision, wouldDeny),
-        ...(failure?.reason ? { reason: failure.reason } : {}),
-        ...(ruleOf ? { rule: ruleOf } : {}),
-        status,
-        complete: true,
-        upgrade: true,
-        ms: Math.round(performance.now() - started),
-        ...(profile?.learning ? { learning: true } : {}),
-      });
+      observer.complete(
+        completion(ids, j, {
+          decision,
+          reason,
+          status,
+          complete: true,
+          upgrade: true,
+          ms: performance.now() - started,
+        }),
+      );
     };
     socket.on('error', () => socket.destroy());
+    const identity = identifyRequest(clients, addresses, req, caller, bindings);
     (async () => {
-      if (req.headers['transfer-encoding'] !== undefined)
-        throw errors.badRequest('an upgrade request must not be chunked');
-      const located = withContainer(clients, addresses, caller);
-      caller = located instanceof Promise ? await located : located;
-      const identified = clients.identify(caller);
-      const chosen = identified instanceof Promise ? await identified : identified;
-      profile = chosen;
-      bindings.client = chosen.client;
-      const authorization = req.headers.authorization;
-      dropToken(clients, req);
-      const method = req.method ?? '';
-      const url = req.url ?? '';
-      const classified = classifyRequest(method, url, req.headers);
-      const { target } = classified;
-      route = classified.route;
-      template = routeTemplate(method, route, target.path);
-      const lists = checkLists(chosen, method, target);
-      rule = lists.by;
-      if (!lists.allowed) wouldDeny = true;
-      const forward = await decide(
-        {
-          method,
-          target,
-          route,
-          raw: url,
-          readBody: () => Promise.reject(errors.badRequest('unexpected body')),
-        },
-        chosen,
-      );
-      if (!isHijackRoute(route))
-        throw errors.badRequest('Upgrade is only supported on attach, exec start and BuildKit sessions');
-      const sessionId = route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
+      j = await judge({
+        transport: 'upgrade',
+        method,
+        url,
+        headers: req.headers,
+        upstreamTimeoutMs: upstream.timeoutMs,
+        identify: identity.identify,
+      });
+      if (j.refusal) throw j.refusal.error;
+      const { profile, forward, classified } = j;
+      if (!profile || !forward || !classified) throw new Error('a judgement without a decision');
+      const sessionId = classified.route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
       const length = Number(req.headers['content-length'] ?? 0);
-      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
-        throw errors.badRequest('invalid Content-Length on an upgrade request');
-      }
       // Gone while it was decided: no slot is taken (its close has already run).
       if (socket.destroyed) return;
-      const release = streams.take(clientKey(req.socket));
-      if (!release) {
-        throw errors.overCapacity(
-          `this client has ${streams.perClient} long-lived streams open (MAX_STREAMS_PER_CLIENT); close one first`,
-        );
-      }
-      const closed = observer.streamOpened(chosen.client, 'hijack', {
-        caller: keptCaller(caller, authorization),
-        end: () => socket.destroy(),
-      });
-      socket.once('close', () => {
-        release();
-        closed();
-      });
+      const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+      holdLongLived(streams, observer, 'hijack', who, () => socket.destroy(), socket);
       // Bound to its client before anything is forwarded, unbound when its connection closes.
       if (sessionId !== null) {
-        session = buildSessions.open(sessionId, chosen.client, () => socket.destroy());
+        session = buildSessions.open(sessionId, profile.client, () => socket.destroy());
         socket.once('close', session.close);
       }
       const { body, extra } = await readExactly(socket, head, length);
       tunnel(forward, body, extra, classified.contentType);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
-      if (!(error instanceof DockerApiError)) reqLog().error({ err: error }, 'decision failed');
-      done(apiError.status, apiError.decision, apiError);
+      const cause = j.refusal ? j.refusal.cause : error;
+      // A refusal after the judgement (the stream cap, the body) is recorded as the judgement's would be.
+      if (!j.refusal) j = { ...j, refusal: { step: 'upgrade', error: apiError, cause: error } };
+      if (!(cause instanceof DockerApiError)) reqLog().error({ err: cause }, 'decision failed');
+      done(apiError.status, apiError.decision, apiError.reason);
       writeSocketError(socket, apiError);
     });
 
     function tunnel(forward: Forward, body: Buffer, extra: Buffer, contentType: string | undefined): void {
       // The client may have left while the decision was made: then there is nothing to open.
       if (socket.destroyed) return;
-      const headers: http.OutgoingHttpHeaders = forwardedRequestHeaders(
-        req.headers,
-        undefined,
-        contentType,
-        true,
-      );
+      const headers: OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, contentType, true);
       headers['content-length'] = String(body.length);
-      if (route?.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
-      const proxyReq = http.request(upstream.options(req.method ?? 'POST', forward.path, headers, false));
-      // The daemon answers a hijack at once (101, or an error): a silent upstream is a 504.
-      const timer = setTimeout(
-        () => proxyReq.destroy(new UpstreamTimeoutError(upstream.timeoutMs)),
-        upstream.timeoutMs,
-      );
-      proxyReq.once('upgrade', () => clearTimeout(timer));
-      proxyReq.once('response', () => clearTimeout(timer));
-      proxyReq.once('close', () => clearTimeout(timer));
-      proxyReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
-        done(res.statusCode ?? 101, 'allowed');
-        socket.write(responseHead(res));
-        if (upstreamHead.length > 0) socket.write(upstreamHead);
-        if (extra.length > 0) upstreamSocket.write(extra);
-        join(socket, upstreamSocket);
-        session?.upgraded();
-      });
-      proxyReq.on('response', (res) => {
-        // No upgrade (an error from the daemon or the socket proxy): relay it and close.
-        const missing = forward.missing;
-        done(res.statusCode ?? 502, missing ? 'hidden' : 'allowed');
-        if (!missing) {
-          const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            const name = (res.rawHeaders[i] ?? '').toLowerCase();
-            if (name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue;
-            lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-          }
-          lines.push('Connection: close', '', '');
-          socket.write(lines.join('\r\n'));
-          res.pipe(socket);
-          return;
-        }
-        // The daemon's answer about the sentinel, with the reference the client typed put back, head as
-        // the daemon wrote it (a hijacked attach answers with no length: its body ends with the connection).
-        readBody(res, 1024 * 1024).then(
-          (text) => {
-            const out = restoreRefs(text, missing, /json/i.test(String(res.headers['content-type'] ?? '')));
-            const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-            for (let i = 0; i < res.rawHeaders.length; i += 2) {
-              const name = res.rawHeaders[i] ?? '';
-              // A chunked answer was read whole: it goes out delimited by the end of the connection.
-              if (name.toLowerCase() === 'transfer-encoding') continue;
-              const value =
-                name.toLowerCase() === 'content-length' ? Buffer.byteLength(out) : res.rawHeaders[i + 1];
-              lines.push(`${name}: ${value}`);
+      if (j.classified?.route.kind === 'buildSession') withSessionMethods(headers, req.headersDistinct);
+      upstream
+        .openHijack(method, forward.path, {
+          headers,
+          body,
+          cancel: (destroy) => socket.once('close', destroy),
+        })
+        .then(
+          (answer) => {
+            if (answer.upgraded) {
+              done(answer.res.statusCode ?? 101, 'allowed');
+              // The 101 as the daemon wrote it: its Connection and Upgrade fields are the tunnel's.
+              socket.write(
+                rawHead(answer.res.statusCode ?? 101, answer.res.statusMessage, answer.res.rawHeaders),
+              );
+              if (answer.head.length > 0) socket.write(answer.head);
+              if (extra.length > 0) answer.socket.write(extra);
+              join(socket, answer.socket);
+              session?.upgraded();
+              return;
             }
-            lines.push('', '');
-            socket.end(lines.join('\r\n') + out);
+            const res = answer.res;
+            const missing = forward.missing;
+            if (!missing) {
+              // No upgrade (an error from the daemon or the socket proxy): relay it and close.
+              done(res.statusCode ?? 502, 'allowed');
+              const { list } = responseHeaderList(res.rawHeaders);
+              socket.write(
+                rawHead(res.statusCode ?? 502, res.statusMessage, [...list, 'Connection', 'close']),
+              );
+              res.pipe(socket);
+              return;
+            }
+            return relayMissingRaw(res, missing);
           },
-          () => socket.destroy(),
-        );
-      });
-      proxyReq.on('error', (error) => {
-        const apiError = errors.upstream(upstream.display, error);
-        done(apiError.status, apiError.decision, apiError);
-        writeSocketError(socket, apiError);
-      });
-      socket.once('close', () => proxyReq.destroy());
-      proxyReq.end(body);
+          (error: unknown) => {
+            const apiError = errors.upstream(upstream.display, error);
+            done(apiError.status, apiError.decision, apiError.reason);
+            writeSocketError(socket, apiError);
+          },
+        )
+        .catch((error: unknown) => {
+          reqLog().error({ err: error }, 'relaying the upgrade answer failed');
+          socket.destroy();
+        });
+    }
+
+    /**
+     * The daemon's answer about the sentinel, with the reference the client typed put back (the
+     * rewrite plain requests get: server/respond-missing.ts), its head as the daemon wrote it; the
+     * connection ends after it (a hijacked attach answers with no length: its body ends with it).
+     */
+    async function relayMissingRaw(res: IncomingMessage, missing: readonly MissingRef[]): Promise<void> {
+      const text = await readWholeOr502(res, MAX_MISSING_BODY, upstream.display);
+      if (typeof text !== 'string') {
+        done(text.status, text.decision, text.reason);
+        writeSocketError(socket, text);
+        return;
+      }
+      const resolver = j.profile?.resolver;
+      const isVisibleId = resolver ? visibleId({ resolver }) : async () => false;
+      const answer = await missingAnswer(res, text, missing, method, isVisibleId);
+      done(answer.status, 'hidden');
+      socket.end(rawHead(answer.status, res.statusMessage, answer.fields) + (answer.body ?? ''));
     }
   };
-}
-
-function responseHead(res: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-  for (let i = 0; i < res.rawHeaders.length; i += 2)
-    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-  lines.push('', '');
-  return lines.join('\r\n');
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { UpstreamTarget } from './target.ts';
 
 /** A response body that was read whole, within a byte cap. */
@@ -23,6 +24,36 @@ export class UpstreamTimeoutError extends Error {
 }
 
 export type UpstreamLane = 'short' | 'slow' | 'stream';
+
+/** The upstream's answer to a hijack request: its 101 and the raw connection, or a plain answer. */
+export type HijackAnswer =
+  | { readonly upgraded: true; readonly res: IncomingMessage; readonly socket: Socket; readonly head: Buffer }
+  | { readonly upgraded: false; readonly res: IncomingMessage };
+
+/** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Bounds the wait for a request's answer head: past `ms` the request is destroyed with an
+ * UpstreamTimeoutError; `cancel` receives a function that destroys it; an aborted signal does too.
+ * Returns what stops the timer (on the head, or on a failure).
+ */
+function boundWait(
+  req: ClientRequest,
+  ms: number,
+  cancel: ((destroy: () => void) => void) | undefined,
+  signal: AbortSignal | undefined,
+): () => void {
+  const timer = setTimeout(() => req.destroy(new UpstreamTimeoutError(ms)), ms);
+  cancel?.(() => req.destroy(new Error('aborted')));
+  if (signal) {
+    const onAbort = () => req.destroy(new Error('aborted'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    req.on('close', () => signal.removeEventListener('abort', onAbort));
+  }
+  return () => clearTimeout(timer);
+}
 
 /**
  * The one place that talks to the socket proxy or the daemon. Three pools of kept-alive connections,
@@ -107,12 +138,12 @@ export class Upstream {
     } = {},
   ): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const ms = Math.min(options.timeoutMs ?? this.timeoutMs, 2_147_483_647);
+      const ms = Math.min(options.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS);
       const req = http.request(this.options(method, path, options.headers, options.agent ?? this.agent));
-      const timer = setTimeout(() => req.destroy(new UpstreamTimeoutError(ms)), ms);
+      const stop = boundWait(req, ms, options.cancel, options.signal);
       const body = options.body;
       req.on('response', (res) => {
-        clearTimeout(timer);
+        stop();
         // An answer before the upload ended (a 404, a 413): stop sending, and let the client's
         // remaining bytes drain instead of backing up.
         if (body !== undefined && typeof body !== 'string' && !req.writableFinished) {
@@ -123,19 +154,47 @@ export class Upstream {
         resolve(res);
       });
       req.on('error', (error) => {
-        clearTimeout(timer);
+        stop();
         reject(error);
       });
-      options.cancel?.(() => req.destroy(new Error('aborted')));
-      const signal = options.signal;
-      if (signal) {
-        const onAbort = () => req.destroy(new Error('aborted'));
-        if (signal.aborted) onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        req.on('close', () => signal.removeEventListener('abort', onAbort));
-      }
       if (body === undefined || typeof body === 'string') req.end(body);
       else body.pipe(req);
+    });
+  }
+
+  /**
+   * Opens a request the daemon hijacks (attach, exec start, a BuildKit session) on a connection of its
+   * own (never pooled: it becomes the tunnel), with the same bound and cancel as `open`: the daemon
+   * answers at once (101, or an error), so a silent upstream fails with an UpstreamTimeoutError.
+   */
+  openHijack(
+    method: string,
+    path: string,
+    options: {
+      headers: OutgoingHttpHeaders;
+      body: Buffer;
+      cancel?: (destroy: () => void) => void;
+      timeoutMs?: number;
+    },
+  ): Promise<HijackAnswer> {
+    return new Promise<HijackAnswer>((resolve, reject) => {
+      const ms = Math.min(options.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS);
+      const req = http.request(this.options(method, path, options.headers, false));
+      const stop = boundWait(req, ms, options.cancel, undefined);
+      req.once('upgrade', (res, socket, head) => {
+        stop();
+        resolve({ upgraded: true, res, socket, head });
+      });
+      req.once('response', (res) => {
+        stop();
+        resolve({ upgraded: false, res });
+      });
+      // Kept after the answer: a later failure of the request must not be an unhandled 'error'.
+      req.on('error', (error) => {
+        stop();
+        reject(error);
+      });
+      req.end(options.body);
     });
   }
 

@@ -110,6 +110,16 @@ clients:
     expect(allowed.output()).toMatch(
       /^POST \/containers\/x\/restart\?t=5: route container, passes the allow\/deny lists of client "everyone" \(allow: POST \/containers\/\{id\}\/restart\);/,
     );
+    expect(allowed.output()).toContain('recorded as POST /containers/{id}/restart\n');
+    // explain takes the server's first step: the version floor refuses what the server refuses.
+    const old = startMain(
+      ['explain', '--config', file(), '--client', 'everyone', 'GET', '/v1.23/containers/json'],
+      dir,
+    );
+    expect(await old.exited).toBe(1);
+    expect(old.output()).toBe(
+      'GET /v1.23/containers/json: refused (400): client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version\n',
+    );
     const bad = startMain(['check', '--config', join(dir, 'missing.yml')], dir);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain('missing.yml: cannot be read (ENOENT)');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import type { BuildClaims } from '../../../src/policy/decide-build.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { DockerApiError } from '../../../src/server/errors.ts';
 import { id, stubResolver } from '../support/stub-resolver.ts';

@@ -9,7 +9,7 @@ import { buildVisibility } from '../../../src/policy/matcher.ts';
 import { idSentinel } from '../../../src/policy/missing.ts';
 import type { Ownership } from '../../../src/policy/ownership.ts';
 import { ContainerResolver } from '../../../src/policy/resolver.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
 

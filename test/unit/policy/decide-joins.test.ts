@@ -5,7 +5,7 @@ import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { MAX_JOINED } from '../../../src/policy/decide-joins.ts';
 import { sentinel } from '../../../src/policy/missing.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { StubContainer, StubVolume } from '../support/stub-resolver.ts';
 import { id, stubResolver } from '../support/stub-resolver.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import type { VisibilityRules } from '../../../src/policy/matcher.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { StubObject } from '../support/stub-objects.ts';
 import { stubObjects } from '../support/stub-objects.ts';

@@ -4,7 +4,7 @@ import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { Forward } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { sentinel } from '../../../src/policy/missing.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { DockerApiError } from '../../../src/server/errors.ts';
 import { stubSwarm } from '../support/stub-swarm.ts';

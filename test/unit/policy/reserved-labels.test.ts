@@ -3,7 +3,7 @@ import { DockerApiError } from '../../../src/errors.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { DecideContext } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
-import { classify } from '../../../src/routes/classify.ts';
+import { classify } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import { stubResolver } from '../support/stub-resolver.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANY_OBJECT, relatedRoutes } from '../../../src/routes/equivalents.ts';
-import { compileRouteRules, PERMISSION_GROUPS } from '../../../src/routes/templates.ts';
+import { PERMISSION_GROUPS } from '../../../src/routes/table.ts';
+import { compileRouteRules } from '../../../src/routes/templates.ts';
 
 const at = (rawQuery: string) => ({ query: new URLSearchParams(rawQuery) });
 

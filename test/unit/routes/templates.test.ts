@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compileRouteRules,
-  compileTemplates,
-  PERMISSION_GROUPS,
-  TemplateError,
-} from '../../../src/routes/templates.ts';
+import { PERMISSION_GROUPS } from '../../../src/routes/table.ts';
+import { compileRouteRules, compileTemplates, TemplateError } from '../../../src/routes/templates.ts';
 
 const matches = (template: string, method: string, path: string) =>
   compileTemplates([template]).some((t) => t.matches(method, path));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../../src/routes/classify.ts';
+import { match } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import type { Lane } from '../../../src/routes/timing.ts';
 import { SLOW_FACTOR, timingOf } from '../../../src/routes/timing.ts';
@@ -7,9 +7,9 @@ import { SLOW_FACTOR, timingOf } from '../../../src/routes/timing.ts';
 const BASE = 1000;
 const timing = (method: string, raw: string) => {
   const target = parseTarget(raw);
-  const route = classify(method, target);
-  if (!route) throw new Error(`no route ${raw}`);
-  return timingOf(method, route, target, BASE);
+  const matched = match(method, target);
+  if (!matched) throw new Error(`no route ${raw}`);
+  return timingOf(matched.lane, target, BASE);
 };
 
 describe('timingOf: the lane and the header wait of each request', () => {
@@ -45,6 +45,12 @@ describe('timingOf: the lane and the header wait of each request', () => {
     ['GET', '/system/df', 'slow', BASE * SLOW_FACTOR],
     ['POST', '/volumes/prune', 'slow', BASE * SLOW_FACTOR],
     ['GET', '/images/json', 'short', BASE],
+    ['GET', '/services/s/logs?follow=1', 'stream', BASE],
+    ['GET', '/tasks/t/logs', 'short', BASE],
+    ['POST', '/plugins/pull', 'slow', BASE * SLOW_FACTOR],
+    // The lane is the row's: a name that ends like a slow route does not make a removal slow.
+    ['DELETE', '/plugins/a/push', 'short', BASE],
+    ['PUT', '/volumes/prune', 'short', BASE],
   ])('%s %s: %s, %i ms', (method, raw, lane, ms) => {
     expect(timing(method, raw)).toEqual({ lane, headerTimeoutMs: ms });
   });

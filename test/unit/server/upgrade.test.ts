@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../src/routes/route.ts';
-import { isHijackRoute, readExactly } from '../../../src/server/upgrade.ts';
+import { isHijackRoute } from '../../../src/server/judge.ts';
+import { readExactly } from '../../../src/server/upgrade.ts';
 
 describe('isHijackRoute: only attach and exec start may upgrade', () => {
   it.each<[Route, boolean]>([

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../../src/routes/classify.ts';
-import { routeTemplate } from '../../../src/routes/route-template.ts';
+import { match } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
 import { compileTemplates } from '../../../src/routes/templates.ts';
+import { unknownTemplate } from '../../../src/server/prepare.ts';
 
-const templateOf = (method: string, raw: string) => {
-  const target = parseTarget(raw);
-  return routeTemplate(method, classify(method, target) ?? undefined, target.path);
-};
+const templateOf = (method: string, raw: string) =>
+  match(method, parseTarget(raw))?.template ?? unknownTemplate(method);
 
-describe('routeTemplate: no name or id is left in a template', () => {
+describe('the template of a matched row: no name or id is left in it', () => {
   it.each([
     ['GET', '/v1.41/containers/json?all=1', 'GET /containers/json'],
     ['GET', '/containers/0123abcd/json', 'GET /containers/{id}/json'],
@@ -43,6 +41,13 @@ describe('routeTemplate: no name or id is left in a template', () => {
     ['DELETE', '/containers/tok0/xAAAA', 'DELETE /containers/(refused)'],
     ['GET', '/_ping', 'GET /_ping'],
     ['GET', '/nothing/here', 'GET (unknown route)'],
+    // The row's own template, not one worked out again from the path: an image named `json` is
+    // removed by `DELETE /images/**`, a network named `create` inspected by `GET /networks/{id}`.
+    ['DELETE', '/images/json', 'DELETE /images/**'],
+    ['DELETE', '/images/a/json', 'DELETE /images/**'],
+    ['GET', '/networks/create', 'GET /networks/{id}'],
+    ['GET', '/services/create', 'GET /services/{id}'],
+    ['PUT', '/volumes/prune', 'PUT /volumes/{name}'],
   ])('%s %s is %s', (method, raw, template) => {
     expect(templateOf(method, raw)).toBe(template);
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classify, goBool, UNKNOWN } from '../../../src/routes/classify.ts';
+import type { RouteRow } from '../../../src/routes/compile-table.ts';
+import { compileTable, GROUP_NAMES, pathForms } from '../../../src/routes/compile-table.ts';
+import { goBool } from '../../../src/routes/go-bool.ts';
 import type { Route } from '../../../src/routes/route.ts';
+import { classify, match, PERMISSION_GROUPS, ROUTES } from '../../../src/routes/table.ts';
 import { parseTarget } from '../../../src/routes/target.ts';
+import { compileTemplates } from '../../../src/routes/templates.ts';
 
 const route = (method: string, raw: string): Route | null => classify(method, parseTarget(raw));
 /** What `/grpc` answers: it is BuildKit's control API, and says what works instead (issue #25). */
@@ -159,10 +163,6 @@ describe('classify: refused on purpose', () => {
 });
 
 describe('classify: unknown requests are refused (null)', () => {
-  it('UNKNOWN is null', () => {
-    expect(UNKNOWN).toBeNull();
-  });
-
   it.each<[string, string]>([
     // Unknown paths.
     ['GET', '/'],
@@ -257,5 +257,83 @@ describe('goBool (httputils.BoolValue)', () => {
     ['NONE', false],
   ])('%j => %s', (value, expected) => {
     expect(goBool(value)).toBe(expected);
+  });
+});
+
+describe('the route table: one row per route, compiled once', () => {
+  /** A request of a row: each placeholder given a name (a multi-segment one for `**` and `{x+}`). */
+  const sample = (path: string) =>
+    path
+      .split('/')
+      .map((s) => (s === '**' || s.endsWith('+}') ? 'reg/a:1' : s.startsWith('{') ? 'x1' : s))
+      .join('/');
+
+  it('every row is reached by its own requests, whatever rows come before it', () => {
+    for (const row of ROUTES) {
+      const matched = match(row.method, parseTarget(sample(row.path)));
+      const label = `${row.method} ${pathForms(row.path).label}`;
+      const refused = `${row.method} /${row.path.split('/')[1]}/(refused)`;
+      expect(matched?.template, `${row.method} ${row.path}`).toBe(
+        matched?.route.kind === 'refused' ? refused : label,
+      );
+      expect(matched?.lane).toBe(row.lane);
+    }
+  });
+
+  it("a permission group holds a row's requests exactly when the row names the group", () => {
+    const groups = Object.entries(PERMISSION_GROUPS).map(([name, templates]) => ({
+      name,
+      compiled: compileTemplates([...templates]),
+    }));
+    for (const row of ROUTES) {
+      const path = sample(row.path);
+      for (const g of groups) {
+        expect(
+          g.compiled.some((t) => t.matches(row.method, path)),
+          `${g.name} for ${row.method} ${path}`,
+        ).toBe(row.groups.includes(g.name as (typeof GROUP_NAMES)[number]));
+      }
+    }
+  });
+
+  it('every group is named by a row, and lists are refused a group name no row gives', () => {
+    expect(Object.keys(PERMISSION_GROUPS)).toEqual([...GROUP_NAMES]);
+    expect(() => compileTemplates(['reader'])).toThrow(/neither a permission group/);
+  });
+
+  const build = () => ({ kind: 'plain', family: 'x' }) as const;
+  it.each<[string, RouteRow[], RegExp]>([
+    [
+      'a fixed path taken by an earlier row',
+      [
+        { method: 'GET', path: '/a/{id}', build, lane: 'short', groups: ['ping'] },
+        { method: 'GET', path: '/a/b', build, lane: 'short', groups: [] },
+      ],
+      /GET \/a\/b is matched by \/a\/\{id\} first/,
+    ],
+    [
+      'a row written twice',
+      [
+        { method: 'GET', path: '/a', build, lane: 'short', groups: ['ping'] },
+        { method: 'GET', path: '/a', build, lane: 'short', groups: [] },
+      ],
+      /written twice/,
+    ],
+    [
+      'a segment that is no word and no placeholder',
+      [{ method: 'GET', path: '/a.b', build, lane: 'short', groups: ['ping'] }],
+      /neither a word nor a placeholder/,
+    ],
+  ])('a table with %s does not compile', (_label, rows, message) => {
+    expect(() => compileTable(rows)).toThrow(message);
+  });
+
+  it('a refused route keeps only its section in its template', () => {
+    expect(match('DELETE', parseTarget('/containers/secret/other'))?.template).toBe(
+      'DELETE /containers/(refused)',
+    );
+    expect(match('DELETE', parseTarget('/containers/web/db?link=1'))?.template).toBe(
+      'DELETE /containers/{id}/{alias}',
+    );
   });
 });
