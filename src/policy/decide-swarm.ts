@@ -55,7 +55,8 @@ async function visibleObjectId(
   const visible = (await swarmObjectsByPrefix(resolver.directory, of, ref)).filter((o) =>
     resolver.isVisible(o),
   );
-  if (visible.length > 1) throw errors.ambiguousAsDaemon(SINGULAR[of], ref, visible.length);
+  if (visible.length > 1)
+    throw errors.asDaemon({ kind: 'ambiguous', what: SINGULAR[of], ref, count: visible.length });
   return visible[0]?.id ?? null;
 }
 
@@ -74,7 +75,8 @@ async function visibleTaskId(resolver: ContainerResolver, ref: string): Promise<
   for (const task of await tasksByPrefix(resolver.directory, ref)) {
     if (await serviceVisible(resolver, task.serviceId)) visible.push(task.id);
   }
-  if (visible.length > 1) throw errors.ambiguousAsDaemon('task', ref, visible.length);
+  if (visible.length > 1)
+    throw errors.asDaemon({ kind: 'ambiguous', what: 'task', ref, count: visible.length });
   return visible[0] ?? null;
 }
 

@@ -275,7 +275,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
         res.setHeader('Connection', 'close');
         await drainBriefly(req);
       }
-      if (apiError.daemonShaped && profile) {
+      if (apiError.daemonAnswer && profile) {
         await sendAsDaemon(res, apiError, versionPrefix(url), respondCtxOf(profile));
       } else sendError(res, apiError);
       return;
