@@ -89,7 +89,10 @@ export const errors = {
   unknownRoute: (method: string, path: string) =>
     new DockerApiError(
       403,
-      `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
+      // Podman's own API (`/libpod/...`, beside its Docker-compatible one) is not scoped: named as such.
+      /^\/libpod(\/|$)/.test(path)
+        ? `dockscope: ${method} ${path} is Podman's own API (libpod), which dockscope does not scope, so it is refused; use the Docker Engine API routes`
+        : `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
       'refused',
     ),
   payloadTooLarge: (limit: number) =>

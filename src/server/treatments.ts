@@ -8,7 +8,7 @@ import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { isOwned, nameTaken } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
+import { removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
 import {
   containerListFilter,
   isVisibleSummary,
@@ -186,9 +186,10 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   },
   info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
   conflict: {
-    via: 'rewrite',
-    applies: (status) => status === 409,
-    rewrite: async (body) => conflictTransform(body),
+    via: 'text',
+    // dockerd answers a taken name 409, Podman 500 (measured): every error answer is cut, as sent.
+    applies: (status) => status >= 400,
+    rewrite: async (text) => removeInUseBy(text),
   },
   ownedVolume: {
     via: 'rewrite',

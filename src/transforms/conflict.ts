@@ -7,16 +7,9 @@ const IN_USE_BY = Object.values(DIALECTS).map((d) => d.inUseBy);
 /**
  * A name conflict on create or rename names the container that holds the name (dockerd: "... is
  * already in use by container "<id>" ...", Podman: "... is already in use by <id>. ..."). That
- * container may be hidden, so its id is cut.
+ * container may be hidden, so its id is cut, from the answer's text as sent (plain or JSON), so that
+ * the rest keeps the upstream's bytes.
  */
-export function conflictTransform(body: unknown): unknown {
-  if (isObject(body) && typeof body.message === 'string') {
-    body.message = removeInUseBy(body.message);
-  }
-  return body;
-}
-
-/** The same over raw text. */
 export function removeInUseBy(text: string): string {
   return IN_USE_BY.reduce((out, pattern) => out.replace(pattern, ''), text);
 }

@@ -39,7 +39,7 @@ export interface Dialect {
   render(answer: DaemonAnswer): RenderedAnswer;
   /**
    * The part of a name-conflict message (create, rename) that names the container holding the name,
-   * which may be hidden: cut from the message (global).
+   * which may be hidden: cut from the answer's text, plain or JSON (global).
    */
   readonly inUseBy: RegExp;
   /** Its answer to a container look-up by an id prefix several containers share. */

@@ -23,8 +23,9 @@ export const DOCKER: Dialect = {
         return answer(400, `${a.what} ${a.ref} is ambiguous (${a.count} matches found)`);
     }
   },
-  // `Conflict. The container name "/x" is already in use by container "<id>". You have to ...`
-  inUseBy: / by container "[0-9a-f]{12,64}"/g,
+  // `Conflict. The container name "/x" is already in use by container "<id>". You have to ...`, as
+  // text or inside a JSON string (`\"`).
+  inUseBy: / by container \\?"[0-9a-f]{12,64}\\?"/g,
   ambiguousContainer: /multiple IDs found with provided prefix/i,
   eventAttributes: new Set([
     'name',
