@@ -49,6 +49,15 @@ export interface Dialect {
    * container's labels (both merge them into `Actor.Attributes`).
    */
   readonly eventAttributes: ReadonlySet<string>;
+  /**
+   * The events that make cached identities and caller addresses stale: the `event` values its
+   * /events filter takes for them, and the actions it then sends for a removal and a container's end.
+   */
+  readonly staleEvents: {
+    readonly filter: readonly string[];
+    readonly removed: string;
+    readonly died: string;
+  };
 }
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = { docker: DOCKER, podman: PODMAN };
@@ -135,6 +144,13 @@ export class UpstreamDialect {
     return seen === null || seen === this.configured ? DIALECTS[this.configured] : null;
   }
 }
+
+/** Every dialect's stale-making events, for a watch that must work before the kind is known. */
+export const ANY_STALE_EVENTS = {
+  filter: [...new Set(Object.values(DIALECTS).flatMap((d) => d.staleEvents.filter))],
+  removed: new Set(Object.values(DIALECTS).map((d) => d.staleEvents.removed)),
+  died: new Set(Object.values(DIALECTS).map((d) => d.staleEvents.died)),
+} as const;
 
 /** Every dialect's event attributes together: for a stream whose upstream kind is not known. */
 export const ANY_EVENT_ATTRIBUTES: ReadonlySet<string> = new Set(

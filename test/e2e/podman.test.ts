@@ -241,8 +241,8 @@ describe('Podman as the upstream: the core scenario', () => {
     await dockerOk(podman.host, ['unpause', web.id]);
     await dockerOk(podman.host, ['pause', db.id]);
     await dockerOk(podman.host, ['unpause', db.id]);
-    // Podman 4.3's compatible /events answers nothing when `until` is given (measured): the stream is
-    // read for a few seconds instead, as `docker events` without --until reads it, and then cut.
+    // Podman 4.3's compatible /events answers nothing when `until` is already past (measured; dockerd
+    // answers what happened before it): the stream is read for a few seconds instead, and then cut.
     const args = ['events', '--since', since, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'];
     const read = async (host: string) => (await dockerCli(host, args, { timeoutMs: 3_000 })).stdout;
     const direct = await read(podman.host);
@@ -288,6 +288,32 @@ describe('Podman as the upstream: the core scenario', () => {
     expect((json(refused) as { message: string }).message).toContain(
       'create rule "hostNamespaces" refuses HostConfig.PidMode: it joins the pid namespace at a path of the host',
     );
+  });
+
+  it('the event watch follows Podman: a visible container renamed to a hidden name is missing at once', async () => {
+    const watched = await startTestDockscope({
+      PROXY_URL: podman.host,
+      CACHE_TTL: '1h',
+      ADMIN_LISTEN: '127.0.0.1:0',
+      ...s.env,
+    });
+    try {
+      const made = await dockerOk(podman.host, ['create', '--name', `${s.prefix}-web-mv`, image, 'true']);
+      const id = made.trim();
+      await waitFor('the watch to be up', async () => {
+        const ready = await rawRequest({ url: `http://${watched.ds.adminAddress}` }, 'GET', '/ready');
+        return (json(ready) as { events?: string }).events === 'watching';
+      });
+      expect((await dockerOk(watched.host, ['inspect', '--format', '{{.Id}}', id])).trim()).toBe(id);
+      await dockerOk(podman.host, ['rename', id, `${s.prefix}-moved`]);
+      await waitFor('the rename to be followed', async () => {
+        const res = await dockerCli(watched.host, ['inspect', id]);
+        return res.code === 1;
+      });
+      await dockerOk(podman.host, ['rm', id]);
+    } finally {
+      await watched.close();
+    }
   });
 
   it('/libpod routes are refused, naming Podman’s own API', async () => {

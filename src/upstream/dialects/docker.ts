@@ -42,4 +42,9 @@ export const DOCKER: Dialect = {
     'width',
     'container',
   ]),
+  staleEvents: {
+    filter: ['rename', 'destroy', 'die', 'connect', 'disconnect'],
+    removed: 'destroy',
+    died: 'die',
+  },
 };

@@ -66,4 +66,11 @@ export const PODMAN: Dialect = {
   ambiguousContainer: /more than one result for container ID/i,
   // libpod/events: the container's name, image, exit code and pod, beside its labels.
   eventAttributes: new Set(['name', 'image', 'containerExitCode', 'podId', 'container']),
+  // Its /events filter takes its own names (`remove`, `died`; `destroy` and `die` match nothing),
+  // and it sends `remove` and `die` (measured).
+  staleEvents: {
+    filter: ['rename', 'remove', 'died', 'connect', 'disconnect'],
+    removed: 'remove',
+    died: 'die',
+  },
 };
