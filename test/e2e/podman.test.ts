@@ -89,6 +89,10 @@ describe('Podman as the upstream: the core scenario', () => {
     expect(names(await dockerOk(podman.host, ['ps', '-a', '--format', '{{.Names}}']))).toHaveLength(6);
     const filtered = await dockerOk(proxy.host, ['ps', '-a', '--filter', `name=${s.prefix}-db`, '-q']);
     expect(filtered.trim()).toBe('');
+    // Podman's /info counts are the visible containers' too.
+    expect((await dockerOk(proxy.host, ['info', '--format', '{{.Containers}}'])).trim()).toBe(
+      String(s.visible.length),
+    );
   });
 
   /** The CLI's stderr for `args` naming a container Podman does not have, the name as `<ref>`. */
