@@ -55,7 +55,9 @@ export class EventVisibility {
     const attributes = isObject(actor.Attributes) ? actor.Attributes : {};
     // With ownership, another client's volumes and networks do not exist for this one.
     if (this.owner && (type === 'volume' || type === 'network')) {
-      const id = typeof actor.ID === 'string' ? actor.ID : '';
+      // Podman's volume events name the volume in Attributes.name, with an empty Actor.ID (measured).
+      const named = type === 'volume' && actor.ID === '' ? attributes.name : actor.ID;
+      const id = typeof named === 'string' ? named : '';
       // A name can be made again by someone else: a create is judged afresh.
       if ((event.Action ?? event.status) === 'create') this.#objects.delete(`${type}:${id}`);
       if (!(await this.#owned(type, id, this.owner))) return false;

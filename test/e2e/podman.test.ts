@@ -383,6 +383,7 @@ clients:
   });
 
   it('what a client creates carries its owner label; the other sees none of it, and gets Podman’s missing answer', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     await dockerOk(host('a'), ['create', '--name', 'own-a', image, 'true']);
     await dockerOk(host('a'), ['volume', 'create', 'vol-a']);
     const label = await dockerOk(podman.host, [
@@ -406,5 +407,22 @@ clients:
     const res = await dockerCli(host('b'), ['rm', 'own-a']);
     expect(res.stderr).toContain('no container with name or ID "own-a" found: no such container');
     expect((await dockerOk(podman.host, ['ps', '-a', '--format', '{{.Names}}'])).trim()).toBe('own-a');
+    // Events: each sees its own container and volume events only (Podman names a volume in its attributes).
+    const events = async (who: 'a' | 'b') =>
+      (
+        await dockerCli(
+          host(who),
+          ['events', '--since', since, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'],
+          {
+            timeoutMs: 3_000,
+          },
+        )
+      ).stdout;
+    const seenByA = await events('a');
+    expect(seenByA).toContain('container create own-a');
+    expect(seenByA).toContain('volume create vol-a');
+    const seenByB = await events('b');
+    expect(seenByB).not.toContain('own-a');
+    expect(seenByB).not.toContain('vol-a');
   });
 });
