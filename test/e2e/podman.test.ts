@@ -425,4 +425,19 @@ clients:
     expect(seenByB).not.toContain('own-a');
     expect(seenByB).not.toContain('vol-a');
   });
+  it('another owner’s network answers as Podman answers for a missing one, byte for byte', async () => {
+    await dockerOk(host('b'), ['network', 'create', 'net-b']);
+    const create = (network: string) =>
+      JSON.stringify({ Image: image, HostConfig: { NetworkMode: network } });
+    const direct = await rawRequest(
+      { socketPath: podman.socketPath },
+      'POST',
+      '/v1.41/containers/create',
+      create('net-z'),
+    );
+    expect([direct.status, (json(direct) as { cause: string }).cause]).toEqual([500, 'network not found']);
+    const url = `http://${ds.addresses.a}`;
+    const through = await rawRequest({ url }, 'POST', '/v1.41/containers/create', create('net-b'));
+    expect(observed(through, 'net-b')).toEqual(observed(direct, 'net-z'));
+  });
 });
