@@ -122,6 +122,27 @@ describe('Podman as the upstream: the core scenario', () => {
     }
   });
 
+  it('an id prefix a visible and a hidden container share names the visible one (Podman answers it 404)', async () => {
+    const visibleIds = s.visible.map((f) => f.id);
+    let shared: string | undefined;
+    // Hidden containers until one shares its first hex digit with a visible one (3 in 16 a try).
+    for (let i = 0; i < 40 && shared === undefined; i++) {
+      const id = (
+        await dockerOk(podman.host, ['create', '--name', `${s.prefix}-amb${i}`, image, 'true'])
+      ).trim();
+      shared = visibleIds.find((v) => v[0] === id[0] && visibleIds.filter((w) => w[0] === v[0]).length === 1);
+    }
+    expect(shared).toBeDefined();
+    const prefix = (shared ?? '').slice(0, 1);
+    const direct = await rawRequest(pod(), 'GET', `/v1.41/containers/${prefix}/json`);
+    expect([direct.status, (json(direct) as { message: string }).message]).toEqual([
+      404,
+      `more than one result for container ID ${prefix}: container already exists`,
+    ]);
+    const out = await dockerOk(plain.host, ['container', 'inspect', '--format', '{{.Id}}', prefix]);
+    expect(out.trim()).toBe(shared);
+  });
+
   it('logs, stop, kill, rm, exec and top of a hidden container fail exactly as for a missing one', async () => {
     const web = s.byName('web');
     expect(await dockerOk(proxy.host, ['logs', web.name])).toContain(`log-of-${web.name}`);

@@ -46,6 +46,10 @@ function containersConf(dir: string): string {
     'cgroup_manager = "cgroupfs"',
     'events_logger = "file"',
     `events_logfile_path = "${join(dir, 'events.log')}"`,
+    // Networks are kept in /etc/cni/net.d (or /etc/containers/networks) by default, outside --root:
+    // this service keeps its own, so no test network outlives it or meets another run's.
+    '[network]',
+    `network_config_dir = "${join(dir, 'networks')}"`,
     '',
   ].join('\n');
 }
@@ -139,7 +143,7 @@ async function unmountUnder(dir: string): Promise<void> {
 export async function startPodman(opts: { readyTimeoutMs?: number } = {}): Promise<PodmanService> {
   // unix socket paths are limited to 108 bytes: a short base.
   const dir = await mkdtemp(join(tmpdir().length > 60 ? '/tmp' : tmpdir(), 'dsp-'));
-  for (const sub of ['root', 'runroot', 'tmp']) await mkdir(join(dir, sub));
+  for (const sub of ['root', 'runroot', 'tmp', 'networks']) await mkdir(join(dir, sub));
   await writeFile(join(dir, 'containers.conf'), containersConf(dir));
   await writeFile(join(dir, 'storage.conf'), storageConf(dir));
   const socketPath = join(dir, 'podman.sock');
