@@ -7,6 +7,7 @@ import { startDockscope } from '../../src/server/server.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
 import type { PodmanService } from '../harness/podman.ts';
 import { importBusyboxIntoPodman, startPodman } from '../harness/podman.ts';
+import { startCli } from './support/cli-process.ts';
 import type { RunningDockscope } from './support/dockscope.ts';
 import { startTestDockscope } from './support/dockscope.ts';
 import { waitFor } from './support/fixtures.ts';
@@ -240,6 +241,32 @@ describe('Podman as the upstream: the core scenario', () => {
     expect((json(through) as { message: string }).message).toBe(
       (json(direct) as { message: string }).message.replace(` by ${db.id}`, ''),
     );
+  });
+
+  it('docker exec -it runs an interactive shell; logs -f streams; run -i --rm works', async () => {
+    const web = s.byName('web');
+    const shell = startCli(plain.host, ['exec', '-it', web.name, 'sh'], { tty: true });
+    try {
+      shell.child.stdin.write('echo "sum=$((40+2))"\r');
+      await shell.waitFor(/sum=42/);
+      shell.child.stdin.write('exit 3\r');
+      expect(await shell.exited()).toBe(3);
+    } finally {
+      shell.kill();
+    }
+    const follow = startCli(plain.host, ['logs', '-f', web.name]);
+    try {
+      await follow.waitFor(new RegExp(`log-of-${web.name}`));
+    } finally {
+      follow.kill();
+    }
+    const name = `${s.prefix}-web-job`;
+    const run = await dockerCli(
+      plain.host,
+      ['run', '-i', '--rm', '--name', name, image, 'sh', '-c', 'read l; echo "got:$l"'],
+      { input: 'hello\n' },
+    );
+    expect([run.code, run.stdout.trim()]).toEqual([0, 'got:hello']);
   });
 
   it('docker exec runs in a visible container', async () => {
