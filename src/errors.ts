@@ -1,3 +1,6 @@
+import type { DaemonAnswer } from './upstream/dialect.ts';
+import { DIALECTS } from './upstream/dialect.ts';
+
 /**
  * Why a request did not end as a normal answer, for the access log: the upstream did not answer in
  * time, cut its answer short, or answered what is not the API's; the client went away; a body or a
@@ -27,10 +30,10 @@ export class DockerApiError extends Error {
   /** How the request is labelled in the access log. */
   readonly decision: Decision;
   /**
-   * Sent with the daemon's own headers and framing (borrowed from its answer about a container that
-   * cannot exist), because it stands for an answer the daemon itself gives about a missing container.
+   * What the upstream itself would answer: sent in its dialect's words, status and body, with the
+   * headers and framing of its answer about a container that cannot exist (server/respond-missing.ts).
    */
-  daemonShaped = false;
+  daemonAnswer?: DaemonAnswer;
   /** Why the request failed, when it is one of the failures the access log names. */
   reason?: FailureReason;
   /** The rule that refused it, for the audit log (an allow/deny entry, a create rule, visibility). */
@@ -51,30 +54,19 @@ export function refusalRule(error: DockerApiError): string {
 }
 
 export const errors = {
-  /** The daemon's words for a missing container, in the daemon's shape (see `daemonShaped`). */
-  noSuchContainerAsDaemon: (status: number, ref: string) => {
-    const error = new DockerApiError(status, `No such container: ${ref}`, 'hidden');
-    error.daemonShaped = true;
-    return error;
-  },
   /**
-   * The daemon's words for a network that does not exist, in the daemon's shape. 400, not the 404 of
-   * `GET /networks/x`: the CLI takes a 404 to a create for a missing image and goes to pull it.
+   * An answer in the upstream's own words (upstream/dialect.ts); the status and message here are
+   * Docker's, for the log and `explain`: the server renders it in the upstream's dialect.
    */
-  noSuchNetworkAsDaemon: (ref: string) => {
-    const error = new DockerApiError(400, `network ${ref} not found`, 'hidden');
-    error.daemonShaped = true;
+  asDaemon: (answer: DaemonAnswer) => {
+    const { status, message } = DIALECTS.docker.render(answer);
+    const error = new DockerApiError(status, message, answer.kind === 'ambiguous' ? 'invalid' : 'hidden');
+    error.daemonAnswer = answer;
     return error;
   },
-  /**
-   * The daemon's words for an id prefix several swarm objects share (daemon/cluster/helpers.go), with
-   * the count of the ones the client may see: the daemon's count would tell it of hidden ones.
-   */
-  ambiguousAsDaemon: (kind: string, ref: string, count: number) => {
-    const error = new DockerApiError(400, `${kind} ${ref} is ambiguous (${count} matches found)`, 'invalid');
-    error.daemonShaped = true;
-    return error;
-  },
+  /** The upstream's words cannot be given (its kind is unknown, or not the configured one). */
+  dialect: (why: string) =>
+    withReason(new DockerApiError(502, `dockscope: ${why}`, 'upstream-error'), 'upstream-malformed'),
   unauthorized: () =>
     new DockerApiError(
       401,
@@ -97,7 +89,10 @@ export const errors = {
   unknownRoute: (method: string, path: string) =>
     new DockerApiError(
       403,
-      `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
+      // Podman's own API (`/libpod/...`, beside its Docker-compatible one) is not scoped: named as such.
+      /^\/libpod(\/|$)/.test(path)
+        ? `dockscope: ${method} ${path} is Podman's own API (libpod), which dockscope does not scope, so it is refused; use the Docker Engine API routes`
+        : `dockscope: ${method} ${path} is not an Engine API route dockscope knows, so it is refused`,
       'refused',
     ),
   payloadTooLarge: (limit: number) =>

@@ -6,6 +6,7 @@ import { hasRules, parseLabelRules, parseNameRules } from '../policy/matcher.ts'
 import type { Ownership } from '../policy/ownership.ts';
 import type { RegistryLists } from '../policy/registry-lists.ts';
 import type { ResourceLimits } from '../policy/resource-limits.ts';
+import type { UpstreamKind } from '../upstream/dialect.ts';
 import type { UpstreamTarget } from '../upstream/target.ts';
 import { parseUpstreamUrl } from '../upstream/target.ts';
 import { refuseNearMisses } from './env-names.ts';
@@ -22,6 +23,7 @@ import {
   parseListen,
   parseLogLevel,
   parseSwitch,
+  parseUpstreamKind,
   positive,
   wrap,
 } from './values.ts';
@@ -40,6 +42,8 @@ export {
 /** The whole configuration, validated once at start and frozen. */
 export interface Config {
   readonly upstream: UpstreamTarget;
+  /** Which kind the upstream is (UPSTREAM_KIND): for answers in its words; `auto` asks it. */
+  readonly upstreamKind: UpstreamKind;
   /** Where dockscope listens; at least one. */
   readonly listeners: readonly ListenerConfig[];
   /** Who may use it, tried in order: the first whose `match` holds serves a connection's request. */
@@ -158,6 +162,10 @@ export function loadConfig(env: Env, file?: { readonly path: string; readonly te
     upstream: wrap('upstream', 'unix:///var/run/docker.sock', () =>
       parseUpstreamUrl(s.upstream ?? nonEmpty(env.PROXY_URL) ?? DEFAULT_PROXY_URL),
     ),
+    upstreamKind: parseUpstreamKind(
+      s.upstreamKind ? 'upstreamKind' : 'UPSTREAM_KIND',
+      s.upstreamKind ?? env.UPSTREAM_KIND,
+    ),
     listeners: parsed.listeners,
     clients: parsed.clients,
     source: file.path,
@@ -219,6 +227,7 @@ function loadFromEnv(env: Env): Config {
   const allow = envAllow(env.ALLOW, scrubEnvs && upstream.kind === 'unix');
   const config: Config = {
     upstream,
+    upstreamKind: parseUpstreamKind('UPSTREAM_KIND', env.UPSTREAM_KIND),
     listeners: [{ name: 'default', address: listen }],
     // The environment makes one client, who is everyone: docker-proxy-filter's model.
     clients: [

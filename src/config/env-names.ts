@@ -8,6 +8,7 @@ import { ConfigError } from './values.ts';
  */
 export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
   PROXY_URL: 'http://socket-proxy:2375',
+  UPSTREAM_KIND: 'auto',
   LISTEN: '0.0.0.0:2375',
   PORT: '2375',
   CONTAINER_NAMES: 'web,db',

@@ -141,6 +141,7 @@ const clientSchema = z
 const fileSchema = z
   .object({
     upstream: z.string().min(1).optional(),
+    upstreamKind: z.string().min(1).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     cacheTtl: z.string().min(1).optional(),
     ownerLabel: z

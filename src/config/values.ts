@@ -1,3 +1,5 @@
+import type { UpstreamKind } from '../upstream/dialect.ts';
+import { UPSTREAM_KINDS } from '../upstream/dialect.ts';
 import type { ListenAddress } from './config.ts';
 
 /** Parsers of single configuration values, each error naming the variable (or key) it came from. */
@@ -78,6 +80,16 @@ export function parseLogLevel(value: string | undefined): LogLevel {
   const v = nonEmpty(value)?.toLowerCase() ?? 'info';
   if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
   throw new ConfigError('LOG_LEVEL', `"${value}" is not one of ${LOG_LEVELS.join(', ')}`, 'info');
+}
+
+/**
+ * UPSTREAM_KIND (`upstreamKind`): which kind the upstream is, for answers in its words
+ * (upstream/dialect.ts). `auto`, the default, asks the upstream; a wrong kind stops the start.
+ */
+export function parseUpstreamKind(variable: string, value: string | undefined): UpstreamKind {
+  const v = nonEmpty(value) ?? 'auto';
+  if ((UPSTREAM_KINDS as readonly string[]).includes(v)) return v as UpstreamKind;
+  throw new ConfigError(variable, `"${value}" is not one of ${UPSTREAM_KINDS.join(', ')}`, 'auto');
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

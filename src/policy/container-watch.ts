@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import type { Upstream } from '../upstream/client.ts';
+import { ANY_STALE_EVENTS } from '../upstream/dialect.ts';
 import type { CallerAddresses } from './caller-addresses.ts';
 import { isObject } from './container-facts.ts';
 import type { ContainerDirectory } from './directory.ts';
@@ -13,7 +14,8 @@ import type { ContainerDirectory } from './directory.ts';
 const WATCH_PATH = `/events?filters=${encodeURIComponent(
   JSON.stringify({
     type: ['container', 'network'],
-    event: ['rename', 'destroy', 'die', 'connect', 'disconnect'],
+    // Every dialect's names (upstream/dialect.ts): an upstream ignores the names it does not use.
+    event: ANY_STALE_EVENTS.filter,
   }),
 )}`;
 
@@ -33,8 +35,9 @@ export function staleBy(event: unknown): { identity?: string; addresses?: string
         : {};
   }
   if (typeof actor.ID !== 'string') return {};
-  if (action === 'die') return { addresses: actor.ID };
-  if (action === 'destroy') return { identity: actor.ID, addresses: actor.ID };
+  if (typeof action !== 'string') return {};
+  if (ANY_STALE_EVENTS.died.has(action)) return { addresses: actor.ID };
+  if (ANY_STALE_EVENTS.removed.has(action)) return { identity: actor.ID, addresses: actor.ID };
   return action === 'rename' ? { identity: actor.ID } : {};
 }
 

@@ -412,6 +412,16 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
     if (typeof mode !== 'string') continue;
     // The daemon compares with "host" exactly; any other case is no mode it knows, refused alike.
     if (mode.toLowerCase() === 'host') checkHostNamespace(rules, ns, `${H}${key}`);
+    // Podman reads `ns:<path>` in every one of these fields as "join the namespace at this path",
+    // the host's (`ns:/proc/1/ns/pid`, measured) or a hidden container's; dockerd refuses the
+    // spelling. Refused whatever the rules allow: a path can name any namespace.
+    if (mode.trimStart().toLowerCase().startsWith('ns:')) {
+      throw createRuleRefusal(
+        'hostNamespaces',
+        `${H}${key}`,
+        `it joins the ${ns} namespace at a path of the host (Podman's "ns:" mode)`,
+      );
+    }
   }
   for (const [i, entry] of strings(host.Binds).entries()) checkBind(rules, `${H}Binds[${i}]`, entry);
   if (Array.isArray(host.Mounts)) {

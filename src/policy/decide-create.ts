@@ -95,7 +95,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
       const ref = containerModeRef(host[key]);
       if (ref === null) continue;
       const facts = await resolver.resolve(ref);
-      if (!facts?.visible) throw errors.noSuchContainerAsDaemon(400, ref);
+      if (!facts?.visible) throw errors.asDaemon({ kind: 'missingJoin', mode: kind, ref });
       joins.push({ field: `HostConfig.${key}`, id: facts.id, kind, readOnly: false });
       host[key] = `${CONTAINER_MODE}${facts.id}`;
     }
@@ -227,7 +227,7 @@ async function checkNamed(
     // The daemon creates a container on a network that does not exist (its start fails later): a
     // network that is not the client's, and one that does not exist, are refused alike, in the words
     // the start would use.
-    throw errors.noSuchNetworkAsDaemon(network.name);
+    throw errors.asDaemon({ kind: 'missingNetwork', ref: network.name });
   }
 }
 

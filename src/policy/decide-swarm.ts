@@ -50,7 +50,8 @@ async function visibleTaskId(ctx: DecideContext, ref: string): Promise<string | 
   for (const task of await tasksByPrefix(ctx.resolver.directory, ref)) {
     if (await serviceVisible(ctx, task.serviceId)) visible.push(task.id);
   }
-  if (visible.length > 1) throw errors.ambiguousAsDaemon('task', ref, visible.length);
+  if (visible.length > 1)
+    throw errors.asDaemon({ kind: 'ambiguous', what: 'task', ref, count: visible.length });
   return visible[0] ?? null;
 }
 

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { errors } from '../errors.ts';
 import { UpstreamApiVersion } from '../upstream/api-version.ts';
 import type { Upstream } from '../upstream/client.ts';
+import type { UpstreamKind } from '../upstream/dialect.ts';
+import { anyDialect, UpstreamDialect } from '../upstream/dialect.ts';
 import { asLabels, identityFromInspect, isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import { ownName } from './matcher.ts';
@@ -37,8 +39,11 @@ interface Entry {
 
 const MAX_ENTRIES = 10_000;
 
-/** The daemon's refusal of an id prefix that several containers share. */
-const AMBIGUOUS = /multiple IDs found with provided prefix/i;
+/**
+ * The upstream's refusal of an id prefix that several containers share, in any dialect's words:
+ * asked before the status, since Podman answers it with a 404.
+ */
+const isAmbiguous = (body: unknown): boolean => anyDialect((d) => d.ambiguousContainer.test(messageOf(body)));
 
 /** What a look-up of a reference found: a container, none, or an id prefix several containers share. */
 export type Found = Identity | null | { readonly ambiguous: true };
@@ -73,13 +78,16 @@ export class ContainerDirectory {
 
   /** The upstream's API version, which says how bodies are decoded (body/body-rules.ts). */
   readonly apiVersion: UpstreamApiVersion;
+  /** Which kind of upstream this is, for answers in its words (upstream/dialect.ts). */
+  readonly dialect: UpstreamDialect;
   private readonly upstream: Upstream;
   private readonly baseTtlMs: number;
   private readonly log: Logger;
 
-  constructor(upstream: Upstream, baseTtlMs: number, log: Logger) {
+  constructor(upstream: Upstream, baseTtlMs: number, log: Logger, kind: UpstreamKind = 'auto') {
     this.upstream = upstream;
     this.apiVersion = new UpstreamApiVersion(upstream);
+    this.dialect = new UpstreamDialect(kind, this.apiVersion, upstream.display);
     this.baseTtlMs = baseTtlMs;
     this.log = log;
   }
@@ -163,8 +171,8 @@ export class ContainerDirectory {
     this.lookups++;
     const started = this.#epoch;
     const res = await this.#get(`/containers/${encodeURIComponent(ref)}/json`);
+    if (res.status !== 200 && isAmbiguous(res.body)) return { ambiguous: true };
     if (res.status === 404) return null;
-    if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return { ambiguous: true };
     const identity = res.status === 200 ? identityFromInspect(res.body) : null;
     if (!identity) {
       this.log.warn({ status: res.status }, 'container look-up failed upstream');
@@ -289,8 +297,7 @@ export class ContainerDirectory {
     if (!ref.isWellFormed()) return null;
     this.lookups++;
     const res = await this.#get(`/containers/${encodeURIComponent(ref)}/json`);
-    if (res.status === 404) return null;
-    if (res.status !== 200 && AMBIGUOUS.test(messageOf(res.body))) return null;
+    if (res.status === 404 || (res.status !== 200 && isAmbiguous(res.body))) return null;
     if (res.status !== 200 || !isObject(res.body)) {
       throw errors.upstreamStatus(this.upstream.display, res.status, 'checking a container');
     }

@@ -1,4 +1,5 @@
 import type { SwarmKind } from '../routes/route.ts';
+import { ANY_EVENT_ATTRIBUTES } from '../upstream/dialect.ts';
 import { isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import { configs } from './owned/configs.ts';
@@ -25,26 +26,6 @@ const MAX_REMEMBERED = 10_000;
 const OWNED_EVENTS: ReadonlyMap<unknown, OwnedScope> = new Map(
   [volumes, networks, images, services, secrets, configs].map((s) => [s.type, s]),
 );
-
-/**
- * Attributes the daemon itself puts on container events; every other attribute is one of the
- * container's labels (the daemon merges the two into `Actor.Attributes`).
- */
-const DAEMON_ATTRIBUTES = new Set([
-  'name',
-  'image',
-  'exitCode',
-  'execDuration',
-  'signal',
-  'execID',
-  'comment',
-  'imageID',
-  'imageRef',
-  'oldName',
-  'height',
-  'width',
-  'container',
-]);
 
 /** What an event stream does with one event: drop it, pass it as sent, or pass a rewritten one. */
 export type EventDecision = boolean | { readonly replace: unknown };
@@ -89,7 +70,9 @@ export class EventVisibility {
     // With ownership, another client's volumes, networks and images do not exist for this one.
     const scope = this.owner ? OWNED_EVENTS.get(type) : undefined;
     if (this.owner && scope) {
-      const id = typeof actor.ID === 'string' ? actor.ID : '';
+      // Podman's volume events name the volume in Attributes.name, with an empty Actor.ID (measured).
+      const named = type === 'volume' && actor.ID === '' ? attributes.name : actor.ID;
+      const id = typeof named === 'string' ? named : '';
       const action = event.Action ?? event.status;
       if (!(await this.#ownedShown(scope, id, action, attributes, this.owner))) return false;
     }
@@ -99,7 +82,9 @@ export class EventVisibility {
       const action = String(event.Action ?? event.status ?? '');
       // A rename changes what the rules see: decide on the new name.
       if (action === 'rename') this.#forget(id);
-      return this.#visible(id, identityFromEvent(attributes));
+      // The upstream's own attributes are not labels; while its kind is not known, no dialect's are.
+      const own = this.resolver.directory.dialect.known()?.eventAttributes ?? ANY_EVENT_ATTRIBUTES;
+      return this.#visible(id, identityFromEvent(attributes, own));
     }
     if (type === 'service' || type === 'secret' || type === 'config') {
       return this.#swarmVisible(SWARM_KINDS[type], typeof actor.ID === 'string' ? actor.ID : '', attributes);
@@ -195,11 +180,14 @@ export class EventVisibility {
 }
 
 /** The name and labels a container event carries. */
-export function identityFromEvent(attributes: Readonly<Record<string, unknown>>): ContainerIdentity | null {
+export function identityFromEvent(
+  attributes: Readonly<Record<string, unknown>>,
+  upstreamAttributes: ReadonlySet<string> = ANY_EVENT_ATTRIBUTES,
+): ContainerIdentity | null {
   if (typeof attributes.name !== 'string') return null;
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(attributes)) {
-    if (!DAEMON_ATTRIBUTES.has(key) && typeof value === 'string') labels[key] = value;
+    if (!upstreamAttributes.has(key) && typeof value === 'string') labels[key] = value;
   }
   return { name: attributes.name, labels };
 }

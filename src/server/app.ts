@@ -212,7 +212,7 @@ export function createRequestListener(deps: TransportDeps): RequestListener {
         res.setHeader('Connection', 'close');
         await drainBriefly(req);
       }
-      if (apiError.daemonShaped && profile) {
+      if (apiError.daemonAnswer && profile) {
         await sendAsDaemon(res, apiError, versionPrefix(url), respondCtxOf(profile));
       } else sendError(res, apiError);
       return;

@@ -1,8 +1,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { errors } from '../errors.ts';
 import type { MissingRef } from '../policy/missing.ts';
-import { goJsonInner, isSentinelToken, restoreRefs, sentinel } from '../policy/missing.ts';
+import { isSentinelToken, restoreRefs, sentinel } from '../policy/missing.ts';
 import { removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
 import { readBody } from '../upstream/client.ts';
+import type { RenderedAnswer } from '../upstream/dialect.ts';
+import { DialectError } from '../upstream/dialect.ts';
 import type { DockerApiError } from './errors.ts';
 import { sendError } from './errors.ts';
 import { responseHeaderList, responseHeaders } from './headers.ts';
@@ -96,9 +99,10 @@ export async function relayMissing(
 }
 
 /**
- * An error dockscope decides itself but that stands for the daemon's answer about a missing container
- * (see DockerApiError.daemonShaped): written with the headers the daemon sends with such an answer,
- * taken from its answer about a container that cannot exist, and framed as the daemon frames it.
+ * An error dockscope decides itself but that stands for the upstream's answer (see
+ * DockerApiError.daemonAnswer): in the upstream's dialect's words and status, written with the headers
+ * the upstream sends with such an answer, taken from its answer about a container that cannot exist,
+ * and framed as it frames it. When the dialect is not certain, a 502 naming the setting (fail closed).
  */
 export async function sendAsDaemon(
   res: ServerResponse,
@@ -106,6 +110,15 @@ export async function sendAsDaemon(
   versionPrefix: string,
   ctx: RespondContext,
 ): Promise<void> {
+  const answer = error.daemonAnswer;
+  let rendered: RenderedAnswer;
+  try {
+    if (!answer) throw new Error('no daemon answer');
+    rendered = (await ctx.resolver.directory.dialect.get()).render(answer);
+  } catch (cause) {
+    sendError(res, cause instanceof DialectError ? errors.dialect(cause.message) : error);
+    return;
+  }
   let headers: OutgoingHttpHeaders;
   let framed: boolean;
   try {
@@ -117,8 +130,7 @@ export async function sendAsDaemon(
     sendError(res, error);
     return;
   }
-  const body = `{"message":"${goJsonInner(error.message)}"}\n`;
-  if (framed) headers['Content-Length'] = Buffer.byteLength(body);
-  res.writeHead(error.status, headers);
-  res.end(body);
+  if (framed) headers['Content-Length'] = Buffer.byteLength(rendered.body);
+  res.writeHead(rendered.status, headers);
+  res.end(rendered.body);
 }

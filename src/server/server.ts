@@ -75,9 +75,13 @@ export async function startDockscope(
   options: StartOptions = {},
 ): Promise<Dockscope> {
   const upstream = new Upstream(config.upstream, config.upstreamTimeoutMs);
-  const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log);
-  // Asked now so that the first judged body need not wait for it (body/body-rules.ts).
-  void directory.apiVersion.refresh();
+  const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log, config.upstreamKind);
+  // Asked now so that the first judged body need not wait for it (body/body-rules.ts), and the
+  // upstream's kind with it: a kind that is not the configured one is said at once (upstream/dialect.ts).
+  void directory.apiVersion
+    .refresh()
+    .then(() => directory.dialect.get())
+    .catch((error: unknown) => log.error({ err: (error as Error).message }, (error as Error).message));
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.
   // Caller containers by address, shared by every client as the directory is (issue #23).
@@ -221,6 +225,7 @@ export async function startDockscope(
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       if (!same(next.listeners, config.listeners)) restartNeeded.push('listeners');
       if (!same(next.upstream, config.upstream)) restartNeeded.push('upstream');
+      if (next.upstreamKind !== config.upstreamKind) restartNeeded.push('upstreamKind');
       if (!same(next.admin, config.admin)) restartNeeded.push('admin');
       if (!same(next.audit, config.audit)) restartNeeded.push('audit');
       for (const key of [

@@ -10,7 +10,7 @@ import { volumes } from '../policy/owned/volumes.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { nameTaken } from '../policy/ownership.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { conflictTransform, scrubIdsInText } from '../transforms/conflict.ts';
+import { removeInUseBy, scrubIdsInText } from '../transforms/conflict.ts';
 import {
   containerListFilter,
   isVisibleSummary,
@@ -188,9 +188,10 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
   },
   info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
   conflict: {
-    via: 'rewrite',
-    applies: (status) => status === 409,
-    rewrite: async (body) => conflictTransform(body),
+    via: 'text',
+    // dockerd answers a taken name 409, Podman 500 (measured): every error answer is cut, as sent.
+    applies: (status) => status >= 400,
+    rewrite: async (text) => removeInUseBy(text),
   },
   ownedVolume: {
     via: 'rewrite',

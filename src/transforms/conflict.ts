@@ -1,21 +1,17 @@
 import { isObject } from '../policy/container-facts.ts';
+import { DIALECTS } from '../upstream/dialect.ts';
 
-const IN_USE_BY = / by container "[0-9a-f]{12,64}"/g;
+/** Every dialect's words: an answer is cut the same whichever upstream wrote it. */
+const IN_USE_BY = Object.values(DIALECTS).map((d) => d.inUseBy);
 
 /**
- * A name conflict on create or rename names the container that holds the name
- * ("... is already in use by container "<id>" ..."). That container may be hidden, so its id is cut.
+ * A name conflict on create or rename names the container that holds the name (dockerd: "... is
+ * already in use by container "<id>" ...", Podman: "... is already in use by <id>. ..."). That
+ * container may be hidden, so its id is cut, from the answer's text as sent (plain or JSON), so that
+ * the rest keeps the upstream's bytes.
  */
-export function conflictTransform(body: unknown): unknown {
-  if (isObject(body) && typeof body.message === 'string') {
-    body.message = removeInUseBy(body.message);
-  }
-  return body;
-}
-
-/** The same over raw text. */
 export function removeInUseBy(text: string): string {
-  return text.replace(IN_USE_BY, '');
+  return IN_USE_BY.reduce((out, pattern) => out.replace(pattern, ''), text);
 }
 
 const HEX_ID = /\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g;

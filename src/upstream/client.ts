@@ -7,6 +7,8 @@ import type { UpstreamTarget } from './target.ts';
 export interface JsonResponse {
   readonly status: number;
   readonly body: unknown;
+  /** The answer's headers (absent in test doubles). */
+  readonly headers?: IncomingMessage['headers'];
 }
 
 /** Caps what dockscope itself reads from the upstream in one piece (inspect, network inspect, df). */
@@ -213,7 +215,7 @@ export class Upstream {
   async getJson(path: string, maxBytes = MAX_BUFFERED_BYTES): Promise<JsonResponse> {
     const res = await this.open('GET', path, { agent: this.controlAgent });
     const text = await readBody(res, maxBytes);
-    return { status: res.statusCode ?? 0, body: parseJson(text) };
+    return { status: res.statusCode ?? 0, body: parseJson(text), headers: res.headers };
   }
 }
 

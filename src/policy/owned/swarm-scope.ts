@@ -73,6 +73,7 @@ export async function shownObjectId(
   const shown = (await swarmObjectsByPrefix(resolver.directory, of, ref)).filter((o) =>
     isSwarmShown(resolver, owner, o),
   );
-  if (shown.length > 1) throw errors.ambiguousAsDaemon(SINGULAR[of], ref, shown.length);
+  if (shown.length > 1)
+    throw errors.asDaemon({ kind: 'ambiguous', what: SINGULAR[of], ref, count: shown.length });
   return shown[0]?.id ?? null;
 }

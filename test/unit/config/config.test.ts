@@ -33,6 +33,7 @@ function configError(env: Env): ConfigError {
 describe('loadConfig: defaults', () => {
   const defaults: Config = {
     upstream: { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' },
+    upstreamKind: 'auto',
     listeners: [{ name: 'default', address: { host: '0.0.0.0', port: 2375 } }],
     clients: [{ name: 'default', match: {}, containers: 'all', scrubEnvs: false, create: null, owner: null }],
     source: 'environment',

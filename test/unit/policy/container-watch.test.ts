@@ -6,6 +6,7 @@ import {
   FAULT_RETRY_MAX_MS,
   nextAttempt,
   REFUSED_RETRY_MS,
+  staleBy,
 } from '../../../src/policy/container-watch.ts';
 import type { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
@@ -64,5 +65,19 @@ describe('ContainerWatch: a reconnected upstream is asked its API version again'
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('staleBy: the events that make a decision stale, in each upstream’s words', () => {
+  const event = (Action: string) => ({ Type: 'container', Action, Actor: { ID: 'c1', Attributes: {} } });
+  it.each<[string, string, ReturnType<typeof staleBy>]>([
+    ['dockerd’s removal', 'destroy', { identity: 'c1', addresses: 'c1' }],
+    // Measured on Podman 4.3.1: its compatible /events sends `remove` where dockerd sends `destroy`.
+    ['Podman’s removal', 'remove', { identity: 'c1', addresses: 'c1' }],
+    ['a container’s end', 'die', { addresses: 'c1' }],
+    ['a rename', 'rename', { identity: 'c1' }],
+    ['anything else', 'cleanup', {}],
+  ])('%s', (_label, action, expected) => {
+    expect(staleBy(event(action))).toEqual(expected);
   });
 });

@@ -51,6 +51,23 @@ describe('create rules: every way out is refused with the rule and the field nam
     ['host uts', { UTSMode: 'host' }, 'hostNamespaces', 'HostConfig.UTSMode'],
     ['host userns', { UsernsMode: 'host' }, 'hostNamespaces', 'HostConfig.UsernsMode'],
     ['host cgroupns', { CgroupnsMode: 'host' }, 'hostNamespaces', 'HostConfig.CgroupnsMode'],
+    // Podman joins the namespace at the path (test/e2e/podman.test.ts shows the host's pid namespace).
+    ['Podman: pid by path', { PidMode: 'ns:/proc/1/ns/pid' }, 'hostNamespaces', 'HostConfig.PidMode'],
+    ['Podman: net by path', { NetworkMode: 'ns:/proc/1/ns/net' }, 'hostNamespaces', 'HostConfig.NetworkMode'],
+    ['Podman: ipc by path', { IpcMode: 'NS:/proc/1/ns/ipc' }, 'hostNamespaces', 'HostConfig.IpcMode'],
+    ['Podman: uts by path', { UTSMode: 'ns:/proc/1/ns/uts' }, 'hostNamespaces', 'HostConfig.UTSMode'],
+    [
+      'Podman: userns by path',
+      { UsernsMode: 'ns:/proc/1/ns/user' },
+      'hostNamespaces',
+      'HostConfig.UsernsMode',
+    ],
+    [
+      'Podman: cgroupns by path',
+      { CgroupnsMode: 'ns:/proc/1/ns/cgroup' },
+      'hostNamespaces',
+      'HostConfig.CgroupnsMode',
+    ],
     ['a host bind', { Binds: ['/etc:/host-etc'] }, 'hostPaths', 'HostConfig.Binds[0]'],
     ['the root bind', { Binds: ['/:/host:ro'] }, 'hostPaths', 'HostConfig.Binds[0]'],
     ['a dot-dot bind', { Binds: ['/srv/ci/../../etc:/x'] }, 'hostPaths', 'HostConfig.Binds[0]'],

@@ -109,10 +109,10 @@ describe('decide: swarm objects (issue #24)', () => {
 
   it('a prefix several visible services share is the daemon\'s "ambiguous", counting only visible ones', async () => {
     const error = await refusal('GET', '/services/ab');
-    expect([error.status, error.message, error.daemonShaped]).toEqual([
+    expect([error.status, error.message, error.daemonAnswer]).toEqual([
       400,
       'service ab is ambiguous (3 matches found)',
-      true,
+      { kind: 'ambiguous', what: 'service', ref: 'ab', count: 3 },
     ]);
     expect((await refusal('GET', '/services/abd')).message).toBe(
       'service abd is ambiguous (2 matches found)',

@@ -349,12 +349,15 @@ describe('decide: create', () => {
   });
 
   it.each([
-    ['a network mode', { NetworkMode: 'container:db' }, {}],
-    ['a cgroup', { Cgroup: 'container:gone' }, {}],
+    ['a network mode', { NetworkMode: 'container:db' }, {}, 'network', 'db'],
+    ['a cgroup', { Cgroup: 'container:gone' }, {}, 'cgroup', 'gone'],
   ])(
     '%s naming a hidden or missing container is refused in the daemon’s shape',
-    async (_label, host, extra) => {
-      await expect(create(host, extra)).rejects.toMatchObject({ status: 400, daemonShaped: true });
+    async (_label, host, extra, mode, ref) => {
+      await expect(create(host, extra)).rejects.toMatchObject({
+        status: 400,
+        daemonAnswer: { kind: 'missingJoin', mode, ref },
+      });
     },
   );
 

@@ -24,12 +24,12 @@ describe('asApiError: what a client is told of a failure', () => {
     expect(e.message).toBe('dockscope: upstream unix:///var/run/docker.sock failed: ENOENT');
   });
 
-  it('the daemon-shaped "No such container" is flagged to be sent with the daemon’s headers', () => {
-    const e = errors.noSuchContainerAsDaemon(400, 'web');
-    expect([e.status, e.message, e.daemonShaped, e.decision]).toEqual([
+  it('an answer in the upstream’s words carries what to render, with Docker’s words for the log', () => {
+    const e = errors.asDaemon({ kind: 'missingJoin', mode: 'network', ref: 'web' });
+    expect([e.status, e.message, e.daemonAnswer, e.decision]).toEqual([
       400,
       'No such container: web',
-      true,
+      { kind: 'missingJoin', mode: 'network', ref: 'web' },
       'hidden',
     ]);
   });

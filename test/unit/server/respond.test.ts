@@ -122,7 +122,12 @@ describe('sendAsDaemon: dockscope’s own "No such container", in the daemon’s
     upstreamAnswer =
       'HTTP/1.1 404 Not Found\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nOstype: linux\r\nServer: Docker/20.10\r\nContent-Length: 3\r\n\r\n{}\n';
     handle = async (_req, res) =>
-      sendAsDaemon(res, errors.noSuchContainerAsDaemon(400, 'db<x>'), '/v1.41', ctx);
+      sendAsDaemon(
+        res,
+        errors.asDaemon({ kind: 'missingJoin', mode: 'network', ref: 'db<x>' }),
+        '/v1.41',
+        ctx,
+      );
     const raw = await exchange('POST');
     const body = '{"message":"No such container: db<x>"}\n';
     expect(raw).toBe(

@@ -1,20 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { conflictTransform } from '../../../src/transforms/conflict.ts';
+import { removeInUseBy } from '../../../src/transforms/conflict.ts';
 
 const ID64 = `${'a'.repeat(36)}0123456789abcdef0123456789ab`;
 const ID12 = '0123456789ab';
 
-describe('conflictTransform', () => {
+describe('removeInUseBy: the holder of a taken name is cut, in every dialect’s words', () => {
   it.each<[string, string, string]>([
     [
-      'create conflict (full id)',
+      'dockerd: create conflict (full id)',
       `Conflict. The container name "/web" is already in use by container "${ID64}". You have to remove (or rename) that container to be able to reuse that name.`,
       'Conflict. The container name "/web" is already in use. You have to remove (or rename) that container to be able to reuse that name.',
     ],
     [
-      'rename conflict (short id)',
+      'dockerd: rename conflict (short id)',
       `Error when allocating new name: Conflict. The container name "/db" is already in use by container "${ID12}". You have to remove (or rename) that container to be able to reuse that name.`,
       'Error when allocating new name: Conflict. The container name "/db" is already in use. You have to remove (or rename) that container to be able to reuse that name.',
+    ],
+    [
+      'dockerd: inside the JSON body as sent',
+      `{"message":"Conflict. The container name \\"/web\\" is already in use by container \\"${ID64}\\". You have to remove"}\n`,
+      '{"message":"Conflict. The container name \\"/web\\" is already in use. You have to remove"}\n',
+    ],
+    [
+      // Measured on Podman 4.3.1 (test/e2e/podman.test.ts).
+      'Podman: create conflict',
+      `{"cause":"that name is already in use","message":"container create: creating container storage: the container name \\"db\\" is already in use by ${ID64}. You have to remove that container to be able to reuse that name: that name is already in use","response":500}\n`,
+      '{"cause":"that name is already in use","message":"container create: creating container storage: the container name \\"db\\" is already in use. You have to remove that container to be able to reuse that name: that name is already in use","response":500}\n',
     ],
     ['two ids', `x by container "${ID12}" y by container "${ID64}" z`, 'x y z'],
     ['no id', 'Conflict. something else', 'Conflict. something else'],
@@ -25,31 +36,15 @@ describe('conflictTransform', () => {
       `by container "${ID12.toUpperCase()}"`,
       `by container "${ID12.toUpperCase()}"`,
     ],
-    ['empty message', '', ''],
-  ])('%s', (_label, message, expected) => {
-    expect(conflictTransform({ message })).toEqual({ message: expected });
+    ['Podman’s form needs the whole id and its full stop', `in use by ${ID12}. x`, `in use by ${ID12}. x`],
+    ['empty', '', ''],
+  ])('%s', (_label, text, expected) => {
+    expect(removeInUseBy(text)).toBe(expected);
   });
 
-  it('rewrites the body in place and keeps other fields', () => {
-    const body = { message: `in use by container "${ID64}".`, extra: 1 };
-    expect(conflictTransform(body)).toBe(body);
-    expect(body).toEqual({ message: 'in use.', extra: 1 });
-  });
-
-  it('the same transform can run twice (no stale regex state)', () => {
-    const message = `a by container "${ID12}" b`;
-    expect(conflictTransform({ message })).toEqual({ message: 'a b' });
-    expect(conflictTransform({ message })).toEqual({ message: 'a b' });
-  });
-
-  it.each<[string, unknown]>([
-    ['null', null],
-    ['string', `by container "${ID12}"`],
-    ['array', [{ message: `by container "${ID12}"` }]],
-    ['message not a string', { message: 42 }],
-    ['no message', { error: `by container "${ID12}"` }],
-  ])('leaves a body that is not {message: string} untouched (%s)', (_label, body) => {
-    const before = structuredClone(body);
-    expect(conflictTransform(body)).toEqual(before);
+  it('the same cut can run twice (no stale regex state)', () => {
+    const text = `a by container "${ID12}" b`;
+    expect(removeInUseBy(text)).toBe('a b');
+    expect(removeInUseBy(text)).toBe('a b');
   });
 });
