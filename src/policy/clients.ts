@@ -68,6 +68,8 @@ interface CompiledClient {
   test(caller: Caller, sent?: SentToken): Verdict | Promise<Verdict>;
   /** The SHA-256 of its token, when its match has one. */
   readonly token: Buffer | null;
+  /** Whether its verdict depends on the listener and the peer's address only (no names, no headers). */
+  readonly byAddress: boolean;
 }
 
 export interface Clients {
@@ -126,8 +128,10 @@ async function compileMatch(
   test: (c: Caller, sent?: SentToken) => Verdict | Promise<Verdict>;
   usesToken: boolean;
   token: Buffer | null;
+  byAddress: boolean;
 }> {
   const checks: Check[] = [];
+  let fromNames = false;
   if (match.listener) {
     const names = new Set(match.listener);
     checks.push((c) => names.has(c.listener));
@@ -140,6 +144,7 @@ async function compileMatch(
       4096,
     );
     const names = list.names;
+    fromNames = names !== null;
     checks.push(
       (c) =>
         fixed(c.address) ||
@@ -206,6 +211,8 @@ async function compileMatch(
   return {
     usesToken: expected !== null,
     token: expected,
+    // Decided by the listener and the peer's fixed addresses alone: the same caller, the same verdict.
+    byAddress: expected === null && !fromNames && !match.container && !match.certificate && !match.header,
     test: (c, known) => {
       const verdict = (held: boolean): Verdict => {
         if (!held) return 'no';
@@ -274,14 +281,22 @@ export async function compileClients(
       },
       test: match.test,
       token: match.token,
+      byAddress: match.byAddress,
     });
   }
   await Promise.all(lists.map((l) => l.names.prime()));
+  const firstInRun = addressRuns(compiled);
   /** The clients from the i-th on: at once while their tests answer at once. */
   const identifyFrom = (caller: Caller, i: number, tokenWanted: boolean): Profile | Promise<Profile> => {
     let wanted = tokenWanted;
     for (let j = i; j < compiled.length; j++) {
       const c = compiled[j] as CompiledClient;
+      const run = firstInRun(j, caller);
+      if (run !== null) {
+        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).profile;
+        j = run.end - 1;
+        continue;
+      }
       const result = c.test(caller);
       if (result instanceof Promise) {
         return result.then((r) =>
@@ -314,7 +329,15 @@ export async function compileClients(
     k: number,
   ): Profile | null | Promise<Profile | null> => {
     for (let j = k; j < order.length; j++) {
-      const c = compiled[order[j] as number] as CompiledClient;
+      const index = order[j] as number;
+      const run = firstInRun(index, caller);
+      if (run !== null) {
+        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).profile;
+        // A run holds no token client: all of it is in `order`, one after the other.
+        while (j + 1 < order.length && (order[j + 1] as number) < run.end) j++;
+        continue;
+      }
+      const c = compiled[index] as CompiledClient;
       const result = c.test(caller, sent);
       if (result instanceof Promise)
         return result.then((r) => (r === 'yes' ? c.profile : among(caller, sent, order, j + 1)));
@@ -345,6 +368,55 @@ export async function compileClients(
       return found.profile;
     },
     identify,
+  };
+}
+
+/** Runs shorter than this are tested one by one: remembering them costs more than it saves. */
+const MIN_RUN = 4;
+/** Callers remembered per run, at most (a peer's address is the caller's to choose). */
+const RUN_MEMO = 4096;
+
+/**
+ * Issue #26: 1000 clients matched by address cost 2x the CPU of one per request, each testing the
+ * peer in turn. The verdict of a client matched by listener and fixed addresses alone depends on the
+ * listener and the peer's address only, so for a run of such clients one after the other, which of
+ * them (if any) matches first is remembered per listener and address. Returns, for a run from
+ * `start`, the first that matches (-1: none) and where the run ends; null where there is no run.
+ */
+function addressRuns(
+  compiled: readonly CompiledClient[],
+): (start: number, caller: Caller) => { hit: number; end: number } | null {
+  const end: number[] = new Array(compiled.length).fill(0);
+  for (let j = compiled.length - 1; j >= 0; j--) {
+    const next = compiled[j + 1]?.byAddress ? (end[j + 1] as number) : j + 1;
+    end[j] = compiled[j]?.byAddress ? next : j;
+  }
+  const memos = new Map<number, Map<string, number>>();
+  return (start, caller) => {
+    const stop = end[start] as number;
+    if (stop - start < MIN_RUN) return null;
+    let memo = memos.get(start);
+    if (!memo) {
+      memo = new Map();
+      memos.set(start, memo);
+    }
+    const key = `${caller.listener}\u0000${caller.address ?? '\u0001'}`;
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      hit = -1;
+      for (let j = start; j < stop; j++) {
+        const verdict = (compiled[j] as CompiledClient).test(caller);
+        // Such a test answers at once; one that would not is not remembered (never the case).
+        if (verdict instanceof Promise) return null;
+        if (verdict === 'yes') {
+          hit = j;
+          break;
+        }
+      }
+      if (memo.size >= RUN_MEMO) memo.clear();
+      memo.set(key, hit);
+    }
+    return { hit, end: stop };
   };
 }
 
