@@ -63,8 +63,9 @@ function performanceRows(cases: readonly Case[]): string[][] {
         i === 0 ? `${c.connections} / ${c.seconds} s` : '',
         `${x.side}${r.failed > 0 ? ` (failed: ${r.failed})` : ''}`,
         rps(r.rps),
-        ms(r.p50),
-        ms(r.p99),
+        // No answer in the slices (a list slower than them): no latency to show.
+        ms(r.ok > 0 ? r.p50 : Number.NaN),
+        ms(r.ok > 0 ? r.p99 : Number.NaN),
         Number.isFinite(x.cpuMs) ? x.cpuMs.toFixed(3) : '',
         vs(up),
         vs(bare),
