@@ -19,6 +19,8 @@ export interface Target {
   readonly url: string;
   /** For its CPU time per request; none for HAProxy (the reference, not measured). */
   readonly pid?: number;
+  /** Headers every request to it carries (a client's token). */
+  readonly headers?: readonly string[];
 }
 
 /** What every case needs: the work dir, the HAProxy, the dockscope under test, the undo list. */
@@ -83,7 +85,8 @@ export async function measure(
                 cpu.set(side, (cpu.get(side) ?? 0) + (await cpuMs(pid)) - before);
               }
             };
-      return { load: { base: target.url, path, ...shape }, ...(during ? { during } : {}) };
+      const headers = target.headers ? { headers: target.headers } : {};
+      return { load: { base: target.url, path, ...shape, ...headers }, ...(during ? { during } : {}) };
     });
     const { result, other } = await otherLoadDuring(() => compareSides(sides, slices));
     return {

@@ -29,6 +29,8 @@ export interface DockscopeProcess {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   readonly pid: number;
+  /** Milliseconds from spawning the process to its first answer to `/_ping`. */
+  readonly readyMs: number;
   /** How it ended (`exit code 0`, `signal SIGKILL`), or undefined while it runs. */
   exited(): string | undefined;
   /** SIGTERM (dockscope closes and exits 0, which also writes a `--cpu-prof` profile). Idempotent. */
@@ -53,9 +55,18 @@ export interface DockscopeOptions {
   readonly config?: (port: number) => Promise<string> | string;
   /** The script to run instead of `dist/main.js` (the bare Node proxy, which reads LISTEN and PROXY_URL). */
   readonly script?: string;
+  /** How often `/_ping` is tried until it answers (ms; 50 unless given): small for start-up times. */
+  readonly pollMs?: number;
+  /** Headers of the readiness `/_ping` (a token client's, where only a token is let in). */
+  readonly readyHeaders?: Readonly<Record<string, string>>;
 }
 
-async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  pollMs = 50,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   let last = 'not tried';
   while (Date.now() < deadline) {
@@ -63,14 +74,14 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
       throw new Error(`exited (${child.exitCode ?? child.signalCode})`);
     }
     try {
-      const res = await fetch(`${url}/_ping`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${url}/_ping`, { headers, signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
       if (res.status === 200) return;
       last = `status ${res.status}`;
     } catch (error) {
       last = (error as Error).message;
     }
-    await sleep(50);
+    await sleep(pollMs);
   }
   throw new Error(`no answer to /_ping within 15 s (last: ${last})`);
 }
@@ -135,6 +146,7 @@ export async function startDockscopeProcess(opts: DockscopeOptions): Promise<Doc
       await writeFile(file, await opts.config(port));
       scoping = { DOCKSCOPE_CONFIG: file };
     }
+    const spawnedAt = performance.now();
     const child = spawn(process.execPath, [...opts.nodeArgs, opts.script ?? MAIN], {
       cwd: opts.dir,
       env: {
@@ -162,14 +174,15 @@ export async function startDockscopeProcess(opts: DockscopeOptions): Promise<Doc
       return stopping;
     };
     try {
-      await waitUntilReady(url, child);
+      await waitUntilReady(url, child, opts.pollMs, opts.readyHeaders);
+      const readyMs = performance.now() - spawnedAt;
       const exited = (): string | undefined =>
         child.signalCode !== null
           ? `signal ${child.signalCode}`
           : child.exitCode === null
             ? undefined
             : `exit code ${child.exitCode}`;
-      const proc: DockscopeProcess = { url, pid, exited, stop };
+      const proc: DockscopeProcess = { url, pid, readyMs, exited, stop };
       started.push({ name: opts.name, process: proc, stopped: () => stopping !== undefined });
       return proc;
     } catch (error) {

@@ -13,6 +13,8 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Seconds of load (same connections) whose responses are thrown away. */
   readonly warmupSeconds: number;
+  /** Request headers (`Name: value`), e.g. a client's token. */
+  readonly headers?: readonly string[];
 }
 
 export interface LoadResult {
@@ -84,6 +86,7 @@ export async function checkLoadGenerator(): Promise<string> {
 
 async function run(opts: LoadOptions, seconds: number): Promise<Sample> {
   const args = ['-t1', `-c${opts.connections}`, `-d${Math.max(1, Math.round(seconds))}s`];
+  for (const header of opts.headers ?? []) args.push('-H', header);
   const out = await new Promise<string>((resolve, reject) => {
     const child = execFile(
       'wrk',

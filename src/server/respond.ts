@@ -70,21 +70,25 @@ export async function relay(
   if (treatment.via === 'rewrite' && treatment.applies(status)) {
     const text = await readWhole(upstreamRes, MAX_BUFFERED_BYTES, res, ctx);
     if (typeof text !== 'string') return text;
-    const parsed = parseJson(text);
-    if (parsed === null) {
-      return failed(
-        res,
-        errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'),
-      );
+    // The text rewrite first (no parse of the whole answer); what it does not take on, parsed.
+    let out = treatment.textFirst ? await treatment.textFirst(text, ctx, forward) : null;
+    if (out === null) {
+      const parsed = parseJson(text);
+      if (parsed === null) {
+        return failed(
+          res,
+          errors.upstreamStatus(ctx.upstreamDisplay, status, 'sending a body that is not JSON'),
+        );
+      }
+      const result = await treatment.rewrite(parsed, ctx, forward);
+      out = result === HIDDEN ? HIDDEN : JSON.stringify(result);
     }
-    const result = await treatment.rewrite(parsed, ctx, forward);
-    if (result === HIDDEN) {
+    if (out === HIDDEN) {
       if (!forward.ifHidden)
         throw new Error(`${forward.response} judged a container hidden with nowhere to ask`);
       const answer = await ctx.open(method, forward.ifHidden.path);
       return relayMissing(answer, [forward.ifHidden.ref], method, res, ctx);
     }
-    const out = JSON.stringify(result);
     const headers = responseHeaders(upstreamRes.rawHeaders, true);
     headers['Content-Length'] = Buffer.byteLength(out);
     res.writeHead(status, headers);

@@ -21,6 +21,7 @@ import { filterImageHistory, filterImageInspect, imageListFilter } from '../tran
 import type { ContainerCounts } from '../transforms/info.ts';
 import { rewriteInfoCounts } from '../transforms/info.ts';
 import { filterInspect } from '../transforms/inspect.ts';
+import { filterInspectText } from '../transforms/inspect-text.ts';
 import { NdjsonFilter } from '../transforms/ndjson-filter.ts';
 import { filterNetwork, filterNetworkList } from '../transforms/networks.ts';
 import { filterSystemDf } from '../transforms/system-df.ts';
@@ -57,6 +58,16 @@ export const HIDDEN = Symbol('hidden');
 /** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
 type BodyRewrite = (body: unknown, ctx: RespondContext, forward: Forward) => Promise<unknown | typeof HIDDEN>;
 
+/**
+ * The same rewrite on the answer's text, without parsing it whole (issue #26): the new text, HIDDEN, or
+ * null for an answer it does not take on (then `rewrite` decides on the parsed body).
+ */
+type TextFirst = (
+  text: string,
+  ctx: RespondContext,
+  forward: Forward,
+) => Promise<string | typeof HIDDEN | null>;
+
 const OK = (status: number) => status === 200;
 
 /**
@@ -66,7 +77,12 @@ const OK = (status: number) => status === 200;
 export type Treatment =
   | { readonly via: 'pipe' }
   | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Filtered }
-  | { readonly via: 'rewrite'; readonly applies: (status: number) => boolean; readonly rewrite: BodyRewrite }
+  | {
+      readonly via: 'rewrite';
+      readonly applies: (status: number) => boolean;
+      readonly rewrite: BodyRewrite;
+      readonly textFirst?: TextFirst;
+    }
   /** Read whole and rewritten as text (any content type): error answers that may name containers. */
   | { readonly via: 'text'; readonly applies: (status: number) => boolean; readonly rewrite: TextRewrite }
   | { readonly via: 'missing' };
@@ -117,6 +133,10 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
     rewrite: async (body, ctx, forward) => {
       const outcome = await filterInspect(body, ctx.resolver, ctx.scrubEnvs, forward.epoch);
       return outcome.visible ? outcome.body : HIDDEN;
+    },
+    textFirst: async (text, ctx, forward) => {
+      const outcome = await filterInspectText(text, ctx.resolver, ctx.scrubEnvs, forward.epoch);
+      return outcome === null ? null : outcome.visible ? outcome.text : HIDDEN;
     },
   },
   networkInspect: {

@@ -5,8 +5,8 @@ import { HIDDEN_REF, linkNamesVisible } from './references.ts';
 
 export type InspectOutcome = { readonly visible: false } | { readonly visible: true; readonly body: unknown };
 
-const MODES = ['NetworkMode', 'PidMode', 'IpcMode', 'Cgroup'] as const;
-const CONTAINER_MODE = 'container:';
+export const MODES = ['NetworkMode', 'PidMode', 'IpcMode', 'Cgroup'] as const;
+export const CONTAINER_MODE = 'container:';
 
 /**
  * Judges a container inspect body by its own Name and labels (no extra look-up, always fresh), blanks
@@ -15,6 +15,7 @@ const CONTAINER_MODE = 'container:';
  * resolv.conf, hosts and hostname paths and in Config.Hostname), VolumesFrom entries, and legacy links.
  * Each is replaced by `<hidden>`, for a hidden and a missing container alike (telling them apart would
  * tell the client the hidden one exists). A body that is not a container inspect is not shown.
+ * inspect-text.ts does the same on the answer's text; this is the path for what its scan does not take on.
  */
 export async function filterInspect(
   body: unknown,
@@ -83,7 +84,8 @@ function restoreEndpointLinks(body: Record<string, unknown>): void {
   }
 }
 
-function hideIds(text: string, ids: ReadonlySet<string>): string {
+/** The text with each id, full and short (12), replaced by `<hidden>`. */
+export function hideIds(text: string, ids: ReadonlySet<string>): string {
   let out = text;
   for (const id of ids) {
     out = out.replaceAll(id, HIDDEN_REF);

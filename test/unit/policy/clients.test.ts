@@ -64,6 +64,74 @@ describe('client identification', () => {
     );
   });
 
+  it('with many token clients (issue #26: looked up by the sent token), the first that matches still wins', async () => {
+    const env: Record<string, string> = { SHARED: 'shared-token' };
+    const configs = [
+      client('lan-only', { listener: ['lan'], from: ['10.9.9.9'] }),
+      ...Array.from({ length: 1000 }, (_, i) => {
+        env[`T${i}`] = `token-${i}`;
+        return client(`t${i}`, { token: { env: `T${i}` } });
+      }),
+      client('first-shared', { listener: ['secure'], token: { env: 'SHARED' } }),
+      client('second-shared', { token: { env: 'SHARED' } }),
+      client('anyone-on-lan', { listener: ['lan'] }),
+    ];
+    const clients = await compileClients(configs, directory, env);
+    const withToken = (t: string, listener = 'lan') =>
+      caller({ listener, headers: { authorization: `Bearer ${t}` } });
+    expect(now(clients)(withToken('token-999')).client).toBe('t999');
+    expect(now(clients)(withToken('token-0')).client).toBe('t0');
+    // An earlier client without a token that matches comes first, token or not.
+    expect(
+      now(clients)(caller({ address: '10.9.9.9', headers: { authorization: 'Bearer token-5' } })).client,
+    ).toBe('lan-only');
+    // Two clients with one token: the first whose other keys hold.
+    expect(now(clients)(withToken('shared-token', 'secure')).client).toBe('first-shared');
+    expect(now(clients)(withToken('shared-token')).client).toBe('second-shared');
+    // A wrong token on the lan: the tokenless client after them; elsewhere, 401 as before.
+    expect(now(clients)(withToken('nobody')).client).toBe('anyone-on-lan');
+    expect(() => now(clients)(withToken('nobody', 'secure'))).toThrow(
+      expect.objectContaining({ status: 401 }),
+    );
+    expect(() => now(clients)(caller({ listener: 'secure' }))).toThrow(
+      expect.objectContaining({ status: 401 }),
+    );
+  });
+
+  it('with many clients matched by address (issue #26: runs of them remembered per peer), the first that matches wins', async () => {
+    const configs = [
+      ...Array.from({ length: 500 }, (_, i) => client(`a${i}`, { from: [`10.1.${i >> 8}.${i & 255}`] })),
+      client('lan-wide', { listener: ['lan'], from: ['10.1.0.0/16'] }),
+      client('by-header', { header: { name: 'x-client', value: ['h'], trustedProxies: ['10.2.0.0/16'] } }),
+      ...Array.from({ length: 500 }, (_, i) =>
+        client(`b${i}`, { listener: ['api'], from: [`10.2.${i >> 8}.${i & 255}`] }),
+      ),
+      client('rest', { listener: ['lan'] }),
+    ];
+    const clients = await compileClients(configs, directory);
+    const id = (c: Partial<Caller>) => now(clients)(caller(c)).client;
+    for (let round = 0; round < 2; round++) {
+      // The second round answers from what the first remembered: the same clients.
+      expect(id({ address: '10.1.1.243' })).toBe('a499');
+      expect(id({ address: '10.1.0.7' })).toBe('a7');
+      expect(id({ address: '::ffff:10.1.0.8' })).toBe('a8');
+      expect(id({ address: '10.1.9.9' })).toBe('lan-wide');
+      expect(() => id({ address: '10.1.9.9', listener: 'api' })).toThrow(
+        expect.objectContaining({ status: 403 }),
+      );
+      expect(id({ address: '10.2.0.5', headers: { 'x-client': 'h' } })).toBe('by-header');
+      expect(id({ address: '10.2.0.5', listener: 'api' })).toBe('b5');
+      expect(id({ address: '10.2.0.5' })).toBe('rest');
+      expect(() => id({ address: '10.3.0.1', listener: 'api' })).toThrow(
+        expect.objectContaining({ status: 403 }),
+      );
+      expect(() => id({ address: undefined, listener: 'api' })).toThrow(
+        expect.objectContaining({ status: 403 }),
+      );
+      expect(id({ address: undefined })).toBe('rest');
+    }
+  });
+
   it('a token from a file or the environment, as a Bearer token; a wrong or missing one is 401', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ds-token-'));
     await writeFile(join(dir, 'token'), 's3cret-token\n');
