@@ -1,8 +1,7 @@
 import { asLabels } from '../policy/container-facts.ts';
 import { stripSlash } from '../policy/matcher.ts';
-import { restoreLinkSentinels } from '../policy/missing.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { CONTAINER_MODE, hideIds, MODES } from './inspect.ts';
+import { CONTAINER_MODE, hideIds, MODES, visibleEndpointLinks } from './inspect.ts';
 import { ANY, NotUnderstood, type Span, scanJson, splice, stringAt, want } from './json-spans.ts';
 import { HIDDEN_REF, linkNamesVisible } from './references.ts';
 
@@ -73,7 +72,7 @@ export async function filterInspectText(
     if (env) edits.push([env.start, env.end, '[]']);
     else edits.push(appendMember(text, configSpan, '"Env":[]'));
   }
-  restoreEndpointLinks(text, m.get('NetworkSettings'), edits);
+  await filterEndpointLinks(text, m.get('NetworkSettings'), resolver, edits);
   const host = objectMembers(m.get('HostConfig'));
   if (!host) return { visible: true, text: splice(text, edits) };
   const visibleRef = async (ref: string) => (await resolver.resolveOrNull(ref))?.visible ?? false;
@@ -137,20 +136,21 @@ function appendMember(text: string, object: Span, member: string): Edit {
   return [close, close, empty ? member : `,${member}`];
 }
 
-/** Endpoint links sent with a link sentinel (policy/references.ts) show the name the client typed. */
-function restoreEndpointLinks(text: string, settings: Span | undefined, edits: Edit[]): void {
+/** visibleEndpointLinks (inspect.ts) on each endpoint's `Links`, replaced only where it changes. */
+async function filterEndpointLinks(
+  text: string,
+  settings: Span | undefined,
+  resolver: ContainerResolver,
+  edits: Edit[],
+): Promise<void> {
   const networks = objectMembers(objectMembers(settings)?.get('Networks'));
   for (const endpoint of networks?.values() ?? []) {
     const links = arrayAt(text, objectMembers(endpoint)?.get('Links'));
     if (!links) continue;
-    let changed = false;
-    const out = links.value.map((link) => {
-      if (typeof link !== 'string') return link;
-      const restored = restoreLinkSentinels(link);
-      if (restored !== link) changed = true;
-      return restored;
-    });
-    if (changed) edits.push([links.span.start, links.span.end, JSON.stringify(out)]);
+    const out = await visibleEndpointLinks(links.value, resolver);
+    if (JSON.stringify(out) !== JSON.stringify(links.value)) {
+      edits.push([links.span.start, links.span.end, JSON.stringify(out)]);
+    }
   }
 }
 

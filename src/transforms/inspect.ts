@@ -29,7 +29,7 @@ export async function filterInspect(
   if (!facts.visible) return { visible: false };
   const config = isObject(body.Config) ? body.Config : null;
   if (scrubEnvs && config) config.Env = [];
-  restoreEndpointLinks(body);
+  await filterEndpointLinks(body, resolver);
   const host = isObject(body.HostConfig) ? body.HostConfig : null;
   if (!host) return { visible: true, body };
   const visibleRef = async (ref: string) => (await resolver.resolveOrNull(ref))?.visible ?? false;
@@ -72,15 +72,40 @@ export async function filterInspect(
   return { visible: true, body };
 }
 
-/** Endpoint links sent with a link sentinel (policy/references.ts) show the name the client typed. */
-function restoreEndpointLinks(body: Record<string, unknown>): void {
+/**
+ * A network endpoint's links, as the client may see them: one sent with a link sentinel
+ * (policy/references.ts) shows the name the client typed; any other names its target, and one whose
+ * target the client may not see is left out (made on the daemon directly, it would name a hidden
+ * container). A link to a missing container is left out alike, so the two cannot be told apart. None
+ * left reads as the daemon's `null` for an endpoint without links.
+ */
+export async function visibleEndpointLinks(
+  links: readonly unknown[],
+  resolver: ContainerResolver,
+): Promise<unknown[] | null> {
+  const out: unknown[] = [];
+  for (const link of links) {
+    if (typeof link !== 'string') continue;
+    const restored = restoreLinkSentinels(link);
+    if (restored !== link) {
+      out.push(restored);
+      continue;
+    }
+    const colon = link.indexOf(':');
+    if (await linkNamesVisible(colon === -1 ? link : link.slice(0, colon), resolver)) out.push(link);
+  }
+  return out.length > 0 ? out : null;
+}
+
+async function filterEndpointLinks(
+  body: Record<string, unknown>,
+  resolver: ContainerResolver,
+): Promise<void> {
   const settings = isObject(body.NetworkSettings) ? body.NetworkSettings : null;
   const networks = settings && isObject(settings.Networks) ? settings.Networks : null;
   for (const endpoint of Object.values(networks ?? {})) {
     if (!isObject(endpoint) || !Array.isArray(endpoint.Links)) continue;
-    endpoint.Links = endpoint.Links.map((link) =>
-      typeof link === 'string' ? restoreLinkSentinels(link) : link,
-    );
+    endpoint.Links = await visibleEndpointLinks(endpoint.Links, resolver);
   }
 }
 

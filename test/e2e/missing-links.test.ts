@@ -88,6 +88,12 @@ describe('endpoint links to a container that does not exist (yet) are accepted a
       `${hidden.name}:db`,
       hidden.name,
     ]);
+    // A link made on the daemon directly names its target: through dockscope one to a hidden container
+    // is left out, and so is one to a missing container (the two read alike), as for an endpoint
+    // without links.
+    expect((await networksOf(through(), threat.name))[net]?.Links).toBeNull();
+    expect((await networksOf(through(), direct.name))[net]?.Links).toBeNull();
+    expectNoLeak(JSON.stringify(await networksOf(through(), threat.name)), hidden, hidden.name);
     // What the daemon stored can never name the hidden container.
     const stored = JSON.stringify(await networksOf(daemon, viaHidden.name));
     expect(stored).not.toContain(hidden.name);
