@@ -1,6 +1,7 @@
 import { errors } from '../errors.ts';
+import type { NamedVolume } from './container-create-rules.ts';
 import { identityFromInspect } from './container-facts.ts';
-import type { CreateRules, NamedVolume } from './create-rules.ts';
+import type { CreateRules } from './create-rules.ts';
 import type { JoinKind } from './inherited-access.ts';
 import { alsoJoined, checkJoined, joinedContainer, nextInChain, unjudgedChain } from './inherited-access.ts';
 import type { ContainerResolver } from './resolver.ts';

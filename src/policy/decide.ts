@@ -16,13 +16,7 @@ import type { Route } from '../routes/route.ts';
 import type { RequestTarget } from '../routes/target.ts';
 import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import {
-  checkDevices,
-  checkHostPath,
-  checkNetworkCreate,
-  checkVolumeCreate,
-  createRuleRefusal,
-} from './create-rules.ts';
+import { checkDevices, createRuleRefusal } from './create-rules.ts';
 import { decideBuild, decideBuildCancel } from './decide-build.ts';
 import { decideCreate } from './decide-create.ts';
 import { checkTargets, decideImageCreate } from './decide-image-names.ts';
@@ -48,6 +42,8 @@ import { asMissing, prefix } from './forward.ts';
 import { namesMade } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import { checkHostPath, checkVolumeCreate } from './mount-rules.ts';
+import { checkNetworkCreate } from './network-rules.ts';
 import { refuseLoad } from './owned/images.ts';
 import { networks, ownedNetwork, ownedNetworkCreate } from './owned/networks.ts';
 import { decideVolume, ownedVolumeCreate, volumes } from './owned/volumes.ts';

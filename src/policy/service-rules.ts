@@ -1,13 +1,8 @@
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import {
-  checkCapabilities,
-  checkLogDriver,
-  checkMount,
-  checkSysctls,
-  createRuleRefusal,
-} from './create-rules.ts';
+import { checkCapabilities, checkLogDriver, checkSysctls, createRuleRefusal } from './create-rules.ts';
+import { checkMount } from './mount-rules.ts';
 
 /**
  * A swarm service's tasks are containers the daemon creates from `TaskTemplate.ContainerSpec`, with no

@@ -1,6 +1,6 @@
 import type { DecodedObject } from '../../body/go-decode.ts';
 import { serializeDecoded } from '../../body/go-decode.ts';
-import type { NamedVolume } from '../create-rules.ts';
+import type { NamedVolume } from '../container-create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from '../forward.ts';
 import { asMissing, prefix } from '../forward.ts';
 import type { Ownership } from '../ownership.ts';
