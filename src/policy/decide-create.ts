@@ -179,7 +179,7 @@ async function checkNamed(
 ): Promise<void> {
   const { resolver, owner, create } = ctx;
   for (const volume of named.volumes) {
-    const stored = await resolver.directory.volume(volume.name);
+    const stored = await resolver.daemon.volume(volume.name);
     // Another owner's volume is refused before its stored options are judged: the refusal must not
     // tell an owner anything about a volume it cannot inspect (review of #19).
     if (owner && stored !== null && !isShown(volumes, stored.labels, owner)) {
@@ -209,7 +209,7 @@ async function checkNamed(
         );
       }
     } else {
-      const users = await resolver.directory.volumeUsers(volume.name);
+      const users = await resolver.daemon.volumeUsers(volume.name);
       if (users.some((user) => !resolver.isVisible(user))) {
         throw createRuleRefusal(
           'volumes',
@@ -220,7 +220,7 @@ async function checkNamed(
     }
   }
   for (const network of named.networks) {
-    const found = await resolver.directory.network(network.name);
+    const found = await resolver.daemon.network(network.name);
     if (create && found !== null && !('ambiguous' in found) && found.driver === 'host') {
       checkHostNamespace(create, 'network', network.field);
     }

@@ -1,7 +1,7 @@
 import { errors } from '../errors.ts';
+import type { ImageFacts } from '../upstream/daemon-client.ts';
 import { createRuleRefusal } from './create-rules.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import type { ImageFacts } from './directory.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
 import { prefix } from './forward.ts';
 import type { ImageOwner } from './image-refs.ts';
@@ -27,7 +27,7 @@ export async function judgeImage(
   owner: Ownership,
   ctx: DecideContext,
 ): Promise<JudgedImage | null> {
-  const facts = await ctx.resolver.directory.image(ref);
+  const facts = await ctx.resolver.daemon.image(ref);
   return facts ? { facts, whose: imageOwner(facts.labels, owner) } : null;
 }
 

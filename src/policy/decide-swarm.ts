@@ -5,6 +5,7 @@ import { serializeDecoded } from '../body/go-decode.ts';
 import { CONFIG_SPEC, SECRET_SPEC, SERVICE_SPEC } from '../body/service-types.ts';
 import { errors } from '../errors.ts';
 import type { Route, SwarmKind } from '../routes/route.ts';
+import { lookupSwarmObject, lookupTask, SINGULAR, tasksByPrefix } from '../upstream/swarm-lookups.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
 import { BUILTIN_NETWORK_MODES, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
@@ -19,7 +20,6 @@ import { services } from './owned/services.ts';
 import { isSwarmShown, seesAllSwarm, shownObjectId } from './owned/swarm-scope.ts';
 import { filterValues } from './ownership.ts';
 import { checkServiceSpec, serviceReferences } from './service-rules.ts';
-import { lookupSwarmObject, lookupTask, SINGULAR, tasksByPrefix } from './swarm-lookups.ts';
 
 type SwarmObjectRoute = Extract<Route, { kind: 'swarmObject' }>;
 type TaskRoute = Extract<Route, { kind: 'task' }>;
@@ -38,16 +38,16 @@ function withQuery(path: string, input: DecideInput): string {
 /** Whether the service of a task is one the client may see (a task whose service is gone is not). */
 async function serviceVisible(ctx: DecideContext, serviceId: string): Promise<boolean> {
   if (serviceId === '') return false;
-  const service = await lookupSwarmObject(ctx.resolver.directory, 'services', serviceId);
+  const service = await lookupSwarmObject(ctx.resolver.daemon, 'services', serviceId);
   return service !== null && !('ambiguous' in service) && isSwarmShown(ctx.resolver, ctx.owner, service);
 }
 
 async function visibleTaskId(ctx: DecideContext, ref: string): Promise<string | null> {
-  const found = await lookupTask(ctx.resolver.directory, ref);
+  const found = await lookupTask(ctx.resolver.daemon, ref);
   if (found === null) return null;
   if (!('ambiguous' in found)) return (await serviceVisible(ctx, found.serviceId)) ? found.id : null;
   const visible: string[] = [];
-  for (const task of await tasksByPrefix(ctx.resolver.directory, ref)) {
+  for (const task of await tasksByPrefix(ctx.resolver.daemon, ref)) {
     if (await serviceVisible(ctx, task.serviceId)) visible.push(task.id);
   }
   if (visible.length > 1)
@@ -169,7 +169,7 @@ async function checkServiceRules(
 ): Promise<void> {
   checkServiceSpec(create, spec);
   for (const { field, target } of serviceReferences(spec).networks) {
-    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.directory.network(target);
+    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.daemon.network(target);
     if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
       checkHostNamespace(create, 'network', field);
     }

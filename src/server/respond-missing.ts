@@ -114,7 +114,7 @@ export async function sendAsDaemon(
   let rendered: RenderedAnswer;
   try {
     if (!answer) throw new Error('no daemon answer');
-    rendered = (await ctx.resolver.directory.dialect.get()).render(answer);
+    rendered = (await ctx.resolver.daemon.dialect.get()).render(answer);
   } catch (cause) {
     sendError(res, cause instanceof DialectError ? errors.dialect(cause.message) : error);
     return;

@@ -78,9 +78,9 @@ export async function startDockscope(
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log, config.upstreamKind);
   // Asked now so that the first judged body need not wait for it (body/body-rules.ts), and the
   // upstream's kind with it: a kind that is not the configured one is said at once (upstream/dialect.ts).
-  void directory.apiVersion
+  void directory.daemon.apiVersion
     .refresh()
-    .then(() => directory.dialect.get())
+    .then(() => directory.daemon.dialect.get())
     .catch((error: unknown) => log.error({ err: (error as Error).message }, (error as Error).message));
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.

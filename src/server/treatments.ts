@@ -182,7 +182,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       filterImageHistory(
         body,
         // An image that cannot be read, or a failed look-up, is null: its layer fails closed.
-        (id) => ctx.resolver.directory.imageSourceId(id).catch(() => null),
+        (id) => ctx.resolver.daemon.imageSourceId(id).catch(() => null),
         visibleId(ctx),
       ),
   },

@@ -17,11 +17,11 @@ export const volumes: OwnedScope = {
   type: 'volume',
   eventsKeep: true,
   sharesUnlabelled: false,
-  labels: (name, directory) => directory.volumeLabels(name),
+  labels: (name, directory) => directory.daemon.volumeLabels(name),
   // Volume events carry the driver, not the labels.
   eventLabels: () => undefined,
   async pin(name, owner, ctx, i = 0) {
-    const labels = await ctx.resolver.directory.volumeLabels(name);
+    const labels = await ctx.resolver.daemon.volumeLabels(name);
     return pinnedOr(isShown(volumes, labels, owner) ? name : null, name, i);
   },
   listQuery: ownerQuery,
@@ -51,7 +51,7 @@ export async function ownedVolumeCreate(
 ): Promise<string> {
   volumes.label(body, owner);
   if (typeof body.Name === 'string' && body.Name !== '') {
-    const labels = await ctx.resolver.directory.volumeLabels(body.Name);
+    const labels = await ctx.resolver.daemon.volumeLabels(body.Name);
     if (labels !== null && whose(labels, owner) !== 'own') throw nameTaken('volume', body.Name);
   }
   return serializeDecoded(body);
@@ -67,7 +67,7 @@ export async function makeOwnedVolume(
   owner: Ownership,
   ctx: DecideContext,
 ): Promise<void> {
-  const made = await ctx.resolver.directory.createVolume(
+  const made = await ctx.resolver.daemon.createVolume(
     serializeDecoded({
       Name: volume.name,
       ...(volume.driver ? { Driver: volume.driver } : {}),
