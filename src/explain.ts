@@ -3,7 +3,7 @@ import type { Judgement } from './server/judge.ts';
 import { judge } from './server/judge.ts';
 
 /** What `dockscope explain` says of one request, and the judgement it says it from. */
-export interface Explanation {
+interface Explanation {
   /** 0: dockscope serves it (the daemon then answers for the containers it names); 1: refused. */
   readonly exit: 0 | 1;
   readonly line: string;

@@ -7,7 +7,7 @@ import { createLogger } from './server/logger.ts';
 import { Upstream } from './upstream/client.ts';
 
 /** Where the healthcheck asks, and how: the admin listener's readiness, or `/_ping` as some client. */
-export interface Probe {
+interface Probe {
   readonly what: string;
   readonly address: { readonly host: string; readonly port: number } | { readonly socketPath: string };
   readonly path: '/ready' | '/_ping';

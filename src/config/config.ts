@@ -268,8 +268,8 @@ function loadFromEnv(env: Env): Config {
 
 /**
  * The client's containers: the lists, or every container when `CONTAINERS=all` says so. Without both,
- * the start is refused (issue #22): a missing or misspelt list used to show every container, which is
- * docker-proxy-filter's behaviour and the one deliberate difference from it.
+ * the start is refused (issue #22): a missing or misspelt list must not show every container (what
+ * docker-proxy-filter does, and the one deliberate difference from it).
  */
 function envContainers(value: string | undefined, rules: VisibilityRules): VisibilityRules | 'all' {
   const v = nonEmpty(value);

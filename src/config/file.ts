@@ -161,10 +161,10 @@ const fileSchema = z
   })
   .strict();
 
-export type FileSettings = z.infer<typeof fileSchema>;
+type FileSettings = z.infer<typeof fileSchema>;
 
 /** What a configuration file says, validated whole. */
-export interface ParsedFile {
+interface ParsedFile {
   readonly settings: Omit<FileSettings, 'listeners' | 'clients'>;
   readonly listeners: readonly ListenerConfig[];
   readonly clients: readonly ClientConfig[];

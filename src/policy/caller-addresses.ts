@@ -13,7 +13,7 @@ import {
 import { asLabels, isObject } from './container-facts.ts';
 
 /** A whole look-up is given this long at most, heads and bodies (every wait on the upstream bounded). */
-export const LOOKUP_TIMEOUT_MS = 5_000;
+const LOOKUP_TIMEOUT_MS = 5_000;
 /** Answers are read up to this size (a network of 10,000 endpoints, a list of as many containers). */
 const MAX_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 10_000;

@@ -184,7 +184,7 @@ async function compileMatch(
   };
 }
 
-export interface CompileOptions {
+interface CompileOptions {
   /** Where host-name changes are logged, once per change. */
   readonly log?: Logger;
   /** TTL, miss memo, time-out and look-up of `from` host names; HOST_NAME_DEFAULTS else. */

@@ -68,7 +68,7 @@ export const NO_WAY_OUT: CreateRules = Object.freeze({
   plugins: false,
 });
 
-export type CreateRuleName = keyof CreateRules | 'volumes' | 'mounts';
+type CreateRuleName = keyof CreateRules | 'volumes' | 'mounts';
 
 /** The refusal: 403, naming the rule and the field so that the user knows what to change. */
 export function createRuleRefusal(rule: CreateRuleName, field: string, what: string): DockerApiError {

@@ -16,7 +16,7 @@ import type { Ownership } from './ownership.ts';
  * job's code), so it is refused.
  */
 
-export interface JudgedImage {
+interface JudgedImage {
   readonly facts: ImageFacts;
   readonly whose: ImageOwner;
 }

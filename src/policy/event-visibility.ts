@@ -28,7 +28,7 @@ const OWNED_EVENTS: ReadonlyMap<unknown, OwnedScope> = new Map(
 );
 
 /** What an event stream does with one event: drop it, pass it as sent, or pass a rewritten one. */
-export type EventDecision = boolean | { readonly replace: unknown };
+type EventDecision = boolean | { readonly replace: unknown };
 
 /**
  * Decides which daemon events a client may see. Container events (including exec_* and health

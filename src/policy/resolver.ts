@@ -49,11 +49,6 @@ export class ContainerResolver {
     return this.visibility.daemonNames;
   }
 
-  /** Upstream look-ups so far (shared by every client), for the benchmark and tests. */
-  get lookups(): number {
-    return this.directory.lookups;
-  }
-
   isVisible(identity: ContainerIdentity): boolean {
     return this.visibility(identity);
   }

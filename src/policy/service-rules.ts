@@ -100,7 +100,7 @@ function checkPrivileges(rules: CreateRules, privileges: Decoded | undefined, fi
 }
 
 /** What a service spec names that only the daemon can resolve: networks, secrets and configs. */
-export interface ServiceReferences {
+interface ServiceReferences {
   readonly networks: readonly { readonly field: string; readonly target: string }[];
   readonly secrets: readonly { readonly field: string; readonly id: string }[];
   readonly configs: readonly { readonly field: string; readonly id: string }[];

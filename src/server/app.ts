@@ -29,7 +29,7 @@ const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
  * Judged request bodies held at once (see BodyBudget): one whole one per client address, four in all.
  * Creates are a few KiB, so only bodies near the cap ever meet it. Measured in docs/operations.md.
  */
-export const BODY_BUDGET_TOTAL = 16 * 1024 * 1024;
+const BODY_BUDGET_TOTAL = 16 * 1024 * 1024;
 export const BODY_BUDGET_PER_CLIENT = 4 * 1024 * 1024;
 /** How long a judged body may take to arrive: it holds its budget while it does. */
 const BODY_READ_MS = 30_000;
@@ -63,9 +63,8 @@ function drainBriefly(req: IncomingMessage): Promise<void> {
 
 /**
  * The request listener of every API listener: Node's HTTP server calls it with each request; routing
- * and policy know nothing of the server. (This was one Express middleware until issue #13: Express and
- * its router cost 16% of dockscope's CPU per `/_ping`, about half of what dockscope adds to a bare Node
- * proxy, and it did nothing else here.)
+ * and policy know nothing of the server. A plain listener, no framework: the route table already
+ * routes, and a router in front costs CPU on every request (measured in issue #13: 16% per `/_ping`).
  */
 export function createRequestListener(deps: TransportDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);

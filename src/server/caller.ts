@@ -63,7 +63,7 @@ export function withContainer(
 }
 
 /** A server request's identify step, and what it learnt for the request's streams. */
-export interface RequestIdentity {
+interface RequestIdentity {
   /** The identify step's port (server/judge.ts). */
   readonly identify: () => Profile | Promise<Profile>;
   /** The caller as identified, with the token it sent: a reload re-identifies open streams with it. */

@@ -6,7 +6,7 @@ import { recordedDecision, recordedRule } from './observe.ts';
 import { unknownTemplate } from './prepare.ts';
 
 /** What identifies a request in its record, known before it is judged. */
-export interface RequestIds {
+interface RequestIds {
   readonly reqId: number;
   readonly listener: string;
   readonly method: string;
@@ -15,7 +15,7 @@ export interface RequestIds {
 }
 
 /** How a request ended, as its transport saw it. */
-export interface Outcome {
+interface Outcome {
   readonly decision: string;
   readonly reason?: FailureReason | undefined;
   /** The status the client got; 0 when no head went out. */

@@ -47,7 +47,7 @@ export interface Judgement {
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
-export const MAX_UPGRADE_BODY = 64 * 1024;
+const MAX_UPGRADE_BODY = 64 * 1024;
 
 /**
  * Routes the daemon hijacks: exec start, attach and BuildKit's session. Everything else may not ask

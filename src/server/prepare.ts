@@ -17,7 +17,7 @@ const METHOD = /^[A-Z]+$/;
  * Below API 1.24 the daemon still takes a HostConfig on `start` and serves `/copy`: old request
  * shapes dockscope does not judge. The CLI and client libraries negotiate far newer versions.
  */
-export const MIN_API_VERSION = '1.24';
+const MIN_API_VERSION = '1.24';
 
 /** Compares dotted versions numerically, as the daemon does ("1.041" is 1.41). */
 export function compareVersions(a: string, b: string): number {

@@ -15,7 +15,7 @@ import type { RespondContext } from './treatments.ts';
 import { visibleId } from './treatments.ts';
 
 /** The daemon's answer about sentinels, made into the answer about what the client typed. */
-export interface MissingAnswer {
+interface MissingAnswer {
   readonly status: number;
   /** The daemon's fields without hop-by-hop ones (server/headers.ts), Content-Length made to fit. */
   readonly fields: readonly string[];

@@ -56,7 +56,7 @@ export interface Dockscope {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface StartOptions {
+interface StartOptions {
   /** Follow daemon events to invalidate cached decisions (on by default). */
   readonly watchEvents?: boolean;
   /** A connection that has not sent a complete request head by then is closed (default 30 s). */
@@ -66,7 +66,7 @@ export interface StartOptions {
 }
 
 /** How long a shutdown waits for short requests in progress. */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Builds and starts dockscope for a configuration. */
 export async function startDockscope(

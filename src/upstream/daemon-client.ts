@@ -22,7 +22,7 @@ export interface NetworkFacts {
 }
 
 /** A volume as `GET /volumes/{name}` shows it. */
-export interface VolumeFacts {
+interface VolumeFacts {
   readonly driver: string;
   readonly options: Readonly<Record<string, string>>;
   readonly labels: Record<string, string>;

@@ -15,7 +15,7 @@ export interface SwarmIdentity extends ContainerIdentity {
 }
 
 /** What a look-up found: the object, none (or an error the daemon will repeat), or a shared id prefix. */
-export type SwarmFound = SwarmIdentity | null | { readonly ambiguous: true };
+type SwarmFound = SwarmIdentity | null | { readonly ambiguous: true };
 
 /** The daemon's word for one object of a kind, as its error messages spell it. */
 export const SINGULAR: Readonly<Record<SwarmKind, string>> = {

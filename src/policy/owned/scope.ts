@@ -54,7 +54,7 @@ export interface Pinned {
 }
 
 /** Whose an object is for an owner: its own, nobody's (no owner label), or another owner's. */
-export type Whose = 'own' | 'shared' | 'foreign';
+type Whose = 'own' | 'shared' | 'foreign';
 
 export function whose(labels: Labels | null | undefined, owner: Ownership): Whose {
   const value = labels?.[owner.key];
