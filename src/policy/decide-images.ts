@@ -6,7 +6,7 @@ import type { Route } from '../routes/route.ts';
 import { checkTargets, judgeImage } from './decide-image-names.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
-import { asMissing, prefix } from './forward.ts';
+import { asMissing, prefix, withQuery } from './forward.ts';
 import { imageSentinel, mayManage, splitReference, targetName } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { images } from './owned/images.ts';
@@ -26,8 +26,6 @@ import { filterValues } from './ownership.ts';
  * where the name is what the route acts on (save writes it into the tarball, push sends it, a removal
  * by name untags that name, a create stores it), the name goes on as typed.
  */
-
-const withQuery = (path: string, query: string) => (query ? `${path}?${query}` : path);
 
 /** An id typed as an id (not a name): a removal by it may be pinned to the full id. */
 const ID_TYPED = /^(sha256:)?[0-9a-f]{1,64}$/;

@@ -93,6 +93,12 @@ export function prefix(target: RequestTarget): string {
   return target.version === null ? '' : `/v${target.version}`;
 }
 
+/** A path with a query, or without one when the query is empty. */
+export function withQuery(path: string, query: URLSearchParams | string): string {
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
 /** A forward whose references were replaced by sentinels: the client gets the daemon's "missing" answer. */
 export function asMissing(path: string, missing: readonly MissingRef[], body?: string): Forward {
   return body === undefined

@@ -4,11 +4,11 @@ import { DockerApiError, errors } from '../../errors.ts';
 import type { DaemonClient, NetworkFacts } from '../../upstream/daemon-client.ts';
 import { isObject } from '../container-facts.ts';
 import type { DecideContext, DecideInput } from '../forward.ts';
-import { prefix } from '../forward.ts';
+import { prefix, withQuery } from '../forward.ts';
 import type { MissingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, labelTopLevel, ownerQuery, pinnedOr, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr } from './scope.ts';
 
 /**
  * Networks of a client with an owner: its own only; another's, and one of nobody's (the daemon's

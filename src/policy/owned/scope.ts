@@ -79,11 +79,6 @@ export function ownerQuery(target: RequestTarget, owner: Ownership): URLSearchPa
   return query;
 }
 
-export function withQuery(path: string, query: URLSearchParams | string): string {
-  const text = query.toString();
-  return text ? `${path}?${text}` : path;
-}
-
 /** What a reference is sent as: the id judged, or (null) the i-th sentinel, standing for `ref`. */
 export function pinnedOr(id: string | null, ref: string, i: number): Pinned {
   if (id !== null) return { ref: id, missing: null };

@@ -2,11 +2,11 @@ import type { DecodedObject } from '../../body/go-decode.ts';
 import { serializeDecoded } from '../../body/go-decode.ts';
 import type { NamedVolume } from '../container-create-rules.ts';
 import type { DecideContext, DecideInput, Forward } from '../forward.ts';
-import { asMissing, prefix } from '../forward.ts';
+import { asMissing, prefix, withQuery } from '../forward.ts';
 import type { Ownership } from '../ownership.ts';
 import { nameTaken, withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, labelTopLevel, ownerQuery, pinnedOr, whose, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr, whose } from './scope.ts';
 
 /**
  * Volumes of a client with an owner: its own only (by the owner label on the volume); another's, and
