@@ -8,25 +8,34 @@ const IPAM_DRIVERS = new Set(['', 'default']);
 /** Network options that attach a network to an existing interface or bridge of the host. */
 const HOST_INTERFACE_OPTIONS = ['com.docker.network.bridge.name', 'parent'];
 
+/** A network or IPAM driver: a built-in one, or one the client's `networkDrivers` names. */
+function checkDriver(
+  rules: CreateRules,
+  field: string,
+  what: string,
+  driver: string,
+  builtIn: ReadonlySet<string>,
+): void {
+  if (builtIn.has(driver) || rules.networkDrivers.includes(driver)) return;
+  throw createRuleRefusal(
+    'networkDrivers',
+    field,
+    `the ${what} driver ${JSON.stringify(driver)} is not allowed`,
+  );
+}
+
 /** A decoded network create body: its drivers and the options that reach host interfaces. */
 export function checkNetworkCreate(rules: CreateRules, body: DecodedObject): void {
   const driver = typeof body.Driver === 'string' ? body.Driver : '';
-  if (!NETWORK_DRIVERS.has(driver) && !rules.networkDrivers.includes(driver)) {
-    throw createRuleRefusal(
-      'networkDrivers',
-      'Driver',
-      `the network driver ${JSON.stringify(driver)} is not allowed`,
-    );
-  }
+  checkDriver(rules, 'Driver', 'network', driver, NETWORK_DRIVERS);
   const ipam = isObject(body.IPAM) ? body.IPAM : null;
-  const ipamDriver = typeof ipam?.Driver === 'string' ? ipam.Driver : '';
-  if (!IPAM_DRIVERS.has(ipamDriver) && !rules.networkDrivers.includes(ipamDriver)) {
-    throw createRuleRefusal(
-      'networkDrivers',
-      'IPAM.Driver',
-      `the IPAM driver ${JSON.stringify(ipamDriver)} is not allowed`,
-    );
-  }
+  checkDriver(
+    rules,
+    'IPAM.Driver',
+    'IPAM',
+    typeof ipam?.Driver === 'string' ? ipam.Driver : '',
+    IPAM_DRIVERS,
+  );
   const options = isObject(body.Options) ? body.Options : null;
   for (const key of HOST_INTERFACE_OPTIONS) {
     if (options?.[key] !== undefined && !rules.networkDrivers.includes(driver)) {

@@ -75,12 +75,22 @@ export async function swarmObjectsByPrefix(
   of: SwarmKind,
   prefix: string,
 ): Promise<SwarmIdentity[]> {
+  return byIdPrefix(daemon, of, prefix, swarmIdentity);
+}
+
+/** Every entry of a list whose id starts with `prefix`, read by `parse` (the daemon's `id` filter). */
+async function byIdPrefix<T extends { readonly id: string }>(
+  daemon: DaemonClient,
+  of: SwarmKind | 'tasks',
+  prefix: string,
+  parse: (entry: unknown) => T | null,
+): Promise<T[]> {
   const res = await daemon.getJson(`/${of}?${filterQuery('id', prefix)}`);
   if (res.status !== 200 || !Array.isArray(res.body)) return [];
-  const out: SwarmIdentity[] = [];
+  const out: T[] = [];
   for (const entry of res.body) {
-    const identity = swarmIdentity(entry);
-    if (identity?.id.startsWith(prefix)) out.push(identity);
+    const found = parse(entry);
+    if (found?.id.startsWith(prefix)) out.push(found);
   }
   return out;
 }
@@ -101,14 +111,7 @@ export async function tasksByPrefix(
   daemon: DaemonClient,
   prefix: string,
 ): Promise<{ readonly id: string; readonly serviceId: string }[]> {
-  const res = await daemon.getJson(`/tasks?${filterQuery('id', prefix)}`);
-  if (res.status !== 200 || !Array.isArray(res.body)) return [];
-  const out: { id: string; serviceId: string }[] = [];
-  for (const entry of res.body) {
-    const task = taskIdentity(entry);
-    if (task?.id.startsWith(prefix)) out.push(task);
-  }
-  return out;
+  return byIdPrefix(daemon, 'tasks', prefix, taskIdentity);
 }
 
 /**
