@@ -93,7 +93,7 @@ export interface ClientMatch {
     readonly value?: readonly string[];
     readonly trustedProxies: readonly string[];
   };
-  /** The calling container, by its source address: its names and labels, or its profile label. */
+  /** The calling container, by its source address: its names and labels, or its client label (`dockscope.client`). */
   readonly container?: CallerContainerRules;
 }
 

@@ -3,11 +3,11 @@ import type { Upstream } from '../upstream/client.ts';
 import { readBody } from '../upstream/client.ts';
 import type { CallerContainer, ListedContainer } from './caller-container.ts';
 import {
+  CLIENT_LABEL,
   canonicalAddress,
   endpointsAt,
   networksHolding,
-  ownProfileLabel,
-  PROFILE_LABEL,
+  ownClientLabel,
   readListedContainer,
 } from './caller-container.ts';
 import { asLabels, isObject } from './container-facts.ts';
@@ -95,8 +95,8 @@ export class CallerAddresses {
       const found = entry.container;
       if (!found) return null;
       const imageLabels =
-        found.labels[PROFILE_LABEL] === undefined ? {} : await this.#imageLabels(found.imageId);
-      return { ...found, profile: ownProfileLabel(found.labels, imageLabels) };
+        found.labels[CLIENT_LABEL] === undefined ? {} : await this.#imageLabels(found.imageId);
+      return { ...found, client: ownClientLabel(found.labels, imageLabels) };
     } catch (error) {
       this.log.warn(
         { err: (error as Error).message },

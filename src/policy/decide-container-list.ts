@@ -2,7 +2,7 @@ import { LIST_FILTERS } from '../body/daemon-types.ts';
 import { decodeBody } from '../body/decode-body.ts';
 import { errors } from '../errors.ts';
 import { isObject } from './container-facts.ts';
-import type { DecideInput, Forward } from './forward.ts';
+import type { DecideInput, Forwarding } from './forward.ts';
 import { asMissing, prefix } from './forward.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -13,7 +13,7 @@ import type { ContainerResolver } from './resolver.ts';
  * The container list: `before` and `since` filters name a container, and a hidden one must fail as a
  * missing one does (the daemon answers 500 for those), so it is sent on as a sentinel.
  */
-export async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forward> {
+export async function decideList(input: DecideInput, resolver: ContainerResolver): Promise<Forwarding> {
   const rawFilters = input.target.query.get('filters');
   const names = resolver.daemonNames;
   const labels = resolver.daemonLabels;
@@ -74,10 +74,10 @@ function withLabelValues(label: unknown, more: readonly string[], legacy: boolea
  * value goes on unchanged, for the daemon to answer as it does. `filters`, when given, replaces the
  * client's (a name filter added for the daemon: see Visibility.daemonNames).
  */
-function listForward(input: DecideInput, filters?: string): Forward {
+function listForward(input: DecideInput, filters?: string): Forwarding {
   const raw = input.target.query.get('limit');
   const limit = raw !== null && /^[+-]?\d{1,15}$/.test(raw) ? Number(raw) : 0;
-  if (limit <= 0 && filters === undefined) return { path: input.raw, response: 'containerList' };
+  if (limit <= 0 && filters === undefined) return { path: input.raw, treatment: 'filterContainerList' };
   const query = new URLSearchParams(input.target.query);
   if (filters !== undefined) query.set('filters', filters);
   if (limit > 0) {
@@ -85,5 +85,7 @@ function listForward(input: DecideInput, filters?: string): Forward {
     query.set('all', '1');
   }
   const path = `${prefix(input.target)}/containers/json?${query}`;
-  return limit > 0 ? { path, response: 'containerList', limit } : { path, response: 'containerList' };
+  return limit > 0
+    ? { path, treatment: 'filterContainerList', limit }
+    : { path, treatment: 'filterContainerList' };
 }

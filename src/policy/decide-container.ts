@@ -12,7 +12,7 @@ import type { Route } from '../routes/route.ts';
 import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
 import { checkDevices, createRuleRefusal } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { asMissing, prefix, withQuery } from './forward.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -51,7 +51,7 @@ export async function decideContainer(
   input: DecideInput,
   route: Extract<Route, { kind: 'container' }>,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const { resolver, create } = ctx;
   const action = route.rest[0];
   const rest = route.rest.map(encodeURIComponent).join('/');
@@ -67,14 +67,14 @@ export async function decideContainer(
       if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing]);
       return {
         path: pathFor(facts.id),
-        response: 'containerInspect',
+        treatment: 'judgeContainerInspect',
         ifHidden: { path: pathFor(missing.sentinel), ref: missing },
         epoch: resolver.epoch,
       };
     }
     return {
       path: input.raw,
-      response: 'containerInspect',
+      treatment: 'judgeContainerInspect',
       ifHidden: { path: pathFor(missing.sentinel), ref: missing },
       epoch: resolver.epoch,
     };
@@ -109,18 +109,18 @@ export async function decideContainer(
   const facts = await resolver.resolve(route.ref);
   if (!facts?.visible) return asMissing(pathFor(missing.sentinel), [missing], body);
   const path = pathFor(facts.id);
-  const forward = (f: Omit<Forward, 'path'>): Forward => ({
+  const forward = (f: Omit<Forwarding, 'path'>): Forwarding => ({
     path,
     ...f,
     ...(body === undefined ? {} : { body }),
   });
   if (input.method === 'DELETE' && route.rest.length === 0) {
-    return forward({ response: 'errorIds', after: () => resolver.invalidate(facts.id) });
+    return forward({ treatment: 'cutErrorIds', after: () => resolver.invalidate(facts.id) });
   }
   if (action === 'rename')
-    return forward({ response: 'conflict', after: () => resolver.invalidate(facts.id) });
+    return forward({ treatment: 'cutConflictId', after: () => resolver.invalidate(facts.id) });
   // A failed start names the container whose namespace it could not join ("... of container <id>").
-  return forward({ response: 'errorIds' });
+  return forward({ treatment: 'cutErrorIds' });
 }
 
 /**
@@ -132,11 +132,11 @@ export async function decideLinkRemoval(
   input: DecideInput,
   route: Extract<Route, { kind: 'containerLink' }>,
   resolver: ContainerResolver,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const linkName = `${route.parent}/${route.alias}`;
   const parent = await resolver.resolve(route.parent);
   const child = parent?.visible ? await resolver.resolve(linkName) : null;
-  if (parent?.visible && child?.visible) return { path: input.raw, response: 'raw' };
+  if (parent?.visible && child?.visible) return { path: input.raw, treatment: 'relay' };
   const missing = missingRef(linkName);
   return asMissing(
     withQuery(`${prefix(input.target)}/containers/${missing.sentinel}`, input.target.rawQuery),
@@ -149,7 +149,7 @@ export async function decideNetworkConnect(
   input: DecideInput,
   route: Extract<Route, { kind: 'networkConnect' }>,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const { action } = route;
   const { resolver, owner } = ctx;
   const body = await decodeFor(
@@ -173,7 +173,7 @@ export async function decideNetworkConnect(
   const facts = await resolver.resolve(typed);
   if (facts?.visible) {
     const canonical = serializeDecoded({ ...body, Container: facts.id });
-    return refs.length ? asMissing(path, refs, canonical) : { path, response: 'raw', body: canonical };
+    return refs.length ? asMissing(path, refs, canonical) : { path, treatment: 'relay', body: canonical };
   }
   const missing = missingRef(typed, refs.length);
   return asMissing(path, [...refs, missing], serializeDecoded({ ...body, Container: missing.sentinel }));

@@ -9,7 +9,7 @@ import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
 import { createImage } from './decide-images.ts';
 import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { asMissing } from './forward.ts';
 import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
@@ -37,7 +37,7 @@ import { withAddedMasks } from './system-paths.ts';
  * joined container has (host namespaces, privilege, devices, capabilities, host paths) is judged as
  * if the client had asked for it (decide-joins.ts); links share nothing and are not judged so.
  */
-export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const { resolver } = ctx;
   const body = await decodeFor(ctx, await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
@@ -57,7 +57,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   }
   // Resource maxima, and the defaults for what the create leaves unlimited (issue #23).
   if (ctx.limits) body.HostConfig = applyCreateLimits(ctx.limits, asObject(body.HostConfig));
-  // No one labels themselves into a profile (dockscope.client, issue #23).
+  // No one labels themselves into a client (dockscope.client, issue #23).
   refuseReservedLabels(body.Labels, ctx);
   if (ctx.owner) containers.label(body, ctx.owner);
   /** Sentinels that make the daemon refuse the create as for a missing container. */
@@ -157,7 +157,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   const canonical = serializeDecoded(body);
   const refs = [...missing, ...kept];
   if (refs.length > 0) return asMissing(input.raw, refs, canonical);
-  return { path: input.raw, response: 'conflict', body: canonical };
+  return { path: input.raw, treatment: 'cutConflictId', body: canonical };
 }
 
 /**

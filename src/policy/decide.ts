@@ -24,8 +24,8 @@ import {
   decideTaskList,
   OWNED_SWARM,
 } from './decide-swarm.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
-import { asMissing, prefix, withQuery } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
+import { asMissing, prefix, ROUTE_TREATMENT, withQuery } from './forward.ts';
 import { namesMade } from './image-refs.ts';
 import { missingRef } from './missing.ts';
 import { checkVolumeCreate } from './mount-rules.ts';
@@ -35,10 +35,10 @@ import { networks, ownedNetwork, ownedNetworkCreate } from './owned/networks.ts'
 import { decideVolume, ownedVolumeCreate, volumes } from './owned/volumes.ts';
 import { decodeFor } from './read-body.ts';
 
-export type { DecideContext, DecideInput, Forward, ResponseKind } from './forward.ts';
+export type { DecideContext, DecideInput, Forwarding, TreatmentName } from './forward.ts';
 
 /** Decides a request before anything is forwarded: default deny, and every container reference checked. */
-export async function decide(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decide(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const { route, raw } = input;
   const { resolver, create, owner } = ctx;
   switch (route.kind) {
@@ -46,8 +46,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       // A login, search or distribution inspect makes the daemon contact a registry.
       const body = await checkRegistryRoute(input, ctx);
       // Removing a volume, image or network that is in use answers with the ids of the users.
-      const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
-      return body === undefined ? { path: raw, response } : { path: raw, response, body };
+      const treatment = input.method === 'DELETE' ? 'cutErrorIds' : 'relay';
+      return body === undefined ? { path: raw, treatment } : { path: raw, treatment, body };
     }
     case 'refused':
       throw errors.refused(route.reason);
@@ -55,23 +55,23 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideList(input, resolver);
     case 'networkList':
       return owner
-        ? ownedList(input, networks, owner, 'networkList')
-        : { path: raw, response: 'networkList' };
+        ? ownedList(input, networks, owner, 'filterNetworkList')
+        : { path: raw, treatment: 'filterNetworkList' };
     case 'volumeList':
-      return owner ? ownedList(input, volumes, owner, 'raw') : { path: raw, response: 'raw' };
+      return owner ? ownedList(input, volumes, owner, 'relay') : { path: raw, treatment: 'relay' };
     case 'networkInspect': {
-      if (!owner) return { path: raw, response: 'networkInspect' };
+      if (!owner) return { path: raw, treatment: 'filterNetworkInspect' };
       const network = await ownedNetwork(input, route.id, owner, ctx);
       return network.missing
         ? asMissing(network.path(''), [network.missing])
-        : { path: network.path(''), response: 'networkInspect' };
+        : { path: network.path(''), treatment: 'filterNetworkInspect' };
     }
     case 'networkDelete': {
-      if (!owner) return { path: raw, response: 'errorIds' };
+      if (!owner) return { path: raw, treatment: 'cutErrorIds' };
       const network = await ownedNetwork(input, route.id, owner, ctx);
       return network.missing
         ? asMissing(network.path(''), [network.missing])
-        : { path: network.path(''), response: 'errorIds' };
+        : { path: network.path(''), treatment: 'cutErrorIds' };
     }
     case 'volume':
       return decideVolume(input, route.name, ctx);
@@ -81,26 +81,30 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'events':
     case 'info':
     case 'systemDf':
-      return { path: raw, response: route.kind };
+      return { path: raw, treatment: ROUTE_TREATMENT[route.kind] };
     case 'imageInspect':
     case 'imageHistory':
-      return owner ? ownedImageRead(input, route, owner, ctx) : { path: raw, response: route.kind };
+      return owner
+        ? ownedImageRead(input, route, owner, ctx)
+        : { path: raw, treatment: ROUTE_TREATMENT[route.kind] };
     case 'imageList':
-      return owner ? ownedImageList(input, owner, ctx) : { path: raw, response: 'raw' };
+      return owner ? ownedImageList(input, owner, ctx) : { path: raw, treatment: 'relay' };
     case 'imageTag':
-      return owner ? ownedImageTag(input, route.name, owner, ctx) : { path: raw, response: 'raw' };
+      return owner ? ownedImageTag(input, route.name, owner, ctx) : { path: raw, treatment: 'relay' };
     case 'imageDelete':
-      return owner ? ownedImageDelete(input, route.name, owner, ctx) : { path: raw, response: 'errorIds' };
+      return owner
+        ? ownedImageDelete(input, route.name, owner, ctx)
+        : { path: raw, treatment: 'cutErrorIds' };
     case 'imageLoad':
       if (owner) refuseLoad(owner);
-      return { path: raw, response: 'raw' };
+      return { path: raw, treatment: 'relay' };
     case 'container':
       return decideContainer(input, route, ctx);
     case 'containerLink':
       return decideLinkRemoval(input, route, resolver);
     case 'exec': {
       const owner = await resolver.execContainer(route.id);
-      if (owner?.visible) return { path: raw, response: 'raw' };
+      if (owner?.visible) return { path: raw, treatment: 'relay' };
       const ref = missingRef(route.id);
       return asMissing(
         withQuery(`${prefix(input.target)}/exec/${ref.sentinel}/${route.action}`, input.target.rawQuery),
@@ -112,8 +116,8 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     // Swarm objects (issue #24): decide-swarm.ts.
     case 'swarmList':
       return owner
-        ? ownedList(input, OWNED_SWARM[route.of], owner, 'swarmList')
-        : { path: raw, response: 'swarmList' };
+        ? ownedList(input, OWNED_SWARM[route.of], owner, 'filterSwarmList')
+        : { path: raw, treatment: 'filterSwarmList' };
     case 'swarmObject':
       return decideSwarmObject(input, route, ctx);
     case 'serviceCreate':
@@ -127,14 +131,14 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
     case 'volumeCreate': {
       const body = await decodeFor(ctx, await input.readBody(), VOLUME_CREATE);
       if (create) checkVolumeCreate(create, body);
-      if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      return { path: raw, response: 'ownedVolume', body: await ownedVolumeCreate(body, owner, ctx) };
+      if (!owner) return { path: raw, treatment: 'relay', body: serializeDecoded(body) };
+      return { path: raw, treatment: 'checkVolumeOwner', body: await ownedVolumeCreate(body, owner, ctx) };
     }
     case 'networkCreate': {
       const body = await decodeFor(ctx, await input.readBody(), NETWORK_CREATE);
       if (create) checkNetworkCreate(create, body);
-      if (!owner) return { path: raw, response: 'raw', body: serializeDecoded(body) };
-      return { path: raw, response: 'networkCreated', body: await ownedNetworkCreate(body, owner, ctx) };
+      if (!owner) return { path: raw, treatment: 'relay', body: serializeDecoded(body) };
+      return { path: raw, treatment: 'dropNetworkWarning', body: await ownedNetworkCreate(body, owner, ctx) };
     }
     case 'hostAccess':
       if (create && !create[route.rule]) {
@@ -148,7 +152,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       }
       // A plugin pull or upgrade reaches the registry its `remote` names.
       await checkRegistryRoute(input, ctx);
-      return { path: raw, response: 'raw' };
+      return { path: raw, treatment: 'relay' };
     case 'commit': {
       const typed = input.target.query.get('container') ?? '';
       const facts = await resolver.resolve(typed);
@@ -159,7 +163,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
         const owned = owner ? await ownedCommit(input, query, owner, ctx) : undefined;
         return {
           path: `${prefix(input.target)}/commit?${owned?.query ?? query}`,
-          response: 'raw',
+          treatment: 'relay',
           ...(owned === undefined ? {} : { body: owned.body }),
         };
       }
@@ -173,7 +177,7 @@ export async function decide(input: DecideInput, ctx: DecideContext): Promise<Fo
       return decideBuildCancel(input);
     // Judged by the lists (it needs POST /build too); tunnelled and bound to its client by the server.
     case 'buildSession':
-      return { path: raw, response: 'raw' };
+      return { path: raw, treatment: 'relay' };
     case 'imageCreate':
       return decideImageCreate(input, ctx);
     case 'networkConnect':

@@ -38,7 +38,7 @@ interface Held {
 /**
  * Which client holds each BuildKit session and build id (issue #25). The daemon lets any build use
  * any open session by its id, and cancel or feed (`upload-request:`) any build by its id, whoever
- * opened it: dockscope binds both to the client whose profile opened them. An id stays bound while
+ * opened it: dockscope binds both to the client that opened them. An id stays bound while
  * its session's connection or a build that named it lasts, so no other client can take it over
  * between the two.
  */

@@ -33,12 +33,12 @@ interface Outcome {
  * spread in: one object per request.
  */
 export function completion(ids: RequestIds, j: Judgement, outcome: Outcome): Completion {
-  const { profile, classified, lists, refusal } = j;
+  const { client, classified, lists, refusal } = j;
   const reason = outcome.reason ?? refusal?.error.reason;
   return {
     reqId: ids.reqId,
     listener: ids.listener,
-    client: profile?.client,
+    client: client?.name,
     method: ids.method,
     path: ids.path,
     route: classified?.route.kind,
@@ -51,6 +51,6 @@ export function completion(ids: RequestIds, j: Judgement, outcome: Outcome): Com
     dropped: outcome.dropped || undefined,
     ms: Math.round(outcome.ms * 10) / 10,
     upgrade: outcome.upgrade || undefined,
-    learning: profile?.learning ? true : undefined,
+    learning: client?.learning ? true : undefined,
   };
 }

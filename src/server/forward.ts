@@ -37,7 +37,7 @@ type ForwardRequest = (
 export function createForwarder(deps: ForwarderDeps): ForwardRequest {
   const { upstream, respond } = deps;
   return async (req, res, state, headers) => {
-    const forward = state.forward;
+    const forward = state.forwarding;
     const timing = state.timing;
     if (!forward || !timing) throw new Error('forwarding a request that was not decided');
     // A chunked upload goes on a connection that is closed after it (GHSA-ggv3-7p47-pfv8): nothing after its last chunk can be read as another request.

@@ -40,13 +40,13 @@ async function visibleContainers(
 
 /** Treatments of swarm answers (issue #24); part of the total table in treatments.ts. */
 export const SWARM_TREATMENTS = {
-  swarmList: {
+  filterSwarmList: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) =>
       filterSwarmList(body, (o) => isSwarmShown(ctx.resolver, ctx.owner, o), ctx.scrubEnvs),
   },
-  swarmInspect: {
+  judgeSwarmInspect: {
     via: 'rewrite',
     applies: OK,
     // Judged on the answer itself: a label removed since the look-up hides the object as well.
@@ -57,7 +57,7 @@ export const SWARM_TREATMENTS = {
       return body;
     },
   },
-  taskList: {
+  filterTaskList: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) => {
@@ -71,7 +71,7 @@ export const SWARM_TREATMENTS = {
       return filterTaskList(body, services, await visibleContainers(ctx, body), ctx.scrubEnvs);
     },
   },
-  taskInspect: {
+  judgeTaskInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) => filterTask(body, await visibleContainers(ctx, [body]), ctx.scrubEnvs),

@@ -1,7 +1,7 @@
 import type { DecodedObject } from '../../body/go-decode.ts';
 import { serializeDecoded } from '../../body/go-decode.ts';
 import type { NamedVolume } from '../container-create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from '../forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from '../forward.ts';
 import { asMissing, prefix, withQuery } from '../forward.ts';
 import type { Ownership } from '../ownership.ts';
 import { nameTaken, withOwnerLabel } from '../ownership.ts';
@@ -30,11 +30,15 @@ export const volumes: OwnedScope = {
 };
 
 /** `GET` or `DELETE /volumes/{name}`. */
-export async function decideVolume(input: DecideInput, name: string, ctx: DecideContext): Promise<Forward> {
-  const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
-  if (!ctx.owner) return { path: input.raw, response };
+export async function decideVolume(
+  input: DecideInput,
+  name: string,
+  ctx: DecideContext,
+): Promise<Forwarding> {
+  const treatment = input.method === 'DELETE' ? 'cutErrorIds' : 'relay';
+  if (!ctx.owner) return { path: input.raw, treatment };
   const pinned = await volumes.pin(name, ctx.owner, ctx);
-  if (!pinned.missing) return { path: input.raw, response };
+  if (!pinned.missing) return { path: input.raw, treatment };
   return asMissing(withQuery(`${prefix(input.target)}/volumes/${pinned.ref}`, input.target.query), [
     pinned.missing,
   ]);

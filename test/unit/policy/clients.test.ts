@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ClientConfig } from '../../../src/config/config.ts';
-import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
+import type { Caller, Client, Clients } from '../../../src/policy/clients.ts';
 import { compileClients } from '../../../src/policy/clients.ts';
 import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
@@ -13,7 +13,7 @@ import type { Upstream } from '../../../src/upstream/client.ts';
 /** A decision these fixed addresses make at once: no host name is looked up. */
 const now =
   (clients: Clients) =>
-  (caller: Caller): Profile => {
+  (caller: Caller): Client => {
     const found = clients.identify(caller);
     if (found instanceof Promise) throw new Error('identify waited for a host name');
     return found;
@@ -44,13 +44,13 @@ describe('client identification', () => {
       ],
       directory,
     );
-    expect(now(clients)(caller({ address: '172.18.3.4' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '::ffff:172.18.3.4' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '10.0.0.7' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '10.0.0.8' })).client).toBe('lan-rest');
-    expect(
-      now(clients)(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).client,
-    ).toBe('admin');
+    expect(now(clients)(caller({ address: '172.18.3.4' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '::ffff:172.18.3.4' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.7' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.8' })).name).toBe('lan-rest');
+    expect(now(clients)(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).name).toBe(
+      'admin',
+    );
     expect(() =>
       now(clients)(caller({ listener: 'secure', certificate: { cn: 'intruder', san: [] } })),
     ).toThrow(
@@ -76,8 +76,8 @@ describe('client identification', () => {
       { CI_TOKEN: 'ci-token' },
     );
     const withToken = (t: string) => caller({ headers: { authorization: `Bearer ${t}` } });
-    expect(now(clients)(withToken('s3cret-token'))).toMatchObject({ client: 'scripts', usesToken: true });
-    expect(now(clients)(withToken('ci-token')).client).toBe('ci');
+    expect(now(clients)(withToken('s3cret-token'))).toMatchObject({ name: 'scripts', usesToken: true });
+    expect(now(clients)(withToken('ci-token')).name).toBe('ci');
     expect(() => now(clients)(withToken('nope'))).toThrow(expect.objectContaining({ status: 401 }));
     expect(() => now(clients)(caller({}))).toThrow(expect.objectContaining({ status: 401 }));
   });
@@ -87,7 +87,7 @@ describe('client identification', () => {
       [client('via-nginx', { header: { name: 'X-Client', value: ['dash'], trustedProxies: ['10.0.0.1'] } })],
       directory,
     );
-    expect(now(clients)(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).client).toBe(
+    expect(now(clients)(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).name).toBe(
       'via-nginx',
     );
     expect(() => now(clients)(caller({ address: '10.0.0.2', headers: { 'x-client': 'dash' } }))).toThrow(
@@ -97,7 +97,7 @@ describe('client identification', () => {
 
   it('a unix-socket caller has no address: "from" never matches it', async () => {
     const clients = await compileClients([client('a', { from: ['0.0.0.0/0'] }), client('b', {})], directory);
-    expect(now(clients)(caller({ address: undefined })).client).toBe('b');
+    expect(now(clients)(caller({ address: undefined })).name).toBe('b');
   });
 
   it.each<[ClientConfig['match'], RegExp]>([
@@ -159,12 +159,12 @@ describe('client identification', () => {
       { hostNames: { lookup, ttlMs: 0, missMemoMs: 0 }, log: log as unknown as Logger },
     );
     expect(clients.unresolved).toEqual([]);
-    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('homepage');
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).name).toBe('homepage');
     table.homepage = ['172.18.0.9'];
-    expect((await clients.identify(caller({ address: '::ffff:172.18.0.9' }))).client).toBe('homepage');
-    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('rest');
+    expect((await clients.identify(caller({ address: '::ffff:172.18.0.9' }))).name).toBe('homepage');
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).name).toBe('rest');
     delete table.homepage;
-    expect((await clients.identify(caller({ address: '172.18.0.9' }))).client).toBe('rest');
+    expect((await clients.identify(caller({ address: '172.18.0.9' }))).name).toBe('rest');
     // Logged once per change.
     expect(changes).toEqual([
       ['homepage', ['172.18.0.5']],
