@@ -1,10 +1,10 @@
 import { DockerApiError } from '../errors.ts';
 import type { DaemonClient, Identity } from '../upstream/daemon-client.ts';
 import type { ContainerFacts } from './container-facts.ts';
-import { asLabels, FULL_ID, isObject } from './container-facts.ts';
+import { FULL_ID, listedIdentity } from './container-facts.ts';
 import type { ContainerDirectory } from './directory.ts';
 import type { ContainerIdentity, Visibility } from './matcher.ts';
-import { ownName, stripSlash } from './matcher.ts';
+import { stripSlash } from './matcher.ts';
 
 /**
  * One client's view of the containers: a reference (full id, id prefix or name) resolved through the
@@ -115,12 +115,8 @@ export class ContainerResolver {
       throw new DockerApiError(500, 'dockscope: ambiguous reference', 'invalid');
     const visible: Identity[] = [];
     for (const summary of await this.directory.daemon.containers()) {
-      if (!isObject(summary) || typeof summary.Id !== 'string' || !summary.Id.startsWith(prefix)) continue;
-      const names = Array.isArray(summary.Names)
-        ? summary.Names.filter((n): n is string => typeof n === 'string')
-        : [];
-      const identity = { id: summary.Id, name: ownName(names), labels: asLabels(summary.Labels) };
-      if (this.visibility(identity)) visible.push(identity);
+      const identity = listedIdentity(summary);
+      if (identity?.id.startsWith(prefix) && this.visibility(identity)) visible.push(identity);
     }
     if (visible.length > 1) {
       throw new DockerApiError(500, `Multiple IDs found with provided prefix: ${prefix}`, 'invalid');

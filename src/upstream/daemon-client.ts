@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { errors } from '../errors.ts';
-import { asLabels, identityFromInspect, isObject } from '../policy/container-facts.ts';
+import { asLabels, identityFromInspect, isObject, listedIdentity } from '../policy/container-facts.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
-import { ownName } from '../policy/matcher.ts';
 import { UpstreamApiVersion } from './api-version.ts';
 import type { Upstream } from './client.ts';
 import type { UpstreamKind } from './dialect.ts';
@@ -44,14 +43,6 @@ function messageOf(body: unknown): string {
  * asked before the status, since Podman answers it with a 404.
  */
 const isAmbiguous = (body: unknown): boolean => anyDialect((d) => d.ambiguousContainer.test(messageOf(body)));
-
-const summaryIdentity = (summary: Record<string, unknown>): Identity => ({
-  id: typeof summary.Id === 'string' ? summary.Id : '',
-  name: ownName(
-    Array.isArray(summary.Names) ? summary.Names.filter((n): n is string => typeof n === 'string') : [],
-  ),
-  labels: asLabels(summary.Labels),
-});
 
 /**
  * dockscope's own questions to the daemon, typed: containers, exec instances, volumes, networks and
@@ -140,7 +131,7 @@ export class DaemonClient {
     if (res.status !== 200 || !Array.isArray(res.body)) {
       throw this.#failed(res.status, 'listing the users of a volume');
     }
-    return res.body.filter(isObject).map(summaryIdentity);
+    return res.body.map(listedIdentity).filter((identity) => identity !== null);
   }
 
   /** The container an exec instance belongs to, or null when the daemon has no such exec instance. */
