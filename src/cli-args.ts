@@ -50,7 +50,7 @@ const closest = (word: string, known: readonly string[]) =>
 
 /**
  * Reads the arguments after `node main.js`. Anything not understood is an error (issue #22): an
- * ignored `--confg x.yml` or `chek` used to start a full proxy without the configuration meant.
+ * ignored `--confg x.yml` or `chek` would start a full proxy without the configuration meant.
  */
 export function parseArgs(argv: readonly string[]): Invocation {
   if (argv.some((a) => a === '--help' || a === '-h')) return { command: 'help' };

@@ -90,8 +90,8 @@ export async function runCommand(
     process.stderr.write(`dockscope: no client is named "${name}" (clients: ${clients.names.join(', ')})\n`);
     return 2;
   }
-  const profile = clients.identifyByName(name);
-  const { exit, line } = await explainRequest(profile, method, path, config.upstreamTimeoutMs);
+  const client = clients.identifyByName(name);
+  const { exit, line } = await explainRequest(client, method, path, config.upstreamTimeoutMs);
   process.stdout.write(`${line}\n`);
   return exit;
 }

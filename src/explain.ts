@@ -1,9 +1,9 @@
-import type { Profile } from './policy/clients.ts';
+import type { Client } from './policy/clients.ts';
 import type { Judgement } from './server/judge.ts';
 import { judge } from './server/judge.ts';
 
 /** What `dockscope explain` says of one request, and the judgement it says it from. */
-export interface Explanation {
+interface Explanation {
   /** 0: dockscope serves it (the daemon then answers for the containers it names); 1: refused. */
   readonly exit: 0 | 1;
   readonly line: string;
@@ -15,7 +15,7 @@ export interface Explanation {
  * client (server/judge.ts, the same steps up to the decision), before any container is looked up.
  */
 export async function explainRequest(
-  profile: Profile,
+  client: Client,
   method: string,
   path: string,
   upstreamTimeoutMs: number,
@@ -25,10 +25,10 @@ export async function explainRequest(
     method,
     url: path,
     headers: {},
-    identify: () => profile,
+    identify: () => client,
     upstreamTimeoutMs,
   });
-  const name = profile.client;
+  const name = client.name;
   if (j.refusal) {
     const { step, error } = j.refusal;
     const line =
@@ -45,7 +45,7 @@ export async function explainRequest(
   const line =
     `${method} ${path}: route ${classified.route.kind}, ${verdict}; ` +
     'container references are then judged on what the daemon says of them ' +
-    `(this client sees ${profile.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
+    `(this client sees ${client.resolver.seesAll ? 'every container' : 'the containers its rules match'}); ` +
     `${timing.lane} lane, response headers awaited up to ${timing.headerTimeoutMs / 1000}s; ` +
     `recorded as ${classified.template}`;
   return { exit: 0, line, judgement: j };

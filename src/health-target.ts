@@ -7,7 +7,7 @@ import { createLogger } from './server/logger.ts';
 import { Upstream } from './upstream/client.ts';
 
 /** Where the healthcheck asks, and how: the admin listener's readiness, or `/_ping` as some client. */
-export interface Probe {
+interface Probe {
   readonly what: string;
   readonly address: { readonly host: string; readonly port: number } | { readonly socketPath: string };
   readonly path: '/ready' | '/_ping';
@@ -61,15 +61,15 @@ export async function chooseProbe(config: Config, env: Env): Promise<Probe | nul
         address: 'socketPath' in address ? undefined : address.host,
         headers,
       };
-      let profile: Awaited<ReturnType<typeof clients.identify>>;
+      let identified: Awaited<ReturnType<typeof clients.identify>>;
       try {
-        profile = await clients.identify(caller);
+        identified = await clients.identify(caller);
       } catch {
         continue;
       }
-      if (!profile.learning && profile.routes.check('GET', '/_ping', ping) !== null) continue;
+      if (!identified.learning && identified.routes.check('GET', '/_ping', ping) !== null) continue;
       return {
-        what: `listener ${listener.name} ${display(address)} as client ${profile.client}${client ? ' (its token)' : ''}`,
+        what: `listener ${listener.name} ${display(address)} as client ${identified.name}${client ? ' (its token)' : ''}`,
         address,
         path: '/_ping',
         tls: isTls(listener),

@@ -8,7 +8,8 @@ import { configPath, readConfiguration } from './config/read.ts';
 import { chooseProbe } from './health-target.ts';
 
 // The image's HEALTHCHECK (`node dist/healthcheck.js`): asks the dockscope this container runs, with
-// the configuration it runs with, whether it serves (issue #22: it used to read LISTEN only).
+// the configuration it runs with, whether it serves: the server's own listeners and clients, not
+// LISTEN alone, so that a file-configured server is probed where it listens (issue #22).
 
 /**
  * The `--config` of the server this container runs. HEALTHCHECK gets the image's environment but not

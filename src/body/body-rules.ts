@@ -2,8 +2,8 @@ import type { UnknownFields } from './go-decode.ts';
 import { DROP_UNKNOWN } from './go-decode.ts';
 
 /** The API versions whose request-body types daemon-types.ts lists completely (audited, issue #20). */
-export const TABLE_MIN_API = '1.24';
-export const TABLE_MAX_API = '1.51';
+const TABLE_MIN_API = '1.24';
+const TABLE_MAX_API = '1.51';
 
 /**
  * How the daemon's create decoder treats HostConfig fields at the top level of a create body:

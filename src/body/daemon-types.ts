@@ -56,7 +56,7 @@ const RESOURCES: Readonly<Record<string, Schema>> = {
 const anyFields = (...names: string[]): Record<string, Schema> =>
   Object.fromEntries(names.map((name) => [name, any]));
 
-export const ENDPOINT_SETTINGS = struct('EndpointSettings', {
+const ENDPOINT_SETTINGS = struct('EndpointSettings', {
   ...anyFields(
     'IPAMConfig',
     'Aliases',

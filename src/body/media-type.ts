@@ -10,7 +10,7 @@ import { goToLower, goTrimSpace } from './go-strings.ts';
 // mime's isTokenChar: visible ASCII (0x21-0x7e) except the tspecials of RFC 2045, `()<>@,;:\"/[]?=`.
 const TOKEN = /^[!#-'*+\-.0-9A-Z^-~]+$/;
 
-export type MediaType =
+type MediaType =
   /** What `mime.ParseMediaType` returns as the media type (lower case, no parameters). */
   | { readonly type: string }
   /** `mime.ParseMediaType` fails on the type itself ("mime: no media type", "expected token after slash"). */

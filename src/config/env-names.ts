@@ -6,7 +6,7 @@ import { ConfigError } from './values.ts';
  * own are among them (PROXY_URL, CONTAINER_NAMES, CONTAINER_LABELS, SCRUB_ENVS, PORT); its RUST_LOG is
  * its log filter, which has no meaning here and is ignored like any unrelated variable.
  */
-export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
+const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
   PROXY_URL: 'http://socket-proxy:2375',
   UPSTREAM_KIND: 'auto',
   LISTEN: '0.0.0.0:2375',
@@ -94,7 +94,7 @@ export function nearMiss(name: string): string | undefined {
 
 /**
  * Refuses a start whose environment sets a variable that looks like one of dockscope's but is not
- * (issue #22): `CONTAINER_NAME=web` used to leave every container visible with one warning line.
+ * (issue #22): `CONTAINER_NAME=web` would otherwise leave every container visible.
  * Empty values are left alone: they would change nothing.
  */
 export function refuseNearMisses(env: Env): void {

@@ -69,7 +69,7 @@ export function callerContainerRules(
   const { mode, labels } = visibilityTexts(spec, (...keys) => at(...keys), fail);
   const names = spec.names ?? [];
   return {
-    // Without names or labels, any container (the profile label alone decides).
+    // Without names or labels, any container (the client label alone decides).
     containers: names.length === 0 && labels.length === 0 ? 'all' : { names, labels, match: mode },
     profileLabel: spec.profileLabel === true,
   };

@@ -1,16 +1,17 @@
 import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
 import { parseSanEntry } from '../policy/cert-san.ts';
 import type { CreateRules } from '../policy/create-rules.ts';
-import { HOST_NAMESPACES, NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
+import { NO_WAY_OUT, normalizeCapability } from '../policy/create-rules.ts';
 import type { Ownership } from '../policy/ownership.ts';
 import { DEFAULT_OWNER_LABEL } from '../policy/ownership.ts';
 import { compileRouteRules } from '../routes/templates.ts';
 import type { AuditTarget, ClientConfig, ClientMatch, ListenAddress, ListenerConfig } from './config.ts';
-import { editDistance } from './env-names.ts';
-import { callerContainerRules, callerContainerSchema, visibilityTexts } from './file-identity.ts';
-import { limitsSchema, registriesSchema, registryLists, resourceLimits } from './file-limits.ts';
+import { callerContainerRules, visibilityTexts } from './file-identity.ts';
+import { describeIssue, innermost, knownKeys, nearestKey } from './file-issues.ts';
+import { registryLists, resourceLimits } from './file-limits.ts';
+import type { FileSettings } from './file-schema.ts';
+import { fileSchema } from './file-schema.ts';
 import { parseAuditTarget, parseDuration, parseListen } from './values.ts';
 
 /** A configuration file error: the file, the line, the key, and what is expected. */
@@ -21,150 +22,8 @@ export class ConfigFileError extends Error {
   }
 }
 
-const list = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
-
-const listenerSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
-    address: z.string().min(1),
-    socket: z
-      .object({
-        owner: z.number().int().nonnegative().optional(),
-        group: z.number().int().nonnegative().optional(),
-        mode: z
-          .string()
-          .regex(/^0?[0-7]{3}$/, 'an octal mode in quotes, such as "0660"')
-          .default('0660'),
-      })
-      .strict()
-      .optional(),
-    tls: z
-      .object({ cert: z.string().min(1), key: z.string().min(1), clientCa: z.string().min(1).optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const matchSchema = z
-  .object({
-    listener: list.optional(),
-    from: list.optional(),
-    token: z
-      .object({ file: z.string().min(1).optional(), env: z.string().min(1).optional() })
-      .strict()
-      .refine((t) => (t.file === undefined) !== (t.env === undefined), 'give exactly one of "file" or "env"')
-      .optional(),
-    certificate: z
-      .object({ cn: list.optional(), san: list.optional() })
-      .strict()
-      .refine((c) => c.cn !== undefined || c.san !== undefined, 'give "cn", "san" or both')
-      .optional(),
-    header: z
-      .object({ name: z.string().min(1), value: list.optional(), trustedProxies: list })
-      .strict()
-      .optional(),
-    container: callerContainerSchema.optional(),
-  })
-  .strict();
-
-const containersSchema = z.union([
-  z.literal('all'),
-  z.literal('owned'),
-  z
-    .object({
-      names: list.optional(),
-      labels: list.optional(),
-      owned: z.boolean().optional(),
-      match: z.enum(['substring', 'exact', 'glob', 'regex']).optional(),
-    })
-    .strict()
-    .refine(
-      (c) => c.names !== undefined || c.labels !== undefined || c.owned === true,
-      'give "names", "labels", "owned: true" (or write: all, or: owned)',
-    ),
-]);
-
-const names = z.array(z.string().min(1)).default([]);
-
-const createSchema = z.union([
-  z.literal('unrestricted'),
-  z
-    .object({
-      privileged: z.boolean().default(false),
-      hostNamespaces: z.array(z.enum(HOST_NAMESPACES)).default([]),
-      hostPaths: z
-        .array(
-          z.union([
-            z.string().min(1),
-            z.object({ path: z.string().min(1), readOnly: z.boolean().default(false) }).strict(),
-          ]),
-        )
-        .default([]),
-      devices: z.boolean().default(false),
-      capAdd: names,
-      securityOpt: names,
-      sysctls: names,
-      volumeDrivers: names,
-      networkDrivers: names,
-      logDrivers: names,
-      runtimes: names,
-      annotations: z.boolean().default(false),
-      fetch: z.boolean().default(false),
-      swarm: z.boolean().default(false),
-      plugins: z.boolean().default(false),
-    })
-    .strict(),
-]);
-
-const clientSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a name of letters, digits, ".", "_" or "-"'),
-    match: matchSchema.default({}),
-    containers: containersSchema,
-    scrubEnvs: z.boolean().default(false),
-    mode: z.enum(['enforce', 'learn']).default('enforce'),
-    owner: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'an owner name of letters, digits, ".", "_" or "-"')
-      .optional(),
-    sharedImages: z.enum(['use', 'manage']).optional(),
-    create: createSchema.optional(),
-    limits: limitsSchema.optional(),
-    registries: registriesSchema.optional(),
-    allow: z.array(z.string().min(1)).optional(),
-    deny: z.array(z.string().min(1)).optional(),
-  })
-  .strict();
-
-const fileSchema = z
-  .object({
-    upstream: z.string().min(1).optional(),
-    upstreamKind: z.string().min(1).optional(),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    cacheTtl: z.string().min(1).optional(),
-    ownerLabel: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, 'a label key such as dockscope.owner')
-      .optional(),
-    upstreamTimeout: z.string().min(1).optional(),
-    maxConnections: z.number().int().positive().optional(),
-    maxStreamsPerClient: z.number().int().positive().optional(),
-    admin: z
-      .object({ address: z.string().min(1) })
-      .strict()
-      .optional(),
-    audit: z.string().min(1).optional(),
-    listeners: z.array(listenerSchema).min(1),
-    clients: z.array(clientSchema).min(1),
-  })
-  .strict();
-
-export type FileSettings = z.infer<typeof fileSchema>;
-
 /** What a configuration file says, validated whole. */
-export interface ParsedFile {
+interface ParsedFile {
   readonly settings: Omit<FileSettings, 'listeners' | 'clients'>;
   readonly listeners: readonly ListenerConfig[];
   readonly clients: readonly ClientConfig[];
@@ -398,71 +257,4 @@ export function parseConfigFile(text: string, file: string): ParsedFile {
   }
   const { listeners: _l, clients: _c, admin: _a, audit: _u, ...settings } = data;
   return { settings, listeners, clients, admin, audit };
-}
-
-/**
- * A value that is an object but matches no alternative of a union (`create: {...}` beside `create:
- * unrestricted`): what is wrong inside the object says more than "expected one of".
- */
-function innermost(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
-  if (issue?.code !== 'invalid_union') return issue;
-  for (const branch of issue.errors) {
-    const [inner] = branch;
-    if (inner && (inner.path.length > 0 || inner.code === 'unrecognized_keys')) {
-      return innermost({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
-    }
-  }
-  return issue;
-}
-
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (!issue) return 'is not valid';
-  if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
-  if (issue.code === 'invalid_union') {
-    if (issue.path.includes('create')) return 'expected "unrestricted", or an object of create rules';
-    if (issue.path.includes('containers'))
-      return 'expected "all", "owned", or an object with "names", "labels" and/or "owned"';
-  }
-  return issue.message;
-}
-
-/** The keys a schema's object at `path` knows (through arrays, optionals, defaults, unions, pipes). */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  const at = (node: unknown, rest: readonly PropertyKey[]): string[] => {
-    const def = (node as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
-    if (!def) return [];
-    switch (def.type) {
-      case 'optional':
-      case 'default':
-      case 'nullable':
-      case 'readonly':
-        return at(def.innerType, rest);
-      case 'pipe':
-        return at(def.in, rest);
-      case 'union':
-        return [...new Set((def.options as unknown[]).flatMap((o) => at(o, rest)))];
-      case 'array':
-        return typeof rest[0] === 'number' ? at(def.element, rest.slice(1)) : [];
-      case 'object': {
-        const shape = def.shape as Record<string, unknown>;
-        if (rest.length === 0) return Object.keys(shape);
-        return at(shape[String(rest[0])], rest.slice(1));
-      }
-      default:
-        return [];
-    }
-  };
-  return at(schema, path);
-}
-
-/** The known key an unknown one most likely meant: the same in other letter case, or two edits away at most. */
-function nearestKey(key: string, known: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  let best: { name: string; d: number } | undefined;
-  for (const name of known) {
-    const d = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
-    if (d <= 2 && (!best || d < best.d)) best = { name, d };
-  }
-  return best?.name;
 }

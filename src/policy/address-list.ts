@@ -9,7 +9,7 @@ export function plainAddress(address: string): string {
 }
 
 /** Addresses and CIDRs, checked at once, and host names, looked up when due (host-names.ts). */
-export interface AddressList {
+interface AddressList {
   readonly fixed: BlockList;
   readonly names: HostNames | null;
 }

@@ -3,17 +3,17 @@ import type { Upstream } from '../upstream/client.ts';
 import { readBody } from '../upstream/client.ts';
 import type { CallerContainer, ListedContainer } from './caller-container.ts';
 import {
+  CLIENT_LABEL,
   canonicalAddress,
   endpointsAt,
   networksHolding,
-  ownProfileLabel,
-  PROFILE_LABEL,
+  ownClientLabel,
   readListedContainer,
 } from './caller-container.ts';
 import { asLabels, isObject } from './container-facts.ts';
 
 /** A whole look-up is given this long at most, heads and bodies (every wait on the upstream bounded). */
-export const LOOKUP_TIMEOUT_MS = 5_000;
+const LOOKUP_TIMEOUT_MS = 5_000;
 /** Answers are read up to this size (a network of 10,000 endpoints, a list of as many containers). */
 const MAX_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 10_000;
@@ -95,8 +95,8 @@ export class CallerAddresses {
       const found = entry.container;
       if (!found) return null;
       const imageLabels =
-        found.labels[PROFILE_LABEL] === undefined ? {} : await this.#imageLabels(found.imageId);
-      return { ...found, profile: ownProfileLabel(found.labels, imageLabels) };
+        found.labels[CLIENT_LABEL] === undefined ? {} : await this.#imageLabels(found.imageId);
+      return { ...found, client: ownClientLabel(found.labels, imageLabels) };
     } catch (error) {
       this.log.warn(
         { err: (error as Error).message },

@@ -8,7 +8,7 @@ import { buildVisibility, ownName } from './matcher.ts';
  * The label by which a caller container picks its client (issue #23), when that client's entry
  * allows it (`match.container.profileLabel: true`).
  */
-export const PROFILE_LABEL = 'dockscope.client';
+export const CLIENT_LABEL = 'dockscope.client';
 
 /** The container a TCP caller's source address belongs to, as the daemon lists it. */
 export interface CallerContainer {
@@ -23,7 +23,7 @@ export interface CallerContainer {
    * built or committed: dockscope does not read build contexts, so an inherited value counts for
    * nothing).
    */
-  readonly profile: string | null;
+  readonly client: string | null;
 }
 
 /** The `match.container` key of a client: which caller containers it is. */
@@ -59,7 +59,7 @@ export function canonicalAddress(text: string): string {
 }
 
 /** A container's identity as its `GET /containers/json` entry gives it. */
-export type ListedContainer = Omit<CallerContainer, 'profile'>;
+export type ListedContainer = Omit<CallerContainer, 'client'>;
 
 /** Reads one entry of `GET /containers/json`; null when it is not one. */
 export function readListedContainer(entry: unknown): ListedContainer | null {
@@ -122,15 +122,15 @@ export function endpointsAt(body: unknown, address: string): string[] {
   return out;
 }
 
-/** The profile label's value when the container itself carries it (not when its image does). */
-export function ownProfileLabel(
+/** The client label's value when the container itself carries it (not when its image does). */
+export function ownClientLabel(
   labels: Readonly<Record<string, string>>,
   imageLabels: Readonly<Record<string, string>> | null,
 ): string | null {
-  const value = labels[PROFILE_LABEL];
+  const value = labels[CLIENT_LABEL];
   if (value === undefined || value === '') return null;
   // Unreadable image labels (an image removed since): the value cannot be told from an inherited one.
-  if (imageLabels === null || imageLabels[PROFILE_LABEL] !== undefined) return null;
+  if (imageLabels === null || imageLabels[CLIENT_LABEL] !== undefined) return null;
   return value;
 }
 
@@ -145,7 +145,7 @@ export function compileContainerMatch(
   const visible = buildVisibility(rules.containers);
   return (container) => {
     if (!container) return false;
-    if (rules.profileLabel && container.profile !== client) return false;
+    if (rules.profileLabel && container.client !== client) return false;
     return visible(container);
   };
 }

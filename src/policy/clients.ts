@@ -22,8 +22,8 @@ import type { ResourceLimits } from './resource-limits.ts';
 import { readTokenSecret } from './token-secret.ts';
 
 /** What a client is allowed and shown: compiled once from its configuration. */
-export interface Profile {
-  readonly client: string;
+export interface Client {
+  readonly name: string;
   readonly resolver: ContainerResolver;
   readonly scrubEnvs: boolean;
   /** Its create rules; null when none are in force. */
@@ -59,7 +59,7 @@ type Verdict = 'yes' | 'no' | 'token';
 type SentToken = Buffer | null;
 
 interface CompiledClient {
-  readonly profile: Profile;
+  readonly client: Client;
   /**
    * 'yes', 'no', or 'token' (everything but the token holds: a 401 if no later client matches); a
    * promise when a host name of its match has to be looked up first.
@@ -77,13 +77,13 @@ export interface Clients {
   readonly usesTokens: boolean;
   /** Whether identifying this caller needs its container looked up (a `container:` client may match). */
   needsContainer(caller: Caller): boolean;
-  /** A client's profile by its name (the benchmark and tests; `explain`). */
-  identifyByName(name: string): Profile;
+  /** A client by its name (the benchmark and tests; `explain`). */
+  identifyByName(name: string): Client;
   /**
    * The client a request belongs to, or the Docker-style refusal (401 bad token, 403 no client): at
    * once, or a promise while a `from` host name is looked up (bounded, see host-names.ts).
    */
-  identify(caller: Caller): Profile | Promise<Profile>;
+  identify(caller: Caller): Client | Promise<Client>;
   /** `where` and host name of every name that did not resolve when the clients were compiled. */
   readonly unresolved: readonly string[];
 }
@@ -206,7 +206,7 @@ async function compileMatch(
   };
 }
 
-export interface CompileOptions {
+interface CompileOptions {
   /** Where host-name changes are logged, once per change. */
   readonly log?: Logger;
   /** TTL, miss memo, time-out and look-up of `from` host names; HOST_NAME_DEFAULTS else. */
@@ -246,8 +246,8 @@ export async function compileClients(
     const where = `clients[${i}] (${config.name})`;
     const match = await compileMatch(config.match, where, config.name, env, hostNames);
     compiled.push({
-      profile: {
-        client: config.name,
+      client: {
+        name: config.name,
         resolver: new ContainerResolver(directory, buildVisibility(config.containers)),
         scrubEnvs: config.scrubEnvs,
         create: config.create,
@@ -266,23 +266,23 @@ export async function compileClients(
   await Promise.all(lists.map((l) => l.names.prime()));
   const firstInRun = addressRuns(compiled);
   /** The clients from the i-th on: at once while their tests answer at once. */
-  const identifyFrom = (caller: Caller, i: number, tokenWanted: boolean): Profile | Promise<Profile> => {
+  const identifyFrom = (caller: Caller, i: number, tokenWanted: boolean): Client | Promise<Client> => {
     let wanted = tokenWanted;
     for (let j = i; j < compiled.length; j++) {
       const c = compiled[j] as CompiledClient;
       const run = firstInRun(j, caller);
       if (run !== null) {
-        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).profile;
+        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).client;
         j = run.end - 1;
         continue;
       }
       const result = c.test(caller);
       if (result instanceof Promise) {
         return result.then((r) =>
-          r === 'yes' ? c.profile : identifyFrom(caller, j + 1, wanted || r === 'token'),
+          r === 'yes' ? c.client : identifyFrom(caller, j + 1, wanted || r === 'token'),
         );
       }
-      if (result === 'yes') return c.profile;
+      if (result === 'yes') return c.client;
       if (result === 'token') wanted = true;
     }
     if (wanted) throw errors.unauthorized();
@@ -306,12 +306,12 @@ export async function compileClients(
     sent: SentToken,
     order: readonly number[],
     k: number,
-  ): Profile | null | Promise<Profile | null> => {
+  ): Client | null | Promise<Client | null> => {
     for (let j = k; j < order.length; j++) {
       const index = order[j] as number;
       const run = firstInRun(index, caller);
       if (run !== null) {
-        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).profile;
+        if (run.hit !== -1) return (compiled[run.hit] as CompiledClient).client;
         // A run holds no token client: all of it is in `order`, one after the other.
         while (j + 1 < order.length && (order[j + 1] as number) < run.end) j++;
         continue;
@@ -319,12 +319,12 @@ export async function compileClients(
       const c = compiled[index] as CompiledClient;
       const result = c.test(caller, sent);
       if (result instanceof Promise)
-        return result.then((r) => (r === 'yes' ? c.profile : among(caller, sent, order, j + 1)));
-      if (result === 'yes') return c.profile;
+        return result.then((r) => (r === 'yes' ? c.client : among(caller, sent, order, j + 1)));
+      if (result === 'yes') return c.client;
     }
     return null;
   };
-  const identify = (caller: Caller): Profile | Promise<Profile> => {
+  const identify = (caller: Caller): Client | Promise<Client> => {
     if (byToken.size === 0) return identifyFrom(caller, 0, false);
     const sent = sentToken(caller);
     const mine = sent === null ? undefined : byToken.get(sent.toString('hex'));
@@ -339,12 +339,12 @@ export async function compileClients(
       caller.address !== undefined &&
       containerListeners.some((names) => names === null || names.includes(caller.listener)),
     names: configs.map((c) => c.name),
-    usesTokens: compiled.some((c) => c.profile.usesToken),
+    usesTokens: compiled.some((c) => c.client.usesToken),
     unresolved: lists.flatMap((l) => l.names.unresolved().map((name) => `${l.what}: ${name}`)),
     identifyByName: (name) => {
-      const found = compiled.find((c) => c.profile.client === name);
+      const found = compiled.find((c) => c.client.name === name);
       if (!found) throw new Error(`no client named ${name}`);
-      return found.profile;
+      return found.client;
     },
     identify,
   };

@@ -1,5 +1,5 @@
 import type { ContainerIdentity } from './matcher.ts';
-import { stripSlash } from './matcher.ts';
+import { ownName, stripSlash } from './matcher.ts';
 
 /** What dockscope needs to know about a container to decide on it. */
 export interface ContainerFacts extends ContainerIdentity {
@@ -18,6 +18,22 @@ export function asLabels(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/**
+ * The identity of a `GET /containers/json` entry, its id '' when it has none (it then names no
+ * container a reference can reach); null when the entry is not an object.
+ */
+export function listedIdentity(summary: unknown): (ContainerIdentity & { id: string }) | null {
+  if (!isObject(summary)) return null;
+  const names = Array.isArray(summary.Names)
+    ? summary.Names.filter((n): n is string => typeof n === 'string')
+    : [];
+  return {
+    id: typeof summary.Id === 'string' ? summary.Id : '',
+    name: ownName(names),
+    labels: asLabels(summary.Labels),
+  };
 }
 
 /** Reads the identity out of a container inspect body; null when the body is not one. */

@@ -122,7 +122,7 @@ export class ContainerWatch {
         );
       } else {
         // A (re)connected upstream may be another daemon version: body rules follow its answer.
-        if (this.#connects++ > 0) void this.resolver.apiVersion.refresh();
+        if (this.#connects++ > 0) void this.resolver.daemon.apiVersion.refresh();
         this.#setWatching(true);
         this.state = 'watching';
         this.#faultMs = 1000;

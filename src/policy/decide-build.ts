@@ -2,7 +2,7 @@ import { errors } from '../errors.ts';
 import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
 import { ownedBuild } from './decide-owned.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 
 export type { BuildClaims } from './forward.ts';
 
@@ -17,13 +17,13 @@ const SESSION_REMOTES = new Set(['client-session', 'upload-request']);
  * (network mode, remote context, labels), and a session or build id the request names must be this
  * client's.
  */
-export async function decideBuild(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decideBuild(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const session = await claimSession(input);
   try {
     checkBuildQuery(input, ctx);
     await checkRegistryRoute(input, ctx);
     claimBuildId(input);
-    return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, response: 'raw' };
+    return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, treatment: 'relay' };
   } catch (error) {
     // The CLI 20.10 hangs when its build is refused while it serves the session (its Close does not
     // end the session's connection): a refused build's session has nothing left to serve.
@@ -74,10 +74,10 @@ function claimBuildId(input: DecideInput): void {
 }
 
 /** `POST /build/cancel?id=`: only a running build of this client. */
-export function decideBuildCancel(input: DecideInput): Forward {
+export function decideBuildCancel(input: DecideInput): Forwarding {
   const id = input.target.query.get('id') ?? '';
   if (id === '' || !input.builds?.ownsBuild(id)) {
     throw errors.refused('the id names no running build of this client');
   }
-  return { path: input.raw, response: 'raw' };
+  return { path: input.raw, treatment: 'relay' };
 }

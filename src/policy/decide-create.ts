@@ -2,13 +2,14 @@ import { CONTAINER_CREATE } from '../body/daemon-types.ts';
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isDecodedObject, newObject, serializeDecoded } from '../body/go-decode.ts';
 import { errors } from '../errors.ts';
+import type { Deferred } from './container-create-rules.ts';
+import { checkContainerCreate, namedObjects } from './container-create-rules.ts';
 import { asLabels } from './container-facts.ts';
-import type { Deferred } from './create-rules.ts';
-import { checkContainerCreate, checkHostNamespace, createRuleRefusal, namedObjects } from './create-rules.ts';
+import { checkHostNamespace, createRuleRefusal } from './create-rules.ts';
 import { createImage } from './decide-images.ts';
 import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { asMissing } from './forward.ts';
 import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
@@ -36,7 +37,7 @@ import { withAddedMasks } from './system-paths.ts';
  * joined container has (host namespaces, privilege, devices, capabilities, host paths) is judged as
  * if the client had asked for it (decide-joins.ts); links share nothing and are not judged so.
  */
-export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const { resolver } = ctx;
   const body = await decodeFor(ctx, await input.readBody(), CONTAINER_CREATE);
   // The create rules first: what they refuse is refused whatever the containers it names.
@@ -56,7 +57,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   }
   // Resource maxima, and the defaults for what the create leaves unlimited (issue #23).
   if (ctx.limits) body.HostConfig = applyCreateLimits(ctx.limits, asObject(body.HostConfig));
-  // No one labels themselves into a profile (dockscope.client, issue #23).
+  // No one labels themselves into a client (dockscope.client, issue #23).
   refuseReservedLabels(body.Labels, ctx);
   if (ctx.owner) containers.label(body, ctx.owner);
   /** Sentinels that make the daemon refuse the create as for a missing container. */
@@ -156,7 +157,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
   const canonical = serializeDecoded(body);
   const refs = [...missing, ...kept];
   if (refs.length > 0) return asMissing(input.raw, refs, canonical);
-  return { path: input.raw, response: 'conflict', body: canonical };
+  return { path: input.raw, treatment: 'cutConflictId', body: canonical };
 }
 
 /**
@@ -178,7 +179,7 @@ async function checkNamed(
 ): Promise<void> {
   const { resolver, owner, create } = ctx;
   for (const volume of named.volumes) {
-    const stored = await resolver.directory.volume(volume.name);
+    const stored = await resolver.daemon.volume(volume.name);
     // Another owner's volume is refused before its stored options are judged: the refusal must not
     // tell an owner anything about a volume it cannot inspect (review of #19).
     if (owner && stored !== null && !isShown(volumes, stored.labels, owner)) {
@@ -208,7 +209,7 @@ async function checkNamed(
         );
       }
     } else {
-      const users = await resolver.directory.volumeUsers(volume.name);
+      const users = await resolver.daemon.volumeUsers(volume.name);
       if (users.some((user) => !resolver.isVisible(user))) {
         throw createRuleRefusal(
           'volumes',
@@ -219,7 +220,7 @@ async function checkNamed(
     }
   }
   for (const network of named.networks) {
-    const found = await resolver.directory.network(network.name);
+    const found = await resolver.daemon.network(network.name);
     if (create && found !== null && !('ambiguous' in found) && found.driver === 'host') {
       checkHostNamespace(create, 'network', network.field);
     }

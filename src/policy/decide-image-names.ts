@@ -1,8 +1,8 @@
 import { errors } from '../errors.ts';
+import type { ImageFacts } from '../upstream/daemon-client.ts';
 import { createRuleRefusal } from './create-rules.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import type { ImageFacts } from './directory.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { prefix } from './forward.ts';
 import type { ImageOwner } from './image-refs.ts';
 import { imageOwner, mayManage, namesMade, pulledNames } from './image-refs.ts';
@@ -16,7 +16,7 @@ import type { Ownership } from './ownership.ts';
  * job's code), so it is refused.
  */
 
-export interface JudgedImage {
+interface JudgedImage {
   readonly facts: ImageFacts;
   readonly whose: ImageOwner;
 }
@@ -27,7 +27,7 @@ export async function judgeImage(
   owner: Ownership,
   ctx: DecideContext,
 ): Promise<JudgedImage | null> {
-  const facts = await ctx.resolver.directory.image(ref);
+  const facts = await ctx.resolver.daemon.image(ref);
   return facts ? { facts, whose: imageOwner(facts.labels, owner) } : null;
 }
 
@@ -67,7 +67,7 @@ export async function checkTargets(
  * newer version), never another owner's; an import is labelled through its `changes`, and the name it
  * makes may not move one of an image the client may not manage.
  */
-export async function decideImageCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decideImageCreate(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const { create, owner } = ctx;
   const query = input.target.query;
   await checkRegistryRoute(input, ctx);
@@ -79,16 +79,16 @@ export async function decideImageCreate(input: DecideInput, ctx: DecideContext):
       "the daemon would fetch it from the host's network",
     );
   }
-  if (!owner) return { path: input.raw, response: 'raw' };
+  if (!owner) return { path: input.raw, treatment: 'relay' };
   const from = query.get('fromImage');
   if (from) {
     await checkTargets(pulledNames(from, query.get('tag') ?? ''), owner, ctx, { sharedMayMove: true });
-    return { path: input.raw, response: 'raw' };
+    return { path: input.raw, treatment: 'relay' };
   }
   // Without fromImage the daemon imports, and applies `changes` to the image's config.
   await checkTargets(namesMade(query), owner, ctx);
   return {
     path: `${prefix(input.target)}${input.target.path}?${withOwnedChanges(query, owner)}`,
-    response: 'raw',
+    treatment: 'relay',
   };
 }

@@ -5,8 +5,8 @@ import { errors } from '../errors.ts';
 import type { Route } from '../routes/route.ts';
 import { checkTargets, judgeImage } from './decide-image-names.ts';
 import { checkRegistryRoute } from './decide-registry.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
-import { asMissing, prefix } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
+import { asMissing, prefix, ROUTE_TREATMENT, withQuery } from './forward.ts';
 import { imageSentinel, mayManage, splitReference, targetName } from './image-refs.ts';
 import type { MissingRef } from './missing.ts';
 import { images } from './owned/images.ts';
@@ -27,8 +27,6 @@ import { filterValues } from './ownership.ts';
  * by name untags that name, a create stores it), the name goes on as typed.
  */
 
-const withQuery = (path: string, query: string) => (query ? `${path}?${query}` : path);
-
 /** An id typed as an id (not a name): a removal by it may be pinned to the full id. */
 const ID_TYPED = /^(sha256:)?[0-9a-f]{1,64}$/;
 
@@ -38,8 +36,9 @@ export async function ownedImageRead(
   route: Extract<Route, { kind: 'imageInspect' | 'imageHistory' }>,
   owner: Ownership,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const action = route.kind === 'imageInspect' ? 'json' : 'history';
+  const treatment = ROUTE_TREATMENT[route.kind];
   const path = (ref: string) =>
     withQuery(`${prefix(input.target)}/images/${ref}/${action}`, input.target.rawQuery);
   const judged = await judgeImage(route.name, owner, ctx);
@@ -48,11 +47,11 @@ export async function ownedImageRead(
   // inspect is judged on its answer too (its labels), and a hidden one asks about the sentinel.
   if (judged === null) {
     return route.kind === 'imageInspect'
-      ? { path: input.raw, response: route.kind, ifHidden: { path: path(s.ref), ref: s.missing } }
-      : { path: input.raw, response: route.kind };
+      ? { path: input.raw, treatment, ifHidden: { path: path(s.ref), ref: s.missing } }
+      : { path: input.raw, treatment };
   }
   if (judged.whose === 'other') return asMissing(path(s.ref), [s.missing]);
-  return { path: path(judged.facts.id), response: route.kind };
+  return { path: path(judged.facts.id), treatment };
 }
 
 /** `POST /images/{name}/tag?repo=&tag=`: a source of the client's, pinned; a target it may move. */
@@ -61,10 +60,10 @@ export async function ownedImageTag(
   name: string,
   owner: Ownership,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const path = (ref: string) => withQuery(`${prefix(input.target)}/images/${ref}/tag`, input.target.rawQuery);
   const source = await judgeImage(name, owner, ctx);
-  if (source === null) return { path: input.raw, response: 'raw' };
+  if (source === null) return { path: input.raw, treatment: 'relay' };
   if (source.whose === 'other') {
     const s = imageSentinel(name);
     return asMissing(path(s.ref), [s.missing]);
@@ -75,7 +74,7 @@ export async function ownedImageTag(
   const query = input.target.query;
   const target = targetName(query.get('repo') ?? '', query.get('tag') ?? '');
   if (target !== null) await checkTargets([target], owner, ctx, { except: source.facts.id });
-  return { path: path(source.facts.id), response: 'raw' };
+  return { path: path(source.facts.id), treatment: 'relay' };
 }
 
 /** `DELETE /images/{name}`: the client's own only (a name untags, an id is pinned to the full id). */
@@ -84,13 +83,13 @@ export async function ownedImageDelete(
   name: string,
   owner: Ownership,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const path = (ref: string) => withQuery(`${prefix(input.target)}/images/${ref}`, input.target.rawQuery);
   const judged = await judgeImage(name, owner, ctx);
-  if (judged === null) return { path: input.raw, response: 'errorIds' };
+  if (judged === null) return { path: input.raw, treatment: 'cutErrorIds' };
   if (judged.whose === 'other') {
     const s = imageSentinel(name);
-    // A missing image's removal is answered through `errorIds`, which shows a hex run that is no
+    // A missing image's removal is answered through `cutErrorIds`, which shows a hex run that is no
     // visible container (12 or 64 digits) as <hidden>, the typed id too: so is another's.
     const typed = /^([0-9a-f]{12}|[0-9a-f]{64})$/.test(s.missing.typed) ? '<hidden>' : s.missing.typed;
     return asMissing(path(s.ref), [{ ...s.missing, typed }]);
@@ -98,7 +97,7 @@ export async function ownedImageDelete(
   if (!mayManage(judged.whose, owner)) {
     throw errors.refused(`image ${JSON.stringify(name)} has no owner: this client may not remove it`);
   }
-  return { path: ID_TYPED.test(name) ? path(judged.facts.id) : input.raw, response: 'errorIds' };
+  return { path: ID_TYPED.test(name) ? path(judged.facts.id) : input.raw, treatment: 'cutErrorIds' };
 }
 
 /**
@@ -127,7 +126,7 @@ async function othersAsMissing(
 }
 
 /**
- * `GET /images/json`: the answer keeps the client's and nobody's images (response `imageList`). The
+ * `GET /images/json`: the answer keeps the client's and nobody's images (treatment `filterImageList`). The
  * daemon cannot be asked for "this owner's or no owner's" (its label filters must all hold, and
  * images have no `label!=`), so the list is filtered as it streams. `before` and `since` name an
  * image: another owner's is sent as a sentinel, as a missing one.
@@ -136,9 +135,9 @@ export async function ownedImageList(
   input: DecideInput,
   owner: Ownership,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const raw = input.target.query.get('filters');
-  if (!raw) return { path: input.raw, response: 'imageList' };
+  if (!raw) return { path: input.raw, treatment: 'filterImageList' };
   // Refuses duplicate keys, so that JSON.parse reads what the daemon's decoder reads.
   decodeBody(raw, LIST_FILTERS);
   const filters = JSON.parse(raw) as Record<string, unknown>;
@@ -161,7 +160,7 @@ export async function ownedImageList(
     }
     if (refs.length > 0) filters[key] = filterValues(out, legacy);
   }
-  if (missing.length === 0) return { path: input.raw, response: 'imageList' };
+  if (missing.length === 0) return { path: input.raw, treatment: 'filterImageList' };
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   return asMissing(`${prefix(input.target)}/images/json?${query}`, missing);
@@ -206,7 +205,7 @@ export async function decideImageOut(
   input: DecideInput,
   route: Extract<Route, { kind: 'imageExport' | 'imagePush' }>,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   await checkRegistryRoute(input, ctx);
   const names = route.name === null ? input.target.query.getAll('names') : [route.name];
   const tag = route.kind === 'imagePush' ? (input.target.query.get('tag') ?? '') : '';
@@ -226,5 +225,5 @@ export async function decideImageOut(
       );
     }
   }
-  return { path: input.raw, response: 'raw' };
+  return { path: input.raw, treatment: 'relay' };
 }

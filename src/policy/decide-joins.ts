@@ -1,6 +1,7 @@
 import { errors } from '../errors.ts';
+import type { NamedVolume } from './container-create-rules.ts';
 import { identityFromInspect } from './container-facts.ts';
-import type { CreateRules, NamedVolume } from './create-rules.ts';
+import type { CreateRules } from './create-rules.ts';
 import type { JoinKind } from './inherited-access.ts';
 import { alsoJoined, checkJoined, joinedContainer, nextInChain, unjudgedChain } from './inherited-access.ts';
 import type { ContainerResolver } from './resolver.ts';
@@ -48,7 +49,7 @@ export async function checkJoins(
           `a create may join at most ${MAX_JOINED} containers, counted along their own container: modes`,
         );
       }
-      const body = await resolver.directory.inspect(step.ref);
+      const body = await resolver.daemon.inspect(step.ref);
       const identity = identityFromInspect(body);
       if (step.first && identity === null) continue; // gone since it was pinned: the daemon answers for its id
       if (identity === null || (!step.first && !resolver.isVisible(identity))) {

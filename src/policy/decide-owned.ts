@@ -4,14 +4,14 @@ import { mapOf, newObject, serializeDecoded, string } from '../body/go-decode.ts
 import { errors } from '../errors.ts';
 import { BUILTIN_NETWORK_MODES } from './create-rules.ts';
 import { checkTargets } from './decide-image-names.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
-import { prefix } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
+import { prefix, withQuery } from './forward.ts';
 import { targetName } from './image-refs.ts';
 import { missingRef } from './missing.ts';
 import { images } from './owned/images.ts';
 import { ownersNetwork } from './owned/networks.ts';
 import type { OwnedScope } from './owned/scope.ts';
-import { ownerQuery, withQuery } from './owned/scope.ts';
+import { ownerQuery } from './owned/scope.ts';
 import { withOwnedChanges } from './owned-changes.ts';
 import type { Ownership } from './ownership.ts';
 import { withOwnerLabel } from './ownership.ts';
@@ -31,11 +31,11 @@ export function ownedList(
   input: DecideInput,
   scope: OwnedScope,
   owner: Ownership,
-  response: Forward['response'],
-): Forward {
+  treatment: Forwarding['treatment'],
+): Forwarding {
   const query = scope.listQuery(input.target, owner);
-  if (query === null) return { path: input.raw, response };
-  return { path: withQuery(`${prefix(input.target)}${input.target.path}`, query), response };
+  if (query === null) return { path: input.raw, treatment };
+  return { path: withQuery(`${prefix(input.target)}${input.target.path}`, query), treatment };
 }
 
 /**
@@ -51,23 +51,23 @@ export function decidePrune(
   input: DecideInput,
   of: 'containers' | 'volumes' | 'networks' | 'images' | 'build',
   ctx: DecideContext,
-): Forward {
+): Forwarding {
   const { owner, resolver } = ctx;
   // A client that sees every container removes only what it could see (issue #20: docker-py's
   // containers.prune() and `docker system prune` with no rules were refused).
   if (of === 'containers' && !resolver.seesAll && !(owner && resolver.includesOwned)) {
     throw errors.refused('pruning would remove containers this client cannot see');
   }
-  if (!owner) return { path: input.raw, response: 'raw' };
+  if (!owner) return { path: input.raw, treatment: 'relay' };
   if (of === 'build') {
     const nothing = new URLSearchParams({
       filters: JSON.stringify({ id: { [missingRef('').sentinel]: true } }),
     });
-    return { path: withQuery(`${prefix(input.target)}/build/prune`, nothing), response: 'raw' };
+    return { path: withQuery(`${prefix(input.target)}/build/prune`, nothing), treatment: 'relay' };
   }
   return {
     path: withQuery(`${prefix(input.target)}/${of}/prune`, ownerQuery(input.target, owner)),
-    response: 'raw',
+    treatment: 'relay',
   };
 }
 

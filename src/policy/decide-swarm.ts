@@ -5,10 +5,11 @@ import { serializeDecoded } from '../body/go-decode.ts';
 import { CONFIG_SPEC, SECRET_SPEC, SERVICE_SPEC } from '../body/service-types.ts';
 import { errors } from '../errors.ts';
 import type { Route, SwarmKind } from '../routes/route.ts';
+import { lookupSwarmObject, lookupTask, SINGULAR, tasksByPrefix } from '../upstream/swarm-lookups.ts';
 import { asLabels, isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
 import { BUILTIN_NETWORK_MODES, checkHostNamespace, createRuleRefusal } from './create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from './forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { asMissing, prefix } from './forward.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -19,7 +20,6 @@ import { services } from './owned/services.ts';
 import { isSwarmShown, seesAllSwarm, shownObjectId } from './owned/swarm-scope.ts';
 import { filterValues } from './ownership.ts';
 import { checkServiceSpec, serviceReferences } from './service-rules.ts';
-import { lookupSwarmObject, lookupTask, SINGULAR, tasksByPrefix } from './swarm-lookups.ts';
 
 type SwarmObjectRoute = Extract<Route, { kind: 'swarmObject' }>;
 type TaskRoute = Extract<Route, { kind: 'task' }>;
@@ -38,16 +38,16 @@ function withQuery(path: string, input: DecideInput): string {
 /** Whether the service of a task is one the client may see (a task whose service is gone is not). */
 async function serviceVisible(ctx: DecideContext, serviceId: string): Promise<boolean> {
   if (serviceId === '') return false;
-  const service = await lookupSwarmObject(ctx.resolver.directory, 'services', serviceId);
+  const service = await lookupSwarmObject(ctx.resolver.daemon, 'services', serviceId);
   return service !== null && !('ambiguous' in service) && isSwarmShown(ctx.resolver, ctx.owner, service);
 }
 
 async function visibleTaskId(ctx: DecideContext, ref: string): Promise<string | null> {
-  const found = await lookupTask(ctx.resolver.directory, ref);
+  const found = await lookupTask(ctx.resolver.daemon, ref);
   if (found === null) return null;
   if (!('ambiguous' in found)) return (await serviceVisible(ctx, found.serviceId)) ? found.id : null;
   const visible: string[] = [];
-  for (const task of await tasksByPrefix(ctx.resolver.directory, ref)) {
+  for (const task of await tasksByPrefix(ctx.resolver.daemon, ref)) {
     if (await serviceVisible(ctx, task.serviceId)) visible.push(task.id);
   }
   if (visible.length > 1)
@@ -64,7 +64,7 @@ export async function decideSwarmObject(
   input: DecideInput,
   route: SwarmObjectRoute,
   ctx: DecideContext,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const { resolver, owner } = ctx;
   // Judged before the look-up, so that a hidden and a visible object are refused alike.
   const body = route.action === 'update' ? await judgedUpdate(input, route.of, ctx) : undefined;
@@ -74,24 +74,24 @@ export async function decideSwarmObject(
   const ifHidden = { path: pathFor(missing.sentinel), ref: missing };
   if (seesAllSwarm(ctx)) {
     return route.action === 'inspect'
-      ? { path: input.raw, response: 'swarmInspect', ifHidden }
-      : { path: input.raw, response: 'raw' };
+      ? { path: input.raw, treatment: 'judgeSwarmInspect', ifHidden }
+      : { path: input.raw, treatment: 'relay' };
   }
   const id = await shownObjectId(resolver, owner, route.of, route.ref);
   if (id === null) return asMissing(ifHidden.path, [missing], body);
-  if (route.action === 'inspect') return { path: pathFor(id), response: 'swarmInspect', ifHidden };
+  if (route.action === 'inspect') return { path: pathFor(id), treatment: 'judgeSwarmInspect', ifHidden };
   return body === undefined
-    ? { path: pathFor(id), response: 'raw' }
-    : { path: pathFor(id), response: 'raw', body };
+    ? { path: pathFor(id), treatment: 'relay' }
+    : { path: pathFor(id), treatment: 'relay', body };
 }
 
 /**
  * A service create. Without create rules (a client that sees everything, or rules turned off) it goes
  * on as sent; with them it needs `swarm`, and its spec is judged as a container create would be.
  */
-export async function decideServiceCreate(input: DecideInput, ctx: DecideContext): Promise<Forward> {
-  if (!ctx.create && !ctx.owner) return { path: input.raw, response: 'raw' };
-  return { path: input.raw, response: 'raw', body: await judgedServiceSpec(input, ctx) };
+export async function decideServiceCreate(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
+  if (!ctx.create && !ctx.owner) return { path: input.raw, treatment: 'relay' };
+  return { path: input.raw, treatment: 'relay', body: await judgedServiceSpec(input, ctx) };
 }
 
 /**
@@ -102,11 +102,11 @@ export async function decideSwarmObjectCreate(
   input: DecideInput,
   of: 'secrets' | 'configs',
   ctx: DecideContext,
-): Promise<Forward> {
-  if (!ctx.owner) return { path: input.raw, response: 'raw' };
+): Promise<Forwarding> {
+  if (!ctx.owner) return { path: input.raw, treatment: 'relay' };
   const spec = decodeBody(await input.readBody(), OBJECT_SPECS[of]);
   OWNED_SWARM[of].label(spec, ctx.owner);
-  return { path: input.raw, response: 'raw', body: serializeDecoded(spec) };
+  return { path: input.raw, treatment: 'relay', body: serializeDecoded(spec) };
 }
 
 const OBJECT_SPECS = { secrets: SECRET_SPEC, configs: CONFIG_SPEC } as const;
@@ -169,7 +169,7 @@ async function checkServiceRules(
 ): Promise<void> {
   checkServiceSpec(create, spec);
   for (const { field, target } of serviceReferences(spec).networks) {
-    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.directory.network(target);
+    const network = target.toLowerCase() === 'host' ? 'host' : await ctx.resolver.daemon.network(target);
     if (network === 'host' || (network !== null && !('ambiguous' in network) && network.driver === 'host')) {
       checkHostNamespace(create, 'network', field);
     }
@@ -207,20 +207,24 @@ async function checkServiceObjects(spec: DecodedObject, ctx: DecideContext): Pro
 }
 
 /** `GET /tasks/{id}` and its logs: a task is visible when its service is. */
-export async function decideTask(input: DecideInput, route: TaskRoute, ctx: DecideContext): Promise<Forward> {
+export async function decideTask(
+  input: DecideInput,
+  route: TaskRoute,
+  ctx: DecideContext,
+): Promise<Forwarding> {
   const pathFor = (ref: string) =>
     withQuery(
       `${prefix(input.target)}/tasks/${encodeURIComponent(ref)}${route.action === 'logs' ? '/logs' : ''}`,
       input,
     );
-  const response = route.action === 'inspect' ? 'taskInspect' : 'raw';
-  if (seesAllSwarm(ctx)) return { path: input.raw, response };
+  const treatment = route.action === 'inspect' ? 'judgeTaskInspect' : 'relay';
+  if (seesAllSwarm(ctx)) return { path: input.raw, treatment };
   const id = await visibleTaskId(ctx, route.ref);
   if (id === null) {
     const missing = missingRef(route.ref);
     return asMissing(pathFor(missing.sentinel), [missing]);
   }
-  return { path: pathFor(id), response };
+  return { path: pathFor(id), treatment };
 }
 
 /**
@@ -228,14 +232,14 @@ export async function decideTask(input: DecideInput, route: TaskRoute, ctx: Deci
  * filter names services, which the daemon resolves first (answering 404 for a missing one): a hidden
  * one goes on as a sentinel, a visible one pinned to its full id.
  */
-export async function decideTaskList(input: DecideInput, ctx: DecideContext): Promise<Forward> {
+export async function decideTaskList(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const rawFilters = input.target.query.get('filters');
-  if (!rawFilters || seesAllSwarm(ctx)) return { path: input.raw, response: 'taskList' };
+  if (!rawFilters || seesAllSwarm(ctx)) return { path: input.raw, treatment: 'filterTaskList' };
   // Refuses duplicate keys, so that JSON.parse below reads what the daemon's decoder reads.
   decodeBody(rawFilters, LIST_FILTERS);
   const filters = JSON.parse(rawFilters) as Record<string, unknown>;
   const value = filters.service;
-  if (value === undefined) return { path: input.raw, response: 'taskList' };
+  if (value === undefined) return { path: input.raw, treatment: 'filterTaskList' };
   const legacy = Array.isArray(value);
   const refs: unknown[] = legacy ? value : isObject(value) ? Object.keys(value) : [];
   const missing: MissingRef[] = [];
@@ -254,5 +258,5 @@ export async function decideTaskList(input: DecideInput, ctx: DecideContext): Pr
   const query = new URLSearchParams(input.target.query);
   query.set('filters', JSON.stringify(filters));
   const path = `${prefix(input.target)}/tasks?${query}`;
-  return missing.length > 0 ? asMissing(path, missing) : { path, response: 'taskList' };
+  return missing.length > 0 ? asMissing(path, missing) : { path, treatment: 'filterTaskList' };
 }

@@ -13,9 +13,9 @@ import { ChangesError, splitOnce } from './dockerfile-lines.ts';
  */
 
 /** A key or value after the lexer: its text, or `null` when it expands a variable (env-dependent). */
-export type LexedWord = string | null;
+type LexedWord = string | null;
 
-export interface LabelPair {
+interface LabelPair {
   readonly key: LexedWord;
   readonly value: LexedWord;
 }

@@ -1,5 +1,6 @@
 import type { SwarmKind } from '../routes/route.ts';
 import { ANY_EVENT_ATTRIBUTES } from '../upstream/dialect.ts';
+import { lookupSwarmObject } from '../upstream/swarm-lookups.ts';
 import { isObject } from './container-facts.ts';
 import type { ContainerIdentity } from './matcher.ts';
 import { configs } from './owned/configs.ts';
@@ -12,7 +13,6 @@ import { services } from './owned/services.ts';
 import { volumes } from './owned/volumes.ts';
 import type { Ownership } from './ownership.ts';
 import type { ContainerResolver } from './resolver.ts';
-import { lookupSwarmObject } from './swarm-lookups.ts';
 
 /** Event types of the swarm objects scoped by name and labels (issue #24); nodes are not scoped. */
 const SWARM_KINDS = { service: 'services', secret: 'secrets', config: 'configs' } as const;
@@ -28,7 +28,7 @@ const OWNED_EVENTS: ReadonlyMap<unknown, OwnedScope> = new Map(
 );
 
 /** What an event stream does with one event: drop it, pass it as sent, or pass a rewritten one. */
-export type EventDecision = boolean | { readonly replace: unknown };
+type EventDecision = boolean | { readonly replace: unknown };
 
 /**
  * Decides which daemon events a client may see. Container events (including exec_* and health
@@ -83,7 +83,7 @@ export class EventVisibility {
       // A rename changes what the rules see: decide on the new name.
       if (action === 'rename') this.#forget(id);
       // The upstream's own attributes are not labels; while its kind is not known, no dialect's are.
-      const own = this.resolver.directory.dialect.known()?.eventAttributes ?? ANY_EVENT_ATTRIBUTES;
+      const own = this.resolver.daemon.dialect.known()?.eventAttributes ?? ANY_EVENT_ATTRIBUTES;
       return this.#visible(id, identityFromEvent(attributes, own));
     }
     if (type === 'service' || type === 'secret' || type === 'config') {
@@ -145,7 +145,7 @@ export class EventVisibility {
   ): Promise<boolean> {
     if (!id) return false;
     const key = `${of}:${id}`;
-    const found = await lookupSwarmObject(this.resolver.directory, of, id).catch(() => null);
+    const found = await lookupSwarmObject(this.resolver.daemon, of, id).catch(() => null);
     const known = this.#objects.get(key);
     const visible =
       found !== null && !('ambiguous' in found)

@@ -9,52 +9,69 @@ import type { ResourceLimits } from './resource-limits.ts';
 
 /**
  * What a decision takes and gives (decide.ts and the route-family modules it calls): the request's
- * facts, the client's context, and the Forward. Its own module, so that the modules `decide` calls
+ * facts, the client's context, and the Forwarding. Its own module, so that the modules `decide` calls
  * import these without importing `decide` (issue #21: the decide import loop).
  */
 
-/** How the upstream's response must be treated on its way back. */
-export type ResponseKind =
-  | 'raw'
-  | 'containerList'
-  | 'containerInspect'
-  | 'events'
-  | 'networkList'
-  | 'networkInspect'
-  | 'systemDf'
-  | 'conflict'
-  | 'info'
+/**
+ * How the upstream's answer is treated on its way back: each name says what is done to it (`relay`
+ * as sent, `filter…` entries or fields the client may not see left out, `judge…` the answer decides
+ * visibility, `cut…` hidden ids cut from an error, `restoreMissing` the typed reference put back),
+ * never which route or state it came from: routes map to a name (ROUTE_TREATMENT, decide.ts).
+ */
+export type TreatmentName =
+  | 'relay'
+  | 'filterContainerList'
+  | 'judgeContainerInspect'
+  | 'filterEvents'
+  | 'filterNetworkList'
+  | 'filterNetworkInspect'
+  | 'filterSystemDf'
+  | 'cutConflictId'
+  | 'countInfo'
   /** An error message may name containers (volume or image in use): hidden ids are cut out. */
-  | 'errorIds'
+  | 'cutErrorIds'
   /** Image inspect and history: what came from a container the client may not see is removed. */
-  | 'imageInspect'
-  | 'imageHistory'
+  | 'judgeImageInspect'
+  | 'filterImageHistory'
   /** The image list of an owner: another owner's images are left out. */
-  | 'imageList'
+  | 'filterImageList'
   /** The request was sent with sentinels for hidden references: the daemon's answer, references put back. */
-  | 'missing'
+  | 'restoreMissing'
   /** An owner's volume create: the volume answered must carry its owner label. */
-  | 'ownedVolume'
+  | 'checkVolumeOwner'
   /** An owner's network create: the daemon's `Warning` (which names another network's id) is dropped. */
-  | 'networkCreated'
+  | 'dropNetworkWarning'
   /** Services, secrets, configs: only the visible ones (by Spec.Name and Spec.Labels). */
-  | 'swarmList'
+  | 'filterSwarmList'
   /** A service, secret or config judged on its answer: hidden → the daemon asked about a sentinel. */
-  | 'swarmInspect'
+  | 'judgeSwarmInspect'
   /** Tasks of visible services only; ids of hidden containers blanked. */
-  | 'taskList'
-  | 'taskInspect';
+  | 'filterTaskList'
+  | 'judgeTaskInspect';
+
+/** The routes whose answer has one treatment, whoever asks: read routes passed on as they are. */
+export const ROUTE_TREATMENT = {
+  events: 'filterEvents',
+  info: 'countInfo',
+  systemDf: 'filterSystemDf',
+  imageInspect: 'judgeImageInspect',
+  imageHistory: 'filterImageHistory',
+} as const satisfies Record<
+  Extract<Route['kind'], 'events' | 'info' | 'systemDf' | 'imageInspect' | 'imageHistory'>,
+  TreatmentName
+>;
 
 /** The outcome of an allowed request; a refused one is a thrown DockerApiError. */
-export interface Forward {
+export interface Forwarding {
   /** The request target to send upstream: the canonical one, with container references replaced by full ids. */
   readonly path: string;
-  readonly response: ResponseKind;
+  readonly treatment: TreatmentName;
   /** The canonical JSON body to send instead of the client's: exactly what was judged. */
   readonly body?: string;
   /** Runs when the upstream answered, e.g. to forget a renamed or removed container. */
   readonly after?: (status: number) => void;
-  /** With `response: 'missing'`: the sentinels that stand for what the client typed. */
+  /** With `treatment: 'restoreMissing'`: the sentinels that stand for what the client typed. */
   readonly missing?: readonly MissingRef[];
   /** Inspect is judged on its answer: if the container is hidden, the daemon is asked this instead. */
   readonly ifHidden?: { readonly path: string; readonly ref: MissingRef };
@@ -93,11 +110,17 @@ export function prefix(target: RequestTarget): string {
   return target.version === null ? '' : `/v${target.version}`;
 }
 
+/** A path with a query, or without one when the query is empty. */
+export function withQuery(path: string, query: URLSearchParams | string): string {
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
 /** A forward whose references were replaced by sentinels: the client gets the daemon's "missing" answer. */
-export function asMissing(path: string, missing: readonly MissingRef[], body?: string): Forward {
+export function asMissing(path: string, missing: readonly MissingRef[], body?: string): Forwarding {
   return body === undefined
-    ? { path, response: 'missing', missing }
-    : { path, response: 'missing', missing, body };
+    ? { path, treatment: 'restoreMissing', missing }
+    : { path, treatment: 'restoreMissing', missing, body };
 }
 
 /**

@@ -1,15 +1,15 @@
 import type { DecodedObject } from '../body/go-decode.ts';
+import type { NamedVolume } from './container-create-rules.ts';
 import { isObject } from './container-facts.ts';
-import type { CreateRules, HostNamespace, NamedVolume } from './create-rules.ts';
+import type { CreateRules, HostNamespace } from './create-rules.ts';
 import {
   checkHostNamespace,
-  checkHostPath,
-  checkLocalVolumeOptions,
   createRuleRefusal,
   NAMESPACE_FIELDS,
   NO_NEW_PRIVILEGES,
   normalizeCapability,
 } from './create-rules.ts';
+import { checkHostPath, checkLocalVolumeOptions } from './mount-rules.ts';
 
 /**
  * What a create gets from what already exists (issue #19, "judge every byte the daemon reads"): the

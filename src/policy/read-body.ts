@@ -6,7 +6,7 @@ import type { DecideContext } from './forward.ts';
 
 /** The body rules of the upstream this request goes to (its API version, asked once and remembered). */
 export async function bodyRulesOf(ctx: Pick<DecideContext, 'resolver'>): Promise<BodyRules> {
-  return bodyRulesFor(await ctx.resolver.directory.apiVersion.get());
+  return bodyRulesFor(await ctx.resolver.daemon.apiVersion.get());
 }
 
 /** A request body decoded as the upstream's daemon decodes it (body/decode-body.ts). */

@@ -69,7 +69,7 @@ export function isHostLocalAddress(address: string): boolean {
   return HOST_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-export type Lookup = (host: string) => Promise<readonly string[]>;
+type Lookup = (host: string) => Promise<readonly string[]>;
 
 /** Every address a name resolves to (getaddrinfo, as the daemon's resolver would mostly answer). */
 const systemLookup: Lookup = async (host) =>

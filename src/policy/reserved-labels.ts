@@ -6,7 +6,7 @@ import type { DecideContext } from './forward.ts';
 /**
  * Labels under `dockscope.` are dockscope's: `dockscope.client=<name>` makes a caller container that
  * client (issue #23), `dockscope.owner` is ownership's. A restricted client that could set them would
- * label itself into another client's profile, so its creates may not; the owner label is ownership's
+ * label itself into another client, so its creates may not; the owner label is ownership's
  * to judge (its own value passes, as tools that copy a container's labels send it).
  */
 const RESERVED_PREFIX = 'dockscope.';

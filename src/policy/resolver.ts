@@ -1,9 +1,10 @@
 import { DockerApiError } from '../errors.ts';
+import type { DaemonClient, Identity } from '../upstream/daemon-client.ts';
 import type { ContainerFacts } from './container-facts.ts';
-import { asLabels, FULL_ID, isObject } from './container-facts.ts';
-import type { ContainerDirectory, Identity } from './directory.ts';
+import { FULL_ID, listedIdentity } from './container-facts.ts';
+import type { ContainerDirectory } from './directory.ts';
 import type { ContainerIdentity, Visibility } from './matcher.ts';
-import { ownName, stripSlash } from './matcher.ts';
+import { stripSlash } from './matcher.ts';
 
 /**
  * One client's view of the containers: a reference (full id, id prefix or name) resolved through the
@@ -17,6 +18,11 @@ export class ContainerResolver {
   constructor(directory: ContainerDirectory, visibility: Visibility) {
     this.directory = directory;
     this.visibility = visibility;
+  }
+
+  /** The daemon's uncached answers (volumes, networks, images, swarm objects), shared by every client. */
+  get daemon(): DaemonClient {
+    return this.directory.daemon;
   }
 
   /** The directory's invalidation epoch: pass it to `remember` for facts read from an answer begun now. */
@@ -41,11 +47,6 @@ export class ContainerResolver {
 
   get daemonNames(): readonly string[] | undefined {
     return this.visibility.daemonNames;
-  }
-
-  /** Upstream look-ups so far (shared by every client), for the benchmark and tests. */
-  get lookups(): number {
-    return this.directory.lookups;
   }
 
   isVisible(identity: ContainerIdentity): boolean {
@@ -113,13 +114,9 @@ export class ContainerResolver {
     if (!/^[0-9a-f]+$/.test(prefix))
       throw new DockerApiError(500, 'dockscope: ambiguous reference', 'invalid');
     const visible: Identity[] = [];
-    for (const summary of await this.directory.listAll()) {
-      if (!isObject(summary) || typeof summary.Id !== 'string' || !summary.Id.startsWith(prefix)) continue;
-      const names = Array.isArray(summary.Names)
-        ? summary.Names.filter((n): n is string => typeof n === 'string')
-        : [];
-      const identity = { id: summary.Id, name: ownName(names), labels: asLabels(summary.Labels) };
-      if (this.visibility(identity)) visible.push(identity);
+    for (const summary of await this.directory.daemon.containers()) {
+      const identity = listedIdentity(summary);
+      if (identity?.id.startsWith(prefix) && this.visibility(identity)) visible.push(identity);
     }
     if (visible.length > 1) {
       throw new DockerApiError(500, `Multiple IDs found with provided prefix: ${prefix}`, 'invalid');
@@ -139,7 +136,7 @@ export class ContainerResolver {
    * that is gone, or cannot be read (the daemon then answers the request).
    */
   async imageSource(image: string): Promise<ContainerFacts | null> {
-    const source = await this.directory.imageSourceId(image);
+    const source = await this.directory.daemon.imageSourceId(image);
     return source === null || source === '' ? null : this.resolveOrNull(source);
   }
 }

@@ -1,13 +1,8 @@
 import type { Decoded, DecodedObject } from '../body/go-decode.ts';
 import { isObject } from './container-facts.ts';
 import type { CreateRules } from './create-rules.ts';
-import {
-  checkCapabilities,
-  checkLogDriver,
-  checkMount,
-  checkSysctls,
-  createRuleRefusal,
-} from './create-rules.ts';
+import { checkCapabilities, checkLogDriver, checkSysctls, createRuleRefusal } from './create-rules.ts';
+import { checkMount } from './mount-rules.ts';
 
 /**
  * A swarm service's tasks are containers the daemon creates from `TaskTemplate.ContainerSpec`, with no
@@ -105,7 +100,7 @@ function checkPrivileges(rules: CreateRules, privileges: Decoded | undefined, fi
 }
 
 /** What a service spec names that only the daemon can resolve: networks, secrets and configs. */
-export interface ServiceReferences {
+interface ServiceReferences {
   readonly networks: readonly { readonly field: string; readonly target: string }[];
   readonly secrets: readonly { readonly field: string; readonly id: string }[];
   readonly configs: readonly { readonly field: string; readonly id: string }[];

@@ -31,7 +31,7 @@ const BASELINE_READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/
  */
 const ADDED_MASKED = ['/proc/interrupts', '/sys/devices/virtual/powercap'] as const;
 
-export type SystemPathsKey = 'MaskedPaths' | 'ReadonlyPaths';
+type SystemPathsKey = 'MaskedPaths' | 'ReadonlyPaths';
 
 /**
  * The first default path a given list leaves out (null: it keeps every one); a list that is not a list

@@ -11,7 +11,7 @@ import { goBool } from './go-bool.ts';
 /** A route as the lists see it: the method and the path without the version prefix. */
 export type RouteRef = readonly [method: string, path: string];
 
-export interface Related {
+interface Related {
   /** Another route's own answer, given by this request: that route must pass the lists too. */
   readonly yields: readonly RouteRef[];
   /** Routes whose data (or effect) this request also gives: a deny entry of one refuses this request. */

@@ -15,7 +15,7 @@ export class TemplateError extends Error {
 }
 
 /** One compiled template: the text it came from, and its test. */
-export interface RouteTemplate {
+interface RouteTemplate {
   readonly text: string;
   matches(method: string, path: string): boolean;
 }

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { Metrics } from '../metrics.ts';
 import type { Upstream } from '../upstream/client.ts';
 
-export interface AdminDeps {
+interface AdminDeps {
   readonly metrics: Metrics;
   readonly upstream: Upstream;
   /** The event watch's state (see policy/container-watch.ts); null when it is turned off. */

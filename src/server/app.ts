@@ -2,8 +2,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { bodyText } from '../body/decode-body.ts';
 import { withDeadline } from '../deadline.ts';
-import type { Profile } from '../policy/clients.ts';
-import type { Forward } from '../policy/decide.ts';
+import type { Client } from '../policy/clients.ts';
+import type { Forwarding } from '../policy/decide.ts';
 import { BodyTooLargeError, readBytes } from '../upstream/client.ts';
 import { countVisibleContainers } from '../upstream/count-containers.ts';
 import { buildClaimsFor } from './build-sessions.ts';
@@ -29,7 +29,7 @@ const MAX_REQUEST_DRAIN = 64 * 1024 * 1024;
  * Judged request bodies held at once (see BodyBudget): one whole one per client address, four in all.
  * Creates are a few KiB, so only bodies near the cap ever meet it. Measured in docs/operations.md.
  */
-export const BODY_BUDGET_TOTAL = 16 * 1024 * 1024;
+const BODY_BUDGET_TOTAL = 16 * 1024 * 1024;
 export const BODY_BUDGET_PER_CLIENT = 4 * 1024 * 1024;
 /** How long a judged body may take to arrive: it holds its budget while it does. */
 const BODY_READ_MS = 30_000;
@@ -63,24 +63,23 @@ function drainBriefly(req: IncomingMessage): Promise<void> {
 
 /**
  * The request listener of every API listener: Node's HTTP server calls it with each request; routing
- * and policy know nothing of the server. (This was one Express middleware until issue #13: Express and
- * its router cost 16% of dockscope's CPU per `/_ping`, about half of what dockscope adds to a bare Node
- * proxy, and it did nothing else here.)
+ * and policy know nothing of the server. A plain listener, no framework: the route table already
+ * routes, and a router in front costs CPU on every request (measured in issue #13: 16% per `/_ping`).
  */
 export function createRequestListener(deps: TransportDeps): RequestListener {
   const bodies = new BodyBudget(BODY_BUDGET_TOTAL, BODY_BUDGET_PER_CLIENT);
   const { upstream, clients, log, streams, observer, buildSessions, addresses } = deps;
   const connections = new ConnectionQueue();
-  const contexts = new WeakMap<Profile, RespondContext>();
+  const contexts = new WeakMap<Client, RespondContext>();
   /** What the response treatments of one client work with (made once per client). */
-  const respondCtxOf = (profile: Profile): RespondContext => {
-    let ctx = contexts.get(profile);
+  const respondCtxOf = (client: Client): RespondContext => {
+    let ctx = contexts.get(client);
     if (!ctx) {
-      const resolver = profile.resolver;
+      const resolver = client.resolver;
       ctx = {
         resolver,
-        scrubEnvs: profile.scrubEnvs,
-        owner: profile.owner,
+        scrubEnvs: client.scrubEnvs,
+        owner: client.owner,
         upstreamDisplay: upstream.display,
         countVisible: () =>
           countVisibleContainers(upstream, (c) => resolver.isVisible(c)).catch((error: unknown) => {
@@ -91,7 +90,7 @@ export function createRequestListener(deps: TransportDeps): RequestListener {
             throw errors.upstream(upstream.display, error);
           }),
       };
-      contexts.set(profile, ctx);
+      contexts.set(client, ctx);
     }
     return ctx;
   };
@@ -103,17 +102,17 @@ export function createRequestListener(deps: TransportDeps): RequestListener {
     upstreamRes: IncomingMessage,
     res: ServerResponse,
   ) => {
-    if (!state.forward || !state.profile) {
+    if (!state.forwarding || !state.client) {
       res.destroy();
       return;
     }
     try {
       const decided = await relay(
-        state.forward,
+        state.forwarding,
         method,
         upstreamRes,
         res,
-        respondCtxOf(state.profile),
+        respondCtxOf(state.client),
         (dropped) => {
           state.dropped = dropped;
         },
@@ -181,18 +180,18 @@ export function createRequestListener(deps: TransportDeps): RequestListener {
         buildClaimsFor(buildSessions, route, client, (release) => res.once('close', release)),
     });
     state.judgement = j;
-    const { profile, forward, refusal } = j;
-    if (profile) state.profile = profile;
+    const { client, forwarding, refusal } = j;
+    if (client) state.client = client;
     try {
       if (refusal) throw refusal.error;
-      if (!forward || !j.timing || !profile) throw new Error('a judgement without a decision');
-      state.forward = forward;
+      if (!forwarding || !j.timing || !client) throw new Error('a judgement without a decision');
+      state.forwarding = forwarding;
       state.timing = j.timing;
-      state.decision = isFiltered(forward) ? 'filtered' : 'allowed';
+      state.decision = isFiltered(forwarding) ? 'filtered' : 'allowed';
       // Gone while it was decided: no stream slot, no upstream request (its close has already run).
       if (res.destroyed || req.socket.destroyed) return;
       if (j.timing.lane === 'stream') {
-        const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+        const who = { client: client.name, caller: identity.kept(), socket: req.socket };
         holdLongLived(streams, observer, 'stream', who, () => res.destroy(), res);
       }
     } catch (error) {
@@ -212,13 +211,13 @@ export function createRequestListener(deps: TransportDeps): RequestListener {
         res.setHeader('Connection', 'close');
         await drainBriefly(req);
       }
-      if (apiError.daemonAnswer && profile) {
-        await sendAsDaemon(res, apiError, versionPrefix(url), respondCtxOf(profile));
+      if (apiError.daemonAnswer && client) {
+        await sendAsDaemon(res, apiError, versionPrefix(url), respondCtxOf(client));
       } else sendError(res, apiError);
       return;
     }
     const contentType = j.classified?.contentType;
-    const headers = forwardedRequestHeaders(req.headers, forward.body, contentType);
+    const headers = forwardedRequestHeaders(req.headers, forwarding.body, contentType);
     await forwardRequest(req, res, state, headers);
   };
 
@@ -287,6 +286,6 @@ function versionPrefix(url: string): string {
   return /^\/v[0-9.]+(?=\/)/.exec(url)?.[0] ?? '';
 }
 
-function isFiltered(forward: Forward): boolean {
-  return forward.response !== 'raw';
+function isFiltered(forward: Forwarding): boolean {
+  return forward.treatment !== 'relay';
 }

@@ -4,13 +4,13 @@ import type { Route } from '../routes/route.ts';
 import { errors } from './errors.ts';
 
 /** Sessions and build ids held at once, in all: one entry each, a few hundred bytes. */
-export const MAX_BUILD_SESSIONS = 4096;
-export const MAX_BUILD_IDS = 4096;
+const MAX_BUILD_SESSIONS = 4096;
+const MAX_BUILD_IDS = 4096;
 /**
  * How long a build waits for the session it names to open: the CLI opens the session and sends the
  * build at the same time, and the daemon itself gives up on a session after about as long.
  */
-export const SESSION_WAIT_MS = 5000;
+const SESSION_WAIT_MS = 5000;
 
 /** A session id as the CLI makes them (25 base-36 letters); a repeated header joins with ", ". */
 const SESSION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -38,7 +38,7 @@ interface Held {
 /**
  * Which client holds each BuildKit session and build id (issue #25). The daemon lets any build use
  * any open session by its id, and cancel or feed (`upload-request:`) any build by its id, whoever
- * opened it: dockscope binds both to the client whose profile opened them. An id stays bound while
+ * opened it: dockscope binds both to the client that opened them. An id stays bound while
  * its session's connection or a build that named it lasts, so no other client can take it over
  * between the two.
  */

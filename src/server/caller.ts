@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CallerAddresses } from '../policy/caller-addresses.ts';
 import { parseSubjectAltName } from '../policy/cert-san.ts';
-import type { Caller, Clients, Profile } from '../policy/clients.ts';
+import type { Caller, Client, Clients } from '../policy/clients.ts';
 
 /** Which listener a connection came in on. */
 const listenerOf = new WeakMap<Socket, string>();
@@ -63,9 +63,9 @@ export function withContainer(
 }
 
 /** A server request's identify step, and what it learnt for the request's streams. */
-export interface RequestIdentity {
+interface RequestIdentity {
   /** The identify step's port (server/judge.ts). */
-  readonly identify: () => Profile | Promise<Profile>;
+  readonly identify: () => Client | Promise<Client>;
   /** The caller as identified, with the token it sent: a reload re-identifies open streams with it. */
   kept(): Caller;
 }
@@ -88,11 +88,11 @@ export function identifyRequest(
   const identify = (located: Caller) => {
     caller = located;
     const found = clients.identify(located);
-    const done = (profile: Profile) => {
-      bindings.client = profile.client;
+    const done = (client: Client) => {
+      bindings.client = client.name;
       authorization = req.headers.authorization;
       dropToken(clients, req);
-      return profile;
+      return client;
     };
     return found instanceof Promise ? found.then(done) : done(found);
   };

@@ -27,10 +27,6 @@ export class StreamSlots {
       else this.#open.set(client, left);
     };
   }
-
-  openFor(client: string): number {
-    return this.#open.get(client) ?? 0;
-  }
 }
 
 /** The client a cap counts against: its address (all clients of a unix socket are one). */

@@ -6,7 +6,7 @@ import { recordedDecision, recordedRule } from './observe.ts';
 import { unknownTemplate } from './prepare.ts';
 
 /** What identifies a request in its record, known before it is judged. */
-export interface RequestIds {
+interface RequestIds {
   readonly reqId: number;
   readonly listener: string;
   readonly method: string;
@@ -15,7 +15,7 @@ export interface RequestIds {
 }
 
 /** How a request ended, as its transport saw it. */
-export interface Outcome {
+interface Outcome {
   readonly decision: string;
   readonly reason?: FailureReason | undefined;
   /** The status the client got; 0 when no head went out. */
@@ -33,12 +33,12 @@ export interface Outcome {
  * spread in: one object per request.
  */
 export function completion(ids: RequestIds, j: Judgement, outcome: Outcome): Completion {
-  const { profile, classified, lists, refusal } = j;
+  const { client, classified, lists, refusal } = j;
   const reason = outcome.reason ?? refusal?.error.reason;
   return {
     reqId: ids.reqId,
     listener: ids.listener,
-    client: profile?.client,
+    client: client?.name,
     method: ids.method,
     path: ids.path,
     route: classified?.route.kind,
@@ -51,6 +51,6 @@ export function completion(ids: RequestIds, j: Judgement, outcome: Outcome): Com
     dropped: outcome.dropped || undefined,
     ms: Math.round(outcome.ms * 10) / 10,
     upgrade: outcome.upgrade || undefined,
-    learning: profile?.learning ? true : undefined,
+    learning: client?.learning ? true : undefined,
   };
 }

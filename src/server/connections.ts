@@ -7,7 +7,7 @@ import { rawErrorAnswer } from './wire.ts';
 const DRAIN_MS = 5000;
 const DRAIN_BYTES = 64 * 1024 * 1024;
 
-export interface ConnectionGuard {
+interface ConnectionGuard {
   /** For a listener's `connection` event: names the socket and counts it against MAX_CONNECTIONS. */
   onConnection(listener: string, tls: boolean): (socket: Socket) => void;
   /** For a TLS listener's `secureConnection` event. */

@@ -4,7 +4,6 @@ import type { DockerApiError } from '../errors.ts';
 import { errorBody } from '../errors.ts';
 import { rawErrorAnswer } from './wire.ts';
 
-export type { Decision } from '../errors.ts';
 export { asApiError, DockerApiError, errorBody, errors, refusalRule } from '../errors.ts';
 
 /**

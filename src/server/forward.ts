@@ -4,7 +4,7 @@ import { errors, sendError } from './errors.ts';
 import { hasRequestBody } from './headers.ts';
 import type { RequestState } from './request-state.ts';
 
-export interface ForwarderDeps {
+interface ForwarderDeps {
   readonly upstream: Upstream;
   /** Relays a decided request's upstream answer to the client. */
   readonly respond: (
@@ -15,7 +15,7 @@ export interface ForwarderDeps {
   ) => Promise<void>;
 }
 
-export type ForwardRequest = (
+type ForwardRequest = (
   req: IncomingMessage,
   res: ServerResponse,
   state: RequestState,
@@ -30,18 +30,17 @@ export type ForwardRequest = (
  * for the upstream's response head is bounded by the request's timing (past it: a 504, the upstream
  * connection closed).
  *
- * This replaced http-proxy-middleware for pass-through answers (issue #13): on `/_ping` it and httpxy
- * took about a third of dockscope's JavaScript time, and the same answers cost 18% less CPU per
- * request sent this way; it also destroyed the client response as soon as the upstream's broke off.
+ * Written on `Upstream.open` rather than a proxy library: the answer must stay dockscope's to finish
+ * when the upstream breaks off (a library destroys the client's response at once), and a library's
+ * hooks cost about a third of the JavaScript time on `/_ping` (measured in issue #13).
  */
 export function createForwarder(deps: ForwarderDeps): ForwardRequest {
   const { upstream, respond } = deps;
   return async (req, res, state, headers) => {
-    const forward = state.forward;
+    const forward = state.forwarding;
     const timing = state.timing;
     if (!forward || !timing) throw new Error('forwarding a request that was not decided');
-    // A chunked upload goes on a connection that is closed after it (as httpxy did, for
-    // GHSA-ggv3-7p47-pfv8): nothing after its last chunk can be read as another request.
+    // A chunked upload goes on a connection that is closed after it (GHSA-ggv3-7p47-pfv8): nothing after its last chunk can be read as another request.
     if (forward.body === undefined && headers['transfer-encoding'] !== undefined)
       headers.connection = 'close';
     // A client that goes away cancels the upstream request, or ends its answer once it came. (Its

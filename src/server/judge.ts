@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Profile } from '../policy/clients.ts';
-import type { Forward } from '../policy/decide.ts';
+import type { Client } from '../policy/clients.ts';
+import type { Forwarding } from '../policy/decide.ts';
 import { decide } from '../policy/decide.ts';
 import type { BuildClaims } from '../policy/decide-build.ts';
 import type { Route } from '../routes/route.ts';
@@ -25,7 +25,7 @@ export interface RequestFacts {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   /** Who sends it (the caller's address, token, certificate; for explain, the client named). */
-  readonly identify: () => Profile | Promise<Profile>;
+  readonly identify: () => Client | Promise<Client>;
   /** Reads the judged body (plain requests; an upgrade's body is never judged). */
   readonly readBody?: () => Promise<string>;
   /** The build sessions and build ids a build route of this client may name (plain requests). */
@@ -36,18 +36,18 @@ export interface RequestFacts {
 
 /** What the steps found, in their order; the transport acts on it and the completion record shows it. */
 export interface Judgement {
-  profile?: Profile;
+  client?: Client;
   classified?: Classified;
   /** The client's lists: the entry that let it pass, or (a learning client) would have refused it. */
   lists?: { readonly allowed: boolean; readonly by: string };
-  forward?: Forward;
+  forwarding?: Forwarding;
   timing?: Timing;
   /** Set when a step refused the request: the step's name, its Docker-style error and its cause. */
   refusal?: { readonly step: string; readonly error: DockerApiError; readonly cause: unknown };
 }
 
 /** Bodies of hijack requests are tiny JSON options (`{"Detach":false,"Tty":true}`). */
-export const MAX_UPGRADE_BODY = 64 * 1024;
+const MAX_UPGRADE_BODY = 64 * 1024;
 
 /**
  * Routes the daemon hijacks: exec start, attach and BuildKit's session. Everything else may not ask
@@ -99,10 +99,10 @@ export const STEPS: readonly Step[] = [
       // At once, unless a caller container or a `from` host name is due a look-up (bounded).
       const identified = f.identify();
       if (identified instanceof Promise)
-        return identified.then((profile) => {
-          j.profile = profile;
+        return identified.then((client) => {
+          j.client = client;
         });
-      j.profile = identified;
+      j.client = identified;
     },
   },
   {
@@ -117,7 +117,7 @@ export const STEPS: readonly Step[] = [
     name: 'lists',
     on: ALL,
     run: (f, j) => {
-      j.lists = checkLists(known(j.profile, 'the client'), f.method, known(j.classified, 'the route').target);
+      j.lists = checkLists(known(j.client, 'the client'), f.method, known(j.classified, 'the route').target);
     },
   },
   {
@@ -143,12 +143,12 @@ export const STEPS: readonly Step[] = [
     on: SERVED,
     run: async (f, j) => {
       const { target, route } = known(j.classified, 'the route');
-      const profile = known(j.profile, 'the client');
-      const builds = f.buildClaims?.(route, profile.client);
+      const client = known(j.client, 'the client');
+      const builds = f.buildClaims?.(route, client.name);
       const readBody = f.readBody ?? (() => Promise.reject(errors.badRequest('unexpected body')));
-      j.forward = await decide(
+      j.forwarding = await decide(
         { method: f.method, target, route, raw: f.url, readBody, ...(builds ? { builds } : {}) },
-        profile,
+        client,
       );
     },
   },

@@ -22,7 +22,7 @@ export interface LineSink {
   flush(timeoutMs: number): Promise<void>;
 }
 
-export interface SinkOptions {
+interface SinkOptions {
   /** Bytes that may wait to be written. */
   readonly maxBytes: number;
   /** Named in the notice on stderr ("audit", "log"). */

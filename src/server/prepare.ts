@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { goToLower } from '../body/go-strings.ts';
 import { goMediaType, isFormType } from '../body/media-type.ts';
 import { remembered } from '../memo.ts';
-import type { Profile } from '../policy/clients.ts';
+import type { Client } from '../policy/clients.ts';
 import type { LaneClass } from '../routes/compile-table.ts';
 import type { Route } from '../routes/route.ts';
 import { match } from '../routes/table.ts';
@@ -17,7 +17,7 @@ const METHOD = /^[A-Z]+$/;
  * Below API 1.24 the daemon still takes a HostConfig on `start` and serves `/copy`: old request
  * shapes dockscope does not judge. The CLI and client libraries negotiate far newer versions.
  */
-export const MIN_API_VERSION = '1.24';
+const MIN_API_VERSION = '1.24';
 
 /** Compares dotted versions numerically, as the daemon does ("1.041" is 1.41). */
 export function compareVersions(a: string, b: string): number {
@@ -77,13 +77,13 @@ function forwardedContentType(
  * client, whose request is served and reported as a would-deny (`allowed` false).
  */
 export function checkLists(
-  profile: Profile,
+  client: Client,
   method: string,
   target: RequestTarget,
-): ReturnType<Profile['routes']['explain']> {
+): ReturnType<Client['routes']['explain']> {
   const { path } = target;
-  const lists = profile.routes.explain(method, path, target);
-  if (!lists.allowed && !profile.learning) throw errors.routeRefused(profile.client, method, path, lists.by);
+  const lists = client.routes.explain(method, path, target);
+  if (!lists.allowed && !client.learning) throw errors.routeRefused(client.name, method, path, lists.by);
   return lists;
 }
 

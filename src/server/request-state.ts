@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FailureReason } from '../errors.ts';
-import type { Profile } from '../policy/clients.ts';
-import type { Forward } from '../policy/decide.ts';
+import type { Client } from '../policy/clients.ts';
+import type { Forwarding } from '../policy/decide.ts';
 import type { Timing } from '../routes/timing.ts';
 import type { Judgement } from './judge.ts';
 
@@ -16,9 +16,9 @@ export interface RequestState {
   log: () => Logger;
   readonly started: number;
   /** The client the request was identified as. */
-  profile?: Profile;
+  client?: Client;
   judgement: Judgement;
-  forward?: Forward;
+  forwarding?: Forwarding;
   timing?: Timing;
   decision: string;
   reason?: FailureReason;

@@ -15,7 +15,7 @@ import type { RespondContext } from './treatments.ts';
 import { visibleId } from './treatments.ts';
 
 /** The daemon's answer about sentinels, made into the answer about what the client typed. */
-export interface MissingAnswer {
+interface MissingAnswer {
   readonly status: number;
   /** The daemon's fields without hop-by-hop ones (server/headers.ts), Content-Length made to fit. */
   readonly fields: readonly string[];
@@ -114,7 +114,7 @@ export async function sendAsDaemon(
   let rendered: RenderedAnswer;
   try {
     if (!answer) throw new Error('no daemon answer');
-    rendered = (await ctx.resolver.directory.dialect.get()).render(answer);
+    rendered = (await ctx.resolver.daemon.dialect.get()).render(answer);
   } catch (cause) {
     sendError(res, cause instanceof DialectError ? errors.dialect(cause.message) : error);
     return;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import type { Forward } from '../policy/decide.ts';
+import type { Forwarding } from '../policy/decide.ts';
 import { MAX_BUFFERED_BYTES, parseJson } from '../upstream/client.ts';
 import { errors } from './errors.ts';
 import { responseHeaderList, responseHeaders } from './headers.ts';
@@ -20,7 +20,7 @@ export type { RespondContext } from './treatments.ts';
  * changes the access record (an inspect that turned out to be hidden, a failure and its reason).
  */
 export async function relay(
-  forward: Forward,
+  forward: Forwarding,
   method: string,
   upstreamRes: IncomingMessage,
   res: ServerResponse,
@@ -32,7 +32,7 @@ export async function relay(
   if (status >= 400 && /^text\//i.test(String(upstreamRes.headers['content-type'] ?? ''))) {
     return relayTextError(upstreamRes, status, res, ctx);
   }
-  const treatment = TREATMENTS[forward.response];
+  const treatment = TREATMENTS[forward.treatment];
   if (treatment.via === 'missing') {
     return relayMissing(upstreamRes, forward.missing ?? [], method, res, ctx);
   }
@@ -85,7 +85,7 @@ export async function relay(
     }
     if (out === HIDDEN) {
       if (!forward.ifHidden)
-        throw new Error(`${forward.response} judged a container hidden with nowhere to ask`);
+        throw new Error(`${forward.treatment} judged a container hidden with nowhere to ask`);
       const answer = await ctx.open(method, forward.ifHidden.path);
       return relayMissing(answer, [forward.ifHidden.ref], method, res, ctx);
     }

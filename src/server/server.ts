@@ -56,7 +56,7 @@ export interface Dockscope {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface StartOptions {
+interface StartOptions {
   /** Follow daemon events to invalidate cached decisions (on by default). */
   readonly watchEvents?: boolean;
   /** A connection that has not sent a complete request head by then is closed (default 30 s). */
@@ -66,7 +66,7 @@ export interface StartOptions {
 }
 
 /** How long a shutdown waits for short requests in progress. */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Builds and starts dockscope for a configuration. */
 export async function startDockscope(
@@ -78,9 +78,9 @@ export async function startDockscope(
   const directory = new ContainerDirectory(upstream, config.cacheTtlMs, log, config.upstreamKind);
   // Asked now so that the first judged body need not wait for it (body/body-rules.ts), and the
   // upstream's kind with it: a kind that is not the configured one is said at once (upstream/dialect.ts).
-  void directory.apiVersion
+  void directory.daemon.apiVersion
     .refresh()
-    .then(() => directory.dialect.get())
+    .then(() => directory.daemon.dialect.get())
     .catch((error: unknown) => log.error({ err: (error as Error).message }, (error as Error).message));
   // One indirection, swapped whole by a reload: a request is judged by the clients in force when it
   // arrived, never by half of an old and half of a new configuration.

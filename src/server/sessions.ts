@@ -41,7 +41,7 @@ export class OpenSessions {
     for (const [session, client] of [...this.#open]) {
       let keep: boolean;
       try {
-        keep = (await clients.identify(session.caller)).client === client && !changed(client);
+        keep = (await clients.identify(session.caller)).name === client && !changed(client);
       } catch {
         keep = false;
       }

@@ -1,7 +1,6 @@
 import { asLabels, isObject } from '../policy/container-facts.ts';
 import { ownName } from '../policy/matcher.ts';
 import { isSwarmShown, seesAllSwarm } from '../policy/owned/swarm-scope.ts';
-import { swarmIdentity, visibleServiceIds } from '../policy/swarm-lookups.ts';
 import {
   filterSwarmList,
   filterTask,
@@ -9,6 +8,7 @@ import {
   namesContainers,
   scrubServiceEnv,
 } from '../transforms/swarm.ts';
+import { swarmIdentity, visibleServiceIds } from '../upstream/swarm-lookups.ts';
 import type { RespondContext, Treatment } from './treatments.ts';
 import { HIDDEN } from './treatments.ts';
 
@@ -25,7 +25,7 @@ async function visibleContainers(
 ): Promise<(id: string) => boolean> {
   if (ctx.resolver.seesAll) return () => true;
   if (!namesContainers(tasks)) return () => false;
-  const summaries = await ctx.resolver.directory.listAll().catch(() => []);
+  const summaries = await ctx.resolver.daemon.containers().catch(() => []);
   const visible = new Set<string>();
   for (const summary of summaries) {
     if (!isObject(summary) || typeof summary.Id !== 'string') continue;
@@ -40,13 +40,13 @@ async function visibleContainers(
 
 /** Treatments of swarm answers (issue #24); part of the total table in treatments.ts. */
 export const SWARM_TREATMENTS = {
-  swarmList: {
+  filterSwarmList: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) =>
       filterSwarmList(body, (o) => isSwarmShown(ctx.resolver, ctx.owner, o), ctx.scrubEnvs),
   },
-  swarmInspect: {
+  judgeSwarmInspect: {
     via: 'rewrite',
     applies: OK,
     // Judged on the answer itself: a label removed since the look-up hides the object as well.
@@ -57,7 +57,7 @@ export const SWARM_TREATMENTS = {
       return body;
     },
   },
-  taskList: {
+  filterTaskList: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) => {
@@ -65,13 +65,13 @@ export const SWARM_TREATMENTS = {
       // A services list that cannot be read shows no task (fail closed).
       const services = seesAllSwarm(ctx)
         ? null
-        : ((await visibleServiceIds(ctx.resolver.directory, (o) =>
+        : ((await visibleServiceIds(ctx.resolver.daemon, (o) =>
             isSwarmShown(ctx.resolver, ctx.owner, o),
           ).catch(() => null)) ?? new Set<string>());
       return filterTaskList(body, services, await visibleContainers(ctx, body), ctx.scrubEnvs);
     },
   },
-  taskInspect: {
+  judgeTaskInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) => filterTask(body, await visibleContainers(ctx, [body]), ctx.scrubEnvs),

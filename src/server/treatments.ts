@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { isObject } from '../policy/container-facts.ts';
-import type { Forward, ResponseKind } from '../policy/decide.ts';
+import type { Forwarding, TreatmentName } from '../policy/decide.ts';
 import { EventVisibility } from '../policy/event-visibility.ts';
 import type { ContainerIdentity } from '../policy/matcher.ts';
 import { images } from '../policy/owned/images.ts';
@@ -56,7 +56,11 @@ export interface RespondContext {
 export const HIDDEN = Symbol('hidden');
 
 /** A response body dockscope rewrites after reading it whole (bounded): returns the new body or an error. */
-type BodyRewrite = (body: unknown, ctx: RespondContext, forward: Forward) => Promise<unknown | typeof HIDDEN>;
+type BodyRewrite = (
+  body: unknown,
+  ctx: RespondContext,
+  forward: Forwarding,
+) => Promise<unknown | typeof HIDDEN>;
 
 /**
  * The same rewrite on the answer's text, without parsing it whole (issue #26): the new text, HIDDEN, or
@@ -65,18 +69,18 @@ type BodyRewrite = (body: unknown, ctx: RespondContext, forward: Forward) => Pro
 type TextFirst = (
   text: string,
   ctx: RespondContext,
-  forward: Forward,
+  forward: Forwarding,
 ) => Promise<string | typeof HIDDEN | null>;
 
 const OK = (status: number) => status === 200;
 
 /**
- * How each response kind travels back. The table is total: a kind without its treatment does not
+ * How the answer of each treatment name travels back. The table is total: a name without its treatment does not
  * compile. A treatment that does not apply to the status (an error answer) is relayed as sent.
  */
 export type Treatment =
   | { readonly via: 'pipe' }
-  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forward) => Filtered }
+  | { readonly via: 'stream'; readonly make: (ctx: RespondContext, forward: Forwarding) => Filtered }
   | {
       readonly via: 'rewrite';
       readonly applies: (status: number) => boolean;
@@ -101,10 +105,10 @@ interface Filtered {
   readonly startsWith?: { readonly byte: number; readonly expected: string };
 }
 
-export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
-  raw: { via: 'pipe' },
-  missing: { via: 'missing' },
-  containerList: {
+export const TREATMENTS: Readonly<Record<TreatmentName, Treatment>> = {
+  relay: { via: 'pipe' },
+  restoreMissing: { via: 'missing' },
+  filterContainerList: {
     via: 'stream',
     make: (ctx, forward) => {
       // The list is filtered as it streams, with no look-up: a network mode naming a container is kept
@@ -117,7 +121,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
     },
   },
-  events: {
+  filterEvents: {
     via: 'stream',
     make: (ctx) => {
       const events = new EventVisibility(ctx.resolver, ctx.owner);
@@ -127,7 +131,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       };
     },
   },
-  containerInspect: {
+  judgeContainerInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx, forward) => {
@@ -139,17 +143,17 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       return outcome === null ? null : outcome.visible ? outcome.text : HIDDEN;
     },
   },
-  networkInspect: {
+  filterNetworkInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) => filterNetwork(body, visibleId(ctx)),
   },
-  networkList: {
+  filterNetworkList: {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) => filterNetworkList(body, visibleId(ctx)),
   },
-  systemDf: {
+  filterSystemDf: {
     via: 'rewrite',
     applies: OK,
     rewrite: async (body, ctx) => {
@@ -172,14 +176,14 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       );
     },
   },
-  imageList: {
+  filterImageList: {
     via: 'stream',
     make: (ctx) => {
       const stream = imageListFilter(shownImages(ctx) ?? (() => true));
       return { stream, dropped: () => stream.dropped, startsWith: { byte: 0x5b, expected: 'a JSON array' } };
     },
   },
-  imageInspect: {
+  judgeImageInspect: {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) =>
@@ -195,25 +199,29 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
             ctx.scrubEnvs,
           ),
   },
-  imageHistory: {
+  filterImageHistory: {
     via: 'rewrite',
     applies: OK,
     rewrite: (body, ctx) =>
       filterImageHistory(
         body,
         // An image that cannot be read, or a failed look-up, is null: its layer fails closed.
-        (id) => ctx.resolver.directory.imageSourceId(id).catch(() => null),
+        (id) => ctx.resolver.daemon.imageSourceId(id).catch(() => null),
         visibleId(ctx),
       ),
   },
-  info: { via: 'rewrite', applies: OK, rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible) },
-  conflict: {
+  countInfo: {
+    via: 'rewrite',
+    applies: OK,
+    rewrite: (body, ctx) => rewriteInfoCounts(body, ctx.countVisible),
+  },
+  cutConflictId: {
     via: 'text',
     // dockerd answers a taken name 409, Podman 500 (measured): every error answer is cut, as sent.
     applies: (status) => status >= 400,
     rewrite: async (text) => removeInUseBy(text),
   },
-  ownedVolume: {
+  checkVolumeOwner: {
     via: 'rewrite',
     applies: (status) => status === 201,
     // Checked before, and again on the answer: another client may have made the name in between.
@@ -229,7 +237,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       return body;
     },
   },
-  networkCreated: {
+  dropNetworkWarning: {
     via: 'rewrite',
     applies: (status) => status === 201,
     rewrite: async (body) => {
@@ -237,7 +245,7 @@ export const TREATMENTS: Readonly<Record<ResponseKind, Treatment>> = {
       return body;
     },
   },
-  errorIds: {
+  cutErrorIds: {
     via: 'text',
     applies: (status) => status >= 400,
     rewrite: (text, ctx) => scrubIdsInText(text, visibleId(ctx)),

@@ -2,7 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FailureReason } from '../errors.ts';
-import type { Forward } from '../policy/decide.ts';
+import type { Forwarding } from '../policy/decide.ts';
 import type { MissingRef } from '../policy/missing.ts';
 import type { SessionHandle } from './build-sessions.ts';
 import { sessionIdOf, withSessionMethods } from './build-sessions.ts';
@@ -67,21 +67,21 @@ export function createUpgradeHandler(deps: TransportDeps) {
         identify: identity.identify,
       });
       if (j.refusal) throw j.refusal.error;
-      const { profile, forward, classified } = j;
-      if (!profile || !forward || !classified) throw new Error('a judgement without a decision');
+      const { client, forwarding, classified } = j;
+      if (!client || !forwarding || !classified) throw new Error('a judgement without a decision');
       const sessionId = classified.route.kind === 'buildSession' ? sessionIdOf(req.headers) : null;
       const length = Number(req.headers['content-length'] ?? 0);
       // Gone while it was decided: no slot is taken (its close has already run).
       if (socket.destroyed) return;
-      const who = { client: profile.client, caller: identity.kept(), socket: req.socket };
+      const who = { client: client.name, caller: identity.kept(), socket: req.socket };
       holdLongLived(streams, observer, 'hijack', who, () => socket.destroy(), socket);
       // Bound to its client before anything is forwarded, unbound when its connection closes.
       if (sessionId !== null) {
-        session = buildSessions.open(sessionId, profile.client, () => socket.destroy());
+        session = buildSessions.open(sessionId, client.name, () => socket.destroy());
         socket.once('close', session.close);
       }
       const { body, extra } = await readExactly(socket, head, length);
-      tunnel(forward, body, extra, classified.contentType);
+      tunnel(forwarding, body, extra, classified.contentType);
     })().catch((error: unknown) => {
       const apiError = asApiError(error);
       const cause = j.refusal ? j.refusal.cause : error;
@@ -92,7 +92,7 @@ export function createUpgradeHandler(deps: TransportDeps) {
       writeSocketError(socket, apiError);
     });
 
-    function tunnel(forward: Forward, body: Buffer, extra: Buffer, contentType: string | undefined): void {
+    function tunnel(forward: Forwarding, body: Buffer, extra: Buffer, contentType: string | undefined): void {
       // The client may have left while the decision was made: then there is nothing to open.
       if (socket.destroyed) return;
       const headers: OutgoingHttpHeaders = forwardedRequestHeaders(req.headers, undefined, contentType, true);
@@ -156,7 +156,7 @@ export function createUpgradeHandler(deps: TransportDeps) {
         writeSocketError(socket, text);
         return;
       }
-      const resolver = j.profile?.resolver;
+      const resolver = j.client?.resolver;
       const isVisibleId = resolver ? visibleId({ resolver }) : async () => false;
       const answer = await missingAnswer(res, text, missing, method, isVisibleId);
       done(answer.status, 'hidden');

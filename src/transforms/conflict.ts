@@ -1,4 +1,3 @@
-import { isObject } from '../policy/container-facts.ts';
 import { DIALECTS } from '../upstream/dialect.ts';
 
 /** Every dialect's words: an answer is cut the same whichever upstream wrote it. */
@@ -17,20 +16,9 @@ export function removeInUseBy(text: string): string {
 const HEX_ID = /\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g;
 
 /**
- * Error messages of removals (a volume or image in use, a network with endpoints) list container ids.
- * Every id that is not a visible container is replaced, so a hidden container's id never leaks.
- */
-export async function scrubErrorIds(
-  body: unknown,
-  isVisibleId: (id: string) => Promise<boolean>,
-): Promise<unknown> {
-  if (!isObject(body) || typeof body.message !== 'string') return body;
-  body.message = await scrubIdsInText(body.message, isVisibleId);
-  return body;
-}
-
-/**
- * The same over an answer's raw text, JSON or not (a failed start says "cannot join IPC of container
+ * Error messages of removals (a volume or image in use, a network with endpoints) list container ids:
+ * every id that is not a visible container is replaced, so a hidden container's id never leaks. Over
+ * an answer's raw text, JSON or not (a failed start says "cannot join IPC of container
  * <id>"; a socket proxy may answer in plain text): ids are plain hex, so no escaping stands in the way.
  */
 export async function scrubIdsInText(

@@ -2,8 +2,8 @@ import { isObject } from '../policy/container-facts.ts';
 import { JsonArrayFilter } from './json-array-filter.ts';
 import { HIDDEN_REF } from './references.ts';
 
-export type IsVisibleId = (containerId: string) => Promise<boolean>;
-export type ContainerState = (containerId: string) => Promise<'visible' | 'hidden' | 'missing'>;
+type IsVisibleId = (containerId: string) => Promise<boolean>;
+type ContainerState = (containerId: string) => Promise<'visible' | 'hidden' | 'missing'>;
 
 /**
  * An image made by `docker commit` (or by the classic builder) names the container it was made from

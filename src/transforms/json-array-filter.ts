@@ -1,5 +1,6 @@
 import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
+import { fieldAt, isSpace, spliceFields } from './json-element.ts';
 
 export interface JsonArrayFilterOptions {
   /**
@@ -222,17 +223,8 @@ export class JsonArrayFilter extends Transform {
     this.#inKey = false;
     this.#pendingField = null;
     if (this.#keyStart !== -1 && this.#keyText === '') {
-      const length = quote - this.#keyStart;
-      for (let f = 0; f < this.#fieldBytes.length; f++) {
-        const field = this.#fieldBytes[f] as Buffer;
-        if (field.length !== length) continue;
-        let same = true;
-        for (let k = 0; k < length && same; k++) same = field[k] === buf[this.#keyStart + k];
-        if (same) {
-          this.#pendingField = this.#fieldNames[f] ?? null;
-          return;
-        }
-      }
+      const f = fieldAt(this.#fieldBytes, buf, this.#keyStart, quote);
+      this.#pendingField = f === -1 ? null : (this.#fieldNames[f] ?? null);
       return;
     }
     const key = this.#keyText + buf.toString('latin1', this.#keyStart === -1 ? from : this.#keyStart, quote);
@@ -289,26 +281,6 @@ export class JsonArrayFilter extends Transform {
     this.kept++;
     if (this.#emitted++ > 0) this.#out.push(COMMA);
     const replaced = this.#rewrite && this.#fields ? this.#rewrite(value as Record<string, unknown>) : null;
-    this.#out.push(replaced ? this.#splice(raw, replaced) : raw);
+    this.#out.push(replaced ? spliceFields(raw, this.#spans, replaced) : raw);
   }
-
-  /** The element with the given fields' values replaced (spans are byte offsets into `raw`). */
-  #splice(raw: Buffer, replaced: Record<string, unknown>): Buffer {
-    const edits = [...this.#spans]
-      .filter(([field]) => Object.hasOwn(replaced, field))
-      .sort((a, b) => a[1][0] - b[1][0]);
-    if (edits.length === 0) return raw;
-    const parts: Buffer[] = [];
-    let at = 0;
-    for (const [field, [from, to]] of edits) {
-      parts.push(raw.subarray(at, from), Buffer.from(JSON.stringify(replaced[field])));
-      at = to;
-    }
-    parts.push(raw.subarray(at));
-    return Buffer.concat(parts);
-  }
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

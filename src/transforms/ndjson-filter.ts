@@ -2,7 +2,7 @@ import type { TransformCallback } from 'node:stream';
 import { Transform } from 'node:stream';
 
 /** Drop a value, keep it as sent, or send another value in its place. */
-export type LineDecision = boolean | { readonly replace: unknown };
+type LineDecision = boolean | { readonly replace: unknown };
 
 /**
  * Filters a stream of newline-delimited JSON values (Docker's /events) in order, with an async

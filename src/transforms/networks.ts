@@ -1,6 +1,6 @@
 import { isObject } from '../policy/container-facts.ts';
 
-export type IsVisibleId = (containerId: string) => Promise<boolean>;
+type IsVisibleId = (containerId: string) => Promise<boolean>;
 
 /**
  * Removes hidden containers from a network's `Containers` map (keyed by container id). Keys that

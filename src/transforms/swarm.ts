@@ -1,6 +1,6 @@
 import { isObject } from '../policy/container-facts.ts';
-import type { SwarmIdentity } from '../policy/swarm-lookups.ts';
-import { swarmIdentity } from '../policy/swarm-lookups.ts';
+import type { SwarmIdentity } from '../upstream/swarm-lookups.ts';
+import { swarmIdentity } from '../upstream/swarm-lookups.ts';
 import { HIDDEN_REF } from './references.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { UpstreamTarget } from './target.ts';
 
 /** A response body that was read whole, within a byte cap. */
-export interface JsonResponse {
+interface JsonResponse {
   readonly status: number;
   readonly body: unknown;
   /** The answer's headers (absent in test doubles). */
@@ -25,10 +25,10 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
-export type UpstreamLane = 'short' | 'slow' | 'stream';
+type UpstreamLane = 'short' | 'slow' | 'stream';
 
 /** The upstream's answer to a hijack request: its 101 and the raw connection, or a plain answer. */
-export type HijackAnswer =
+type HijackAnswer =
   | { readonly upgraded: true; readonly res: IncomingMessage; readonly socket: Socket; readonly head: Buffer }
   | { readonly upgraded: false; readonly res: IncomingMessage };
 

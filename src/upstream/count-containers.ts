@@ -8,12 +8,15 @@ import { tally } from '../transforms/info.ts';
 import { JsonArrayFilter } from '../transforms/json-array-filter.ts';
 import type { Upstream } from './client.ts';
 
-/** Streams the full container list once and tallies the visible entries by state (for /info). */
+/**
+ * Streams the full container list once and tallies the visible entries by state (for /info): on the
+ * look-up pool, as every question dockscope asks for itself, bounded by UPSTREAM_TIMEOUT.
+ */
 export async function countVisibleContainers(
   upstream: Upstream,
   visibility: Visibility,
 ): Promise<ContainerCounts> {
-  const res = await upstream.open('GET', '/containers/json?all=1');
+  const res = await upstream.open('GET', '/containers/json?all=1', { agent: upstream.controlAgent });
   if (res.statusCode !== 200) {
     res.resume();
     throw errors.upstreamStatus(upstream.display, res.statusCode ?? 0, 'counting containers for /info');

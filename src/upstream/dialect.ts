@@ -90,7 +90,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** What UpstreamDialect needs of the upstream's self-description (api-version.ts). */
-export interface KindSource {
+interface KindSource {
   get(): Promise<unknown>;
   readonly kind: DialectName | null;
 }

@@ -78,7 +78,7 @@ describe('Podman as the upstream: the core scenario', () => {
     expect(out.trim()).toBe('4.3.1 1.41');
     const version = json(await rawRequest(pod(), 'GET', '/version')) as { Components: { Name: string }[] };
     expect(version.Components.map((c) => c.Name)).toContain('Podman Engine');
-    expect(proxy.ds.directory.dialect.known()?.name).toBe('podman');
+    expect(proxy.ds.directory.daemon.dialect.known()?.name).toBe('podman');
     // Podman's /_ping headers are passed on as Podman sends them.
     const ping = await rawRequest({ url: proxy.url }, 'GET', '/_ping');
     expect([ping.status, ping.body, ping.headers['libpod-api-version']]).toEqual([200, 'OK', '4.3.1']);
@@ -381,7 +381,7 @@ describe('Podman as the upstream: the core scenario', () => {
   it('UPSTREAM_KIND=docker in front of Podman fails closed with a 502 naming the variable', async () => {
     const wrong = await startTestDockscope({ PROXY_URL: podman.host, UPSTREAM_KIND: 'docker', ...s.env });
     try {
-      await waitFor('the kind to be asked', async () => wrong.ds.directory.apiVersion.kind !== null);
+      await waitFor('the kind to be asked', async () => wrong.ds.directory.daemon.apiVersion.kind !== null);
       const res = await rawRequest(
         { url: wrong.url },
         'POST',

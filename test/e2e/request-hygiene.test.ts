@@ -31,7 +31,7 @@ describe('the forwarded request is exactly the decided one, however the client f
       { watchEvents: false },
     );
     // Answered before any test counts what reached the upstream.
-    expect(await proxy.ds.directory.apiVersion.get()).toBe('1.41');
+    expect(await proxy.ds.directory.daemon.apiVersion.get()).toBe('1.41');
   });
   afterAll(async () => {
     await proxy?.close();

@@ -16,7 +16,7 @@ export const images: OwnedScope = {
   type: 'image',
   eventsKeep: false,
   sharesUnlabelled: true,
-  labels: async (ref, directory) => (await directory.image(ref))?.labels ?? null,
+  labels: async (ref, directory) => (await directory.daemon.image(ref))?.labels ?? null,
   // Image events carry the image's labels while it exists; a removal's do not.
   eventLabels: (attributes, owner) => (attributes[owner.key] !== undefined ? attributes : undefined),
   async pin(ref, owner, ctx, i = 0) {

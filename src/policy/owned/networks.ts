@@ -1,14 +1,14 @@
 import type { DecodedObject } from '../../body/go-decode.ts';
 import { RawJson, serializeDecoded } from '../../body/go-decode.ts';
 import { DockerApiError, errors } from '../../errors.ts';
+import type { DaemonClient, NetworkFacts } from '../../upstream/daemon-client.ts';
 import { isObject } from '../container-facts.ts';
-import type { ContainerDirectory, NetworkFacts } from '../directory.ts';
 import type { DecideContext, DecideInput } from '../forward.ts';
-import { prefix } from '../forward.ts';
+import { prefix, withQuery } from '../forward.ts';
 import type { MissingRef } from '../missing.ts';
 import type { Ownership } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, labelTopLevel, ownerQuery, pinnedOr, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr } from './scope.ts';
 
 /**
  * Networks of a client with an owner: its own only; another's, and one of nobody's (the daemon's
@@ -19,7 +19,7 @@ export const networks: OwnedScope = {
   eventsKeep: true,
   sharesUnlabelled: false,
   async labels(ref, directory) {
-    const found = await directory.network(ref);
+    const found = await directory.daemon.network(ref);
     return found && !('ambiguous' in found) ? found.labels : null;
   },
   // Network events carry the name and type, not the labels.
@@ -43,13 +43,13 @@ export async function ownersNetwork(
   owner: Ownership,
   ctx: DecideContext,
   /** The daemon's answer for `ref`, when the caller has already asked for it. */
-  known?: Awaited<ReturnType<ContainerDirectory['network']>>,
+  known?: Awaited<ReturnType<DaemonClient['network']>>,
 ): Promise<NetworkFacts | null> {
-  const directory = ctx.resolver.directory;
-  const found = known !== undefined ? known : await directory.network(ref);
+  const daemon = ctx.resolver.daemon;
+  const found = known !== undefined ? known : await daemon.network(ref);
   if (found === null) return null;
   if (!('ambiguous' in found)) return isShown(networks, found.labels, owner) ? found : null;
-  const mine = (await directory.networksLabelled(`${owner.key}=${owner.owner}`)).filter(
+  const mine = (await daemon.networksLabelled(`${owner.key}=${owner.owner}`)).filter(
     (n) => n.id.startsWith(ref) || n.name === ref,
   );
   if (mine.length > 1) {

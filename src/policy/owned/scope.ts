@@ -54,7 +54,7 @@ export interface Pinned {
 }
 
 /** Whose an object is for an owner: its own, nobody's (no owner label), or another owner's. */
-export type Whose = 'own' | 'shared' | 'foreign';
+type Whose = 'own' | 'shared' | 'foreign';
 
 export function whose(labels: Labels | null | undefined, owner: Ownership): Whose {
   const value = labels?.[owner.key];
@@ -77,11 +77,6 @@ export function ownerQuery(target: RequestTarget, owner: Ownership): URLSearchPa
   if (raw) decodeBody(raw, LIST_FILTERS);
   query.set('filters', addOwnerFilter(raw, owner));
   return query;
-}
-
-export function withQuery(path: string, query: URLSearchParams | string): string {
-  const text = query.toString();
-  return text ? `${path}?${text}` : path;
 }
 
 /** What a reference is sent as: the id judged, or (null) the i-th sentinel, standing for `ref`. */

@@ -1,10 +1,10 @@
 import { errors } from '../../errors.ts';
 import type { SwarmKind } from '../../routes/route.ts';
+import type { SwarmIdentity } from '../../upstream/swarm-lookups.ts';
+import { lookupSwarmObject, SINGULAR, swarmObjectsByPrefix } from '../../upstream/swarm-lookups.ts';
 import type { DecideContext } from '../forward.ts';
 import type { Ownership } from '../ownership.ts';
 import type { ContainerResolver } from '../resolver.ts';
-import type { SwarmIdentity } from '../swarm-lookups.ts';
-import { lookupSwarmObject, SINGULAR, swarmObjectsByPrefix } from '../swarm-lookups.ts';
 import type { OwnedScope } from './scope.ts';
 import { labelTopLevel, ownerQuery, pinnedOr, whose } from './scope.ts';
 
@@ -21,7 +21,7 @@ export function swarmScope(of: SwarmKind): OwnedScope {
     sharesUnlabelled: false,
     eventsKeep: false,
     async labels(ref, directory) {
-      const found = await lookupSwarmObject(directory, of, ref);
+      const found = await lookupSwarmObject(directory.daemon, of, ref);
       return found && !('ambiguous' in found) ? found.labels : null;
     },
     // Swarm events carry the object's name, not its labels.
@@ -67,10 +67,10 @@ export async function shownObjectId(
   of: SwarmKind,
   ref: string,
 ): Promise<string | null> {
-  const found = await lookupSwarmObject(resolver.directory, of, ref);
+  const found = await lookupSwarmObject(resolver.daemon, of, ref);
   if (found === null) return null;
   if (!('ambiguous' in found)) return isSwarmShown(resolver, owner, found) ? found.id : null;
-  const shown = (await swarmObjectsByPrefix(resolver.directory, of, ref)).filter((o) =>
+  const shown = (await swarmObjectsByPrefix(resolver.daemon, of, ref)).filter((o) =>
     isSwarmShown(resolver, owner, o),
   );
   if (shown.length > 1)

@@ -1,12 +1,12 @@
 import type { DecodedObject } from '../../body/go-decode.ts';
 import { serializeDecoded } from '../../body/go-decode.ts';
-import type { NamedVolume } from '../create-rules.ts';
-import type { DecideContext, DecideInput, Forward } from '../forward.ts';
-import { asMissing, prefix } from '../forward.ts';
+import type { NamedVolume } from '../container-create-rules.ts';
+import type { DecideContext, DecideInput, Forwarding } from '../forward.ts';
+import { asMissing, prefix, withQuery } from '../forward.ts';
 import type { Ownership } from '../ownership.ts';
 import { nameTaken, withOwnerLabel } from '../ownership.ts';
 import type { OwnedScope } from './scope.ts';
-import { isShown, labelTopLevel, ownerQuery, pinnedOr, whose, withQuery } from './scope.ts';
+import { isShown, labelTopLevel, ownerQuery, pinnedOr, whose } from './scope.ts';
 
 /**
  * Volumes of a client with an owner: its own only (by the owner label on the volume); another's, and
@@ -17,11 +17,11 @@ export const volumes: OwnedScope = {
   type: 'volume',
   eventsKeep: true,
   sharesUnlabelled: false,
-  labels: (name, directory) => directory.volumeLabels(name),
+  labels: (name, directory) => directory.daemon.volumeLabels(name),
   // Volume events carry the driver, not the labels.
   eventLabels: () => undefined,
   async pin(name, owner, ctx, i = 0) {
-    const labels = await ctx.resolver.directory.volumeLabels(name);
+    const labels = await ctx.resolver.daemon.volumeLabels(name);
     return pinnedOr(isShown(volumes, labels, owner) ? name : null, name, i);
   },
   listQuery: ownerQuery,
@@ -30,11 +30,15 @@ export const volumes: OwnedScope = {
 };
 
 /** `GET` or `DELETE /volumes/{name}`. */
-export async function decideVolume(input: DecideInput, name: string, ctx: DecideContext): Promise<Forward> {
-  const response = input.method === 'DELETE' ? 'errorIds' : 'raw';
-  if (!ctx.owner) return { path: input.raw, response };
+export async function decideVolume(
+  input: DecideInput,
+  name: string,
+  ctx: DecideContext,
+): Promise<Forwarding> {
+  const treatment = input.method === 'DELETE' ? 'cutErrorIds' : 'relay';
+  if (!ctx.owner) return { path: input.raw, treatment };
   const pinned = await volumes.pin(name, ctx.owner, ctx);
-  if (!pinned.missing) return { path: input.raw, response };
+  if (!pinned.missing) return { path: input.raw, treatment };
   return asMissing(withQuery(`${prefix(input.target)}/volumes/${pinned.ref}`, input.target.query), [
     pinned.missing,
   ]);
@@ -51,7 +55,7 @@ export async function ownedVolumeCreate(
 ): Promise<string> {
   volumes.label(body, owner);
   if (typeof body.Name === 'string' && body.Name !== '') {
-    const labels = await ctx.resolver.directory.volumeLabels(body.Name);
+    const labels = await ctx.resolver.daemon.volumeLabels(body.Name);
     if (labels !== null && whose(labels, owner) !== 'own') throw nameTaken('volume', body.Name);
   }
   return serializeDecoded(body);
@@ -67,7 +71,7 @@ export async function makeOwnedVolume(
   owner: Ownership,
   ctx: DecideContext,
 ): Promise<void> {
-  const made = await ctx.resolver.directory.createVolume(
+  const made = await ctx.resolver.daemon.createVolume(
     serializeDecoded({
       Name: volume.name,
       ...(volume.driver ? { Driver: volume.driver } : {}),

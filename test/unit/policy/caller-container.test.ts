@@ -7,7 +7,7 @@ import {
   compileContainerMatch,
   endpointsAt,
   networksHolding,
-  ownProfileLabel,
+  ownClientLabel,
   readListedContainer,
 } from '../../../src/policy/caller-container.ts';
 import type { Caller } from '../../../src/policy/clients.ts';
@@ -21,7 +21,7 @@ const container = (c: Partial<CallerContainer>): CallerContainer => ({
   name: 'web',
   labels: {},
   imageId: 'sha256:1',
-  profile: null,
+  client: null,
   ...c,
 });
 
@@ -91,7 +91,7 @@ describe('the profile label counts only when the container itself was given it',
     [{ 'dockscope.client': '' }, {}, null],
     [{ other: 'ops' }, {}, null],
   ])('container %o, image %o → %s', (labels, imageLabels, expected) => {
-    expect(ownProfileLabel(labels, imageLabels)).toBe(expected);
+    expect(ownClientLabel(labels, imageLabels)).toBe(expected);
   });
 });
 
@@ -117,15 +117,15 @@ describe('compileContainerMatch', () => {
   });
   it('profileLabel: the label must name this very client, and names and labels must hold too', () => {
     const any = compileContainerMatch({ containers: 'all', profileLabel: true }, 'ops');
-    expect(any(container({ profile: 'ops' }))).toBe(true);
-    expect(any(container({ profile: 'ops2' }))).toBe(false);
-    expect(any(container({ profile: null, labels: { 'dockscope.client': 'ops' } }))).toBe(false);
+    expect(any(container({ client: 'ops' }))).toBe(true);
+    expect(any(container({ client: 'ops2' }))).toBe(false);
+    expect(any(container({ client: null, labels: { 'dockscope.client': 'ops' } }))).toBe(false);
     const named = compileContainerMatch(
       { containers: { names: ['web'], labels: [], match: 'exact' }, profileLabel: true },
       'ops',
     );
-    expect(named(container({ name: 'web', profile: 'ops' }))).toBe(true);
-    expect(named(container({ name: 'db', profile: 'ops' }))).toBe(false);
+    expect(named(container({ name: 'web', client: 'ops' }))).toBe(true);
+    expect(named(container({ name: 'db', client: 'ops' }))).toBe(false);
   });
 });
 
@@ -158,12 +158,10 @@ describe('container clients among the others', () => {
       ],
       directory,
     );
-    expect((await clients.identify(caller({ container: container({ profile: 'ops' }) }))).client).toBe('ops');
-    expect((await clients.identify(caller({ container: container({ profile: 'admin' }) }))).client).toBe(
-      'rest',
-    );
-    expect((await clients.identify(caller({ container: null }))).client).toBe('rest');
-    expect((await clients.identify(caller({}))).client).toBe('rest');
+    expect((await clients.identify(caller({ container: container({ client: 'ops' }) }))).name).toBe('ops');
+    expect((await clients.identify(caller({ container: container({ client: 'admin' }) }))).name).toBe('rest');
+    expect((await clients.identify(caller({ container: null }))).name).toBe('rest');
+    expect((await clients.identify(caller({}))).name).toBe('rest');
     expect(clients.needsContainer(caller({}))).toBe(true);
     expect(clients.needsContainer(caller({ listener: 'admin' }))).toBe(false);
     expect(clients.needsContainer(caller({ address: undefined }))).toBe(false);

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { San } from '../../../src/policy/cert-san.ts';
 import { normalizeIp, parseSanEntry, parseSubjectAltName, sanKey } from '../../../src/policy/cert-san.ts';
-import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
+import type { Caller, Client, Clients } from '../../../src/policy/clients.ts';
 import { compileClients } from '../../../src/policy/clients.ts';
 import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
@@ -10,7 +10,7 @@ import type { Upstream } from '../../../src/upstream/client.ts';
 /** A decision these fixed addresses make at once: no host name is looked up. */
 const now =
   (clients: Clients) =>
-  (caller: Caller): Profile => {
+  (caller: Caller): Client => {
     const found = clients.identify(caller);
     if (found instanceof Promise) throw new Error('identify waited for a host name');
     return found;
@@ -106,7 +106,7 @@ describe('certificate SANs keep their type', () => {
       headers: {},
       certificate: { cn: 'x', san: parseSubjectAltName(text) },
     });
-    expect(now(clients)(by('DNS:ops-admin')).client).toBe('admin');
+    expect(now(clients)(by('DNS:ops-admin')).name).toBe('admin');
     expect(() => now(clients)(by('URI:ops-admin'))).toThrow(/matches no configured client/);
     expect(() => now(clients)(by('email:ops-admin'))).toThrow(/matches no configured client/);
   });

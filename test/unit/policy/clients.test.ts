@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ClientConfig } from '../../../src/config/config.ts';
-import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
+import type { Caller, Client, Clients } from '../../../src/policy/clients.ts';
 import { compileClients } from '../../../src/policy/clients.ts';
 import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import type { Upstream } from '../../../src/upstream/client.ts';
@@ -13,7 +13,7 @@ import type { Upstream } from '../../../src/upstream/client.ts';
 /** A decision these fixed addresses make at once: no host name is looked up. */
 const now =
   (clients: Clients) =>
-  (caller: Caller): Profile => {
+  (caller: Caller): Client => {
     const found = clients.identify(caller);
     if (found instanceof Promise) throw new Error('identify waited for a host name');
     return found;
@@ -44,13 +44,13 @@ describe('client identification', () => {
       ],
       directory,
     );
-    expect(now(clients)(caller({ address: '172.18.3.4' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '::ffff:172.18.3.4' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '10.0.0.7' })).client).toBe('dash');
-    expect(now(clients)(caller({ address: '10.0.0.8' })).client).toBe('lan-rest');
-    expect(
-      now(clients)(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).client,
-    ).toBe('admin');
+    expect(now(clients)(caller({ address: '172.18.3.4' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '::ffff:172.18.3.4' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.7' })).name).toBe('dash');
+    expect(now(clients)(caller({ address: '10.0.0.8' })).name).toBe('lan-rest');
+    expect(now(clients)(caller({ listener: 'secure', certificate: { cn: 'ops-admin', san: [] } })).name).toBe(
+      'admin',
+    );
     expect(() =>
       now(clients)(caller({ listener: 'secure', certificate: { cn: 'intruder', san: [] } })),
     ).toThrow(
@@ -79,17 +79,17 @@ describe('client identification', () => {
     const clients = await compileClients(configs, directory, env);
     const withToken = (t: string, listener = 'lan') =>
       caller({ listener, headers: { authorization: `Bearer ${t}` } });
-    expect(now(clients)(withToken('token-999')).client).toBe('t999');
-    expect(now(clients)(withToken('token-0')).client).toBe('t0');
+    expect(now(clients)(withToken('token-999')).name).toBe('t999');
+    expect(now(clients)(withToken('token-0')).name).toBe('t0');
     // An earlier client without a token that matches comes first, token or not.
     expect(
-      now(clients)(caller({ address: '10.9.9.9', headers: { authorization: 'Bearer token-5' } })).client,
+      now(clients)(caller({ address: '10.9.9.9', headers: { authorization: 'Bearer token-5' } })).name,
     ).toBe('lan-only');
     // Two clients with one token: the first whose other keys hold.
-    expect(now(clients)(withToken('shared-token', 'secure')).client).toBe('first-shared');
-    expect(now(clients)(withToken('shared-token')).client).toBe('second-shared');
+    expect(now(clients)(withToken('shared-token', 'secure')).name).toBe('first-shared');
+    expect(now(clients)(withToken('shared-token')).name).toBe('second-shared');
     // A wrong token on the lan: the tokenless client after them; elsewhere, 401 as before.
-    expect(now(clients)(withToken('nobody')).client).toBe('anyone-on-lan');
+    expect(now(clients)(withToken('nobody')).name).toBe('anyone-on-lan');
     expect(() => now(clients)(withToken('nobody', 'secure'))).toThrow(
       expect.objectContaining({ status: 401 }),
     );
@@ -109,7 +109,7 @@ describe('client identification', () => {
       client('rest', { listener: ['lan'] }),
     ];
     const clients = await compileClients(configs, directory);
-    const id = (c: Partial<Caller>) => now(clients)(caller(c)).client;
+    const id = (c: Partial<Caller>) => now(clients)(caller(c)).name;
     for (let round = 0; round < 2; round++) {
       // The second round answers from what the first remembered: the same clients.
       expect(id({ address: '10.1.1.243' })).toBe('a499');
@@ -144,8 +144,8 @@ describe('client identification', () => {
       { CI_TOKEN: 'ci-token' },
     );
     const withToken = (t: string) => caller({ headers: { authorization: `Bearer ${t}` } });
-    expect(now(clients)(withToken('s3cret-token'))).toMatchObject({ client: 'scripts', usesToken: true });
-    expect(now(clients)(withToken('ci-token')).client).toBe('ci');
+    expect(now(clients)(withToken('s3cret-token'))).toMatchObject({ name: 'scripts', usesToken: true });
+    expect(now(clients)(withToken('ci-token')).name).toBe('ci');
     expect(() => now(clients)(withToken('nope'))).toThrow(expect.objectContaining({ status: 401 }));
     expect(() => now(clients)(caller({}))).toThrow(expect.objectContaining({ status: 401 }));
   });
@@ -155,7 +155,7 @@ describe('client identification', () => {
       [client('via-nginx', { header: { name: 'X-Client', value: ['dash'], trustedProxies: ['10.0.0.1'] } })],
       directory,
     );
-    expect(now(clients)(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).client).toBe(
+    expect(now(clients)(caller({ address: '10.0.0.1', headers: { 'x-client': 'dash' } })).name).toBe(
       'via-nginx',
     );
     expect(() => now(clients)(caller({ address: '10.0.0.2', headers: { 'x-client': 'dash' } }))).toThrow(
@@ -165,7 +165,7 @@ describe('client identification', () => {
 
   it('a unix-socket caller has no address: "from" never matches it', async () => {
     const clients = await compileClients([client('a', { from: ['0.0.0.0/0'] }), client('b', {})], directory);
-    expect(now(clients)(caller({ address: undefined })).client).toBe('b');
+    expect(now(clients)(caller({ address: undefined })).name).toBe('b');
   });
 
   it.each<[ClientConfig['match'], RegExp]>([
@@ -227,12 +227,12 @@ describe('client identification', () => {
       { hostNames: { lookup, ttlMs: 0, missMemoMs: 0 }, log: log as unknown as Logger },
     );
     expect(clients.unresolved).toEqual([]);
-    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('homepage');
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).name).toBe('homepage');
     table.homepage = ['172.18.0.9'];
-    expect((await clients.identify(caller({ address: '::ffff:172.18.0.9' }))).client).toBe('homepage');
-    expect((await clients.identify(caller({ address: '172.18.0.5' }))).client).toBe('rest');
+    expect((await clients.identify(caller({ address: '::ffff:172.18.0.9' }))).name).toBe('homepage');
+    expect((await clients.identify(caller({ address: '172.18.0.5' }))).name).toBe('rest');
     delete table.homepage;
-    expect((await clients.identify(caller({ address: '172.18.0.9' }))).client).toBe('rest');
+    expect((await clients.identify(caller({ address: '172.18.0.9' }))).name).toBe('rest');
     // Logged once per change.
     expect(changes).toEqual([
       ['homepage', ['172.18.0.5']],

@@ -51,7 +51,7 @@ describe('ContainerWatch: a reconnected upstream is asked its API version again'
       const directory = {
         setWatching: () => {},
         invalidate: () => {},
-        apiVersion: { refresh },
+        daemon: { apiVersion: { refresh } },
       } as unknown as ContainerDirectory;
       const watch = new ContainerWatch(upstream, directory, pino({ level: 'silent' }));
       watch.start();

@@ -2,15 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { CONTAINER_CREATE, NETWORK_CREATE, VOLUME_CREATE } from '../../../src/body/daemon-types.ts';
 import { decodeBody } from '../../../src/body/decode-body.ts';
 import { DockerApiError } from '../../../src/errors.ts';
+import { checkContainerCreate, namedObjects } from '../../../src/policy/container-create-rules.ts';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
-import {
-  checkContainerCreate,
-  checkNetworkCreate,
-  checkVolumeCreate,
-  NO_WAY_OUT,
-  namedObjects,
-  normalizeCapability,
-} from '../../../src/policy/create-rules.ts';
+import { NO_WAY_OUT, normalizeCapability } from '../../../src/policy/create-rules.ts';
+import { checkVolumeCreate } from '../../../src/policy/mount-rules.ts';
+import { checkNetworkCreate } from '../../../src/policy/network-rules.ts';
 
 const create = (hostConfig: unknown, extra: Record<string, unknown> = {}) =>
   decodeBody(JSON.stringify({ Image: 'busybox', HostConfig: hostConfig, ...extra }), CONTAINER_CREATE);

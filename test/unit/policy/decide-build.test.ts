@@ -53,7 +53,7 @@ describe("decide: BuildKit builds name only their own client's session and build
     const c = claims();
     expect(await run('POST', `${V2}&session=mine`, c)).toEqual({
       path: `${V2}&session=mine`,
-      response: 'raw',
+      treatment: 'relay',
     });
     expect(c.claimed).toEqual(['session mine', 'build b-mine']);
   });
@@ -89,7 +89,7 @@ describe("decide: BuildKit builds name only their own client's session and build
     expect(await refusal('POST', `${V2}&session=mine`, undefined)).toContain('is not open');
     expect(await refusal('POST', '/build?buildid=b1', undefined)).toContain('403 dockscope: the buildid');
     expect(await refusal('POST', '/build?session=mine', undefined)).toContain('is not open');
-    expect((await run('POST', '/build?t=x', undefined)).response).toBe('raw');
+    expect((await run('POST', '/build?t=x', undefined)).treatment).toBe('relay');
   });
 
   it('a version=2 build is judged as a classic one: container: networks, host under rules, remote URLs', async () => {
@@ -103,16 +103,16 @@ describe("decide: BuildKit builds name only their own client's session and build
       await refusal('POST', '/build?version=2&remote=https://example.com/x.git', claims(), true),
     ).toContain('create rule "fetch" refuses the remote query');
     // The session's and an upload's context are the client's own, not a fetch.
-    expect((await run('POST', `${V2}&session=mine`, claims(), true)).response).toBe('raw');
+    expect((await run('POST', `${V2}&session=mine`, claims(), true)).treatment).toBe('relay');
     expect(
-      (await run('POST', '/build?version=2&remote=upload-request&buildid=b-mine', claims(), true)).response,
-    ).toBe('raw');
+      (await run('POST', '/build?version=2&remote=upload-request&buildid=b-mine', claims(), true)).treatment,
+    ).toBe('relay');
   });
 
   it('/build/cancel cancels only a running build of this client', async () => {
     expect(await run('POST', '/v1.41/build/cancel?id=b-mine', claims())).toEqual({
       path: '/v1.41/build/cancel?id=b-mine',
-      response: 'raw',
+      treatment: 'relay',
     });
     for (const raw of ['/build/cancel?id=b-theirs', '/build/cancel', '/build/cancel?id=']) {
       expect(await refusal('POST', raw, claims())).toBe(
@@ -122,6 +122,6 @@ describe("decide: BuildKit builds name only their own client's session and build
   });
 
   it('POST /session passes the decision (the lists judged it; the server binds it)', async () => {
-    expect(await run('POST', '/session', undefined)).toEqual({ path: '/session', response: 'raw' });
+    expect(await run('POST', '/session', undefined)).toEqual({ path: '/session', treatment: 'relay' });
   });
 });

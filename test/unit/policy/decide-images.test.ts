@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DockerApiError } from '../../../src/errors.ts';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { ContainerDirectory } from '../../../src/policy/directory.ts';
 import { nameSentinel } from '../../../src/policy/image-refs.ts';
@@ -47,7 +47,7 @@ const upstream = {
   },
 } as unknown as Upstream;
 
-async function run(method: string, raw: string, body = '', owner: Ownership = OWNER): Promise<Forward> {
+async function run(method: string, raw: string, body = '', owner: Ownership = OWNER): Promise<Forwarding> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
@@ -74,75 +74,91 @@ const N0 = nameSentinel(0);
 const N1 = nameSentinel(1);
 
 describe('decide: images of an owner', () => {
-  it.each<[string, string, Forward]>([
-    ['GET', '/v1.41/images/app-a:1/json', { path: `/v1.41/images/${A}/json`, response: 'imageInspect' }],
-    ['GET', '/images/base:1/history', { path: `/images/${S}/history`, response: 'imageHistory' }],
+  it.each<[string, string, Forwarding]>([
+    [
+      'GET',
+      '/v1.41/images/app-a:1/json',
+      { path: `/v1.41/images/${A}/json`, treatment: 'judgeImageInspect' },
+    ],
+    ['GET', '/images/base:1/history', { path: `/images/${S}/history`, treatment: 'filterImageHistory' }],
     [
       'GET',
       '/images/nosuch/json',
       {
         path: '/images/nosuch/json',
-        response: 'imageInspect',
+        treatment: 'judgeImageInspect',
         ifHidden: { path: `/images/${N0}/json`, ref: { sentinel: N0, typed: 'nosuch' } },
       },
     ],
-    ['GET', '/images/nosuch/history', { path: '/images/nosuch/history', response: 'imageHistory' }],
+    ['GET', '/images/nosuch/history', { path: '/images/nosuch/history', treatment: 'filterImageHistory' }],
     [
       'GET',
       '/images/app-b:1/json',
-      { path: `/images/${N0}:1/json`, response: 'missing', missing: [{ sentinel: N0, typed: 'app-b' }] },
+      {
+        path: `/images/${N0}:1/json`,
+        treatment: 'restoreMissing',
+        missing: [{ sentinel: N0, typed: 'app-b' }],
+      },
     ],
     [
       'GET',
       `/images/${B}/history`,
       {
         path: `/images/sha256:${idSentinel(0)}/history`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing: [{ sentinel: idSentinel(0), typed: 'b'.repeat(64) }],
       },
     ],
     [
       'POST',
       '/images/app-a:1/tag?repo=new&tag=1',
-      { path: `/images/${A}/tag?repo=new&tag=1`, response: 'raw' },
+      { path: `/images/${A}/tag?repo=new&tag=1`, treatment: 'relay' },
     ],
     [
       'POST',
       '/images/app-b:1/tag?repo=new',
       {
         path: `/images/${N0}:1/tag?repo=new`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing: [{ sentinel: N0, typed: 'app-b' }],
       },
     ],
-    ['DELETE', '/images/app-a:1', { path: '/images/app-a:1', response: 'errorIds' }],
-    ['DELETE', '/images/aaaaaaaaaaaa', { path: `/images/${A}`, response: 'errorIds' }],
+    ['DELETE', '/images/app-a:1', { path: '/images/app-a:1', treatment: 'cutErrorIds' }],
+    ['DELETE', '/images/aaaaaaaaaaaa', { path: `/images/${A}`, treatment: 'cutErrorIds' }],
     [
       'DELETE',
       '/images/bbbbbbbbbbbb?force=1',
-      { path: `/images/${N0}?force=1`, response: 'missing', missing: [{ sentinel: N0, typed: '<hidden>' }] },
+      {
+        path: `/images/${N0}?force=1`,
+        treatment: 'restoreMissing',
+        missing: [{ sentinel: N0, typed: '<hidden>' }],
+      },
     ],
     [
       'GET',
       '/images/get?names=app-a:1&names=app-b:1&names=base:1',
       {
         path: `/images/get?names=app-a%3A1&names=${N0}%3A1&names=base%3A1`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing: [{ sentinel: N0, typed: 'app-b' }],
       },
     ],
     [
       'POST',
       '/images/app-b/push?tag=1',
-      { path: `/images/${N0}/push?tag=1`, response: 'missing', missing: [{ sentinel: N0, typed: 'app-b' }] },
+      {
+        path: `/images/${N0}/push?tag=1`,
+        treatment: 'restoreMissing',
+        missing: [{ sentinel: N0, typed: 'app-b' }],
+      },
     ],
-    ['POST', '/images/base/push?tag=1', { path: '/images/base/push?tag=1', response: 'raw' }],
+    ['POST', '/images/base/push?tag=1', { path: '/images/base/push?tag=1', treatment: 'relay' }],
     [
       'POST',
       '/images/create?fromImage=base&tag=1',
-      { path: '/images/create?fromImage=base&tag=1', response: 'raw' },
+      { path: '/images/create?fromImage=base&tag=1', treatment: 'relay' },
     ],
-    ['GET', '/images/json', { path: '/images/json', response: 'imageList' }],
+    ['GET', '/images/json', { path: '/images/json', treatment: 'filterImageList' }],
   ])('%s %s', async (method, raw, expected) => {
     expect(await run(method, raw)).toEqual(expected);
   });
@@ -150,7 +166,7 @@ describe('decide: images of an owner', () => {
   it('the image list: a before or since filter naming another owner’s image is a sentinel', async () => {
     const filters = encodeURIComponent(JSON.stringify({ before: ['app-b:1'], since: { 'base:1': true } }));
     const f = await run('GET', `/images/json?filters=${filters}`);
-    expect(f.response).toBe('missing');
+    expect(f.treatment).toBe('restoreMissing');
     expect(f.missing).toEqual([{ sentinel: N0, typed: 'app-b' }]);
     expect(new URLSearchParams(f.path.split('?')[1]).get('filters')).toBe(
       JSON.stringify({ before: [`${N0}:1`], since: { 'base:1': true } }),
@@ -160,7 +176,7 @@ describe('decide: images of an owner', () => {
 
   it('a create of another owner’s image goes on with a sentinel for Image', async () => {
     const f = await run('POST', '/containers/create?name=job', JSON.stringify({ Image: 'app-b:1' }));
-    expect(f.response).toBe('missing');
+    expect(f.treatment).toBe('restoreMissing');
     expect(f.missing).toEqual([{ sentinel: N0, typed: 'app-b' }]);
     expect(JSON.parse(f.body ?? '{}').Image).toBe(`${N0}:1`);
     const own = await run('POST', '/containers/create?name=job', JSON.stringify({ Image: 'base:1' }));
@@ -196,7 +212,7 @@ describe('decide: images of an owner', () => {
     const manage: Ownership = { ...OWNER, sharedImages: 'manage' };
     expect(await run('DELETE', '/images/base:1', '', manage)).toEqual({
       path: '/images/base:1',
-      response: 'errorIds',
+      treatment: 'cutErrorIds',
     });
     expect((await run('POST', '/images/app-a:1/tag?repo=base&tag=1', '', manage)).path).toBe(
       `/images/${A}/tag?repo=base&tag=1`,
@@ -216,6 +232,6 @@ describe('decide: images of an owner', () => {
       { method: 'DELETE', target, route, raw: '/images/app-b:1', readBody: async () => '' },
       { resolver, create: null, owner: null },
     );
-    expect(f).toEqual({ path: '/images/app-b:1', response: 'errorIds' });
+    expect(f).toEqual({ path: '/images/app-b:1', treatment: 'cutErrorIds' });
   });
 });

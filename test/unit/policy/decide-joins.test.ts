@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { MAX_JOINED } from '../../../src/policy/decide-joins.ts';
 import { sentinel } from '../../../src/policy/missing.ts';
@@ -60,7 +60,7 @@ const VOLUMES: Record<string, StubVolume> = {
 
 const cast = () => stubResolver(CONTAINERS, { names: ['web'], labels: [] }, {}, VOLUMES);
 
-async function create(hostConfig: object, s = cast()): Promise<Forward> {
+async function create(hostConfig: object, s = cast()): Promise<Forwarding> {
   const raw = '/containers/create?name=web-new';
   const target = parseTarget(raw);
   const route = classify('POST', target);
@@ -143,7 +143,7 @@ describe('decide: a create is judged by what the containers it joins hand on', (
       VolumesFrom: ['web-config:ro', 'web-plain'],
       Binds: ['plainvol:/p', 'configvol:/c:ro', 'newvol:/n'],
     });
-    expect(f.response).toBe('conflict');
+    expect(f.treatment).toBe('cutConflictId');
     expect(JSON.parse(f.body ?? '').HostConfig).toMatchObject({
       NetworkMode: `container:${id('1')}`,
       PidMode: `container:${id('1')}`,
@@ -155,7 +155,7 @@ describe('decide: a create is judged by what the containers it joins hand on', (
     const s = cast();
     const f = await create({ PidMode: 'container:db', VolumesFrom: ['db'] }, s);
     expect(f).toMatchObject({
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [
         { sentinel: sentinel(0), typed: 'db' },
         { sentinel: sentinel(1), typed: 'db' },
@@ -169,7 +169,7 @@ describe('decide: a create is judged by what the containers it joins hand on', (
     expect(await refusal({ VolumesFrom: many })).toBe(
       `403 dockscope: a create may join at most ${MAX_JOINED} containers, counted along their own container: modes`,
     );
-    expect((await create({ VolumesFrom: many.slice(1) })).response).toBe('conflict');
+    expect((await create({ VolumesFrom: many.slice(1) })).treatment).toBe('cutConflictId');
   });
 });
 

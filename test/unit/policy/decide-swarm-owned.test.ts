@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import type { VisibilityRules } from '../../../src/policy/matcher.ts';
 import { classify } from '../../../src/routes/table.ts';
@@ -25,7 +25,7 @@ async function run(
   raw: string,
   body = '',
   rules: VisibilityRules | 'all' = 'all',
-): Promise<Forward> {
+): Promise<Forwarding> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
@@ -41,7 +41,7 @@ describe('decide: swarm objects of a client with an owner that sees every contai
     'GET /%s asks the daemon for the owner’s only',
     async (kind) => {
       const forward = await run('GET', `/v1.41/${kind}?filters=${encodeURIComponent('{"name":{"x":true}}')}`);
-      expect(forward.response).toBe('swarmList');
+      expect(forward.treatment).toBe('filterSwarmList');
       const filters = JSON.parse(new URL(forward.path, 'http://x').searchParams.get('filters') ?? '');
       expect(filters).toEqual({ name: { x: true }, label: { 'dockscope.owner=ci-a': true } });
     },
@@ -57,9 +57,9 @@ describe('decide: swarm objects of a client with an owner that sees every contai
     ['configs', 'gone', 'missing'],
   ] as const)('DELETE /%s/%s: %s', async (kind, ref, outcome) => {
     const forward = await run('DELETE', `/v1.41/${kind}/${ref}`);
-    if (outcome === 'pinned') expect(forward).toEqual({ path: `/v1.41/${kind}/${MINE}`, response: 'raw' });
+    if (outcome === 'pinned') expect(forward).toEqual({ path: `/v1.41/${kind}/${MINE}`, treatment: 'relay' });
     else {
-      expect(forward.response).toBe('missing');
+      expect(forward.treatment).toBe('restoreMissing');
       expect(forward.missing?.map((m) => m.typed)).toEqual([ref]);
       expect(forward.path).not.toContain(ref);
     }
@@ -91,7 +91,7 @@ describe('decide: swarm objects of a client with an owner that sees every contai
       `/v1.41/configs/theirs/update?version=3`,
       '{"Name":"theirs","Labels":{}}',
     );
-    expect(theirs.response).toBe('missing');
+    expect(theirs.treatment).toBe('restoreMissing');
   });
 
   it('a service create is labelled (its task containers too) and may not give its tasks another’s secret', async () => {
@@ -116,7 +116,7 @@ describe('decide: swarm objects of a client with an owner that sees every contai
 
   it('with container rules too, its own service is shown only when the rules allow it', async () => {
     const rules = { names: ['nothing-matches'], labels: [] };
-    expect((await run('GET', '/v1.41/services/mine', '', rules)).response).toBe('missing');
-    expect((await run('GET', '/v1.41/services/mine')).response).toBe('swarmInspect');
+    expect((await run('GET', '/v1.41/services/mine', '', rules)).treatment).toBe('restoreMissing');
+    expect((await run('GET', '/v1.41/services/mine')).treatment).toBe('judgeSwarmInspect');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { sentinel } from '../../../src/policy/missing.ts';
 import { classify } from '../../../src/routes/table.ts';
@@ -35,7 +35,7 @@ async function run(
   create: CreateRules | null = null,
   s = cast(),
   body = '',
-): Promise<Forward> {
+): Promise<Forwarding> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
@@ -70,14 +70,14 @@ describe('decide: swarm objects (issue #24)', () => {
   ])('a visible service (%s) is pinned to its full id', async (ref, id) => {
     expect(await run('GET', `/v1.41/services/${ref}?insertDefaults=true`)).toEqual({
       path: `/v1.41/services/${id}?insertDefaults=true`,
-      response: 'swarmInspect',
+      treatment: 'judgeSwarmInspect',
       ifHidden: { path: `/v1.41/services/${S0}?insertDefaults=true`, ref: { sentinel: S0, typed: ref } },
     });
     expect(await run('GET', `/services/${ref}/logs?follow=1`)).toEqual({
       path: `/services/${id}/logs?follow=1`,
-      response: 'raw',
+      treatment: 'relay',
     });
-    expect(await run('DELETE', `/services/${ref}`)).toEqual({ path: `/services/${id}`, response: 'raw' });
+    expect(await run('DELETE', `/services/${ref}`)).toEqual({ path: `/services/${id}`, treatment: 'relay' });
   });
 
   it.each(['svc-b', B, 'abc2', 'gone', 'zzz'])(
@@ -86,22 +86,22 @@ describe('decide: swarm objects (issue #24)', () => {
       const missing = [{ sentinel: S0, typed: ref }];
       expect(await run('GET', `/services/${ref}`)).toEqual({
         path: `/services/${S0}`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing,
       });
       expect(await run('GET', `/services/${ref}/logs?stdout=1`)).toEqual({
         path: `/services/${S0}/logs?stdout=1`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing,
       });
       expect(await run('POST', `/services/${ref}/update?version=3`)).toEqual({
         path: `/services/${S0}/update?version=3`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing,
       });
       expect(await run('DELETE', `/secrets/${ref}`)).toEqual({
         path: `/secrets/${S0}`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing,
       });
     },
@@ -132,7 +132,7 @@ describe('decide: swarm objects (issue #24)', () => {
     expect(await run('POST', '/services/svc-a/update', { ...NO_WAY_OUT, swarm: true }, cast(), spec)).toEqual(
       {
         path: `/services/${A}/update`,
-        response: 'raw',
+        treatment: 'relay',
         body: spec,
       },
     );
@@ -142,7 +142,7 @@ describe('decide: swarm objects (issue #24)', () => {
     const s = stubSwarm([{ id: B, name: 'svc-b' }], [], { names: [], labels: [] });
     expect(await run('GET', '/services/svc-b/logs', null, s)).toEqual({
       path: '/services/svc-b/logs',
-      response: 'raw',
+      treatment: 'relay',
     });
     expect(s.paths).toEqual([]);
   });
@@ -150,7 +150,7 @@ describe('decide: swarm objects (issue #24)', () => {
   it('the list goes on as asked, to be filtered on its way back', async () => {
     expect(await run('GET', '/v1.41/services?status=true')).toEqual({
       path: '/v1.41/services?status=true',
-      response: 'swarmList',
+      treatment: 'filterSwarmList',
     });
   });
 });
@@ -159,12 +159,12 @@ describe('decide: tasks', () => {
   it('a task of a visible service is pinned to its full id', async () => {
     expect(await run('GET', '/tasks/taskaaaa1')).toEqual({
       path: '/tasks/taskaaaa1',
-      response: 'taskInspect',
+      treatment: 'judgeTaskInspect',
     });
     // "taska" is shared by no other task; "task" by all three, of which one is visible.
     expect(await run('GET', '/tasks/task/logs?stdout=1')).toEqual({
       path: '/tasks/taskaaaa1/logs?stdout=1',
-      response: 'raw',
+      treatment: 'relay',
     });
   });
 
@@ -173,7 +173,7 @@ describe('decide: tasks', () => {
     async (ref) => {
       expect(await run('GET', `/tasks/${ref}/logs`)).toEqual({
         path: `/tasks/${S0}/logs`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing: [{ sentinel: S0, typed: ref }],
       });
     },
@@ -190,7 +190,7 @@ describe('decide: tasks', () => {
     const raw = `/tasks?filters=${encodeURIComponent(JSON.stringify(given))}`;
     expect(await run('GET', raw)).toEqual({
       path: `/tasks?${new URLSearchParams({ filters: JSON.stringify(sent) })}`,
-      response: 'taskList',
+      treatment: 'filterTaskList',
     });
   });
 
@@ -198,7 +198,7 @@ describe('decide: tasks', () => {
     const raw = `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: { 'svc-a': true, 'svc-b': true } }))}`;
     expect(await run('GET', raw)).toEqual({
       path: `/tasks?${new URLSearchParams({ filters: JSON.stringify({ service: { [A]: true, [S0]: true } }) })}`,
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: S0, typed: 'svc-b' }],
     });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { decide } from '../../../src/policy/decide.ts';
 import { linkSentinel, sentinel } from '../../../src/policy/missing.ts';
 import { classify } from '../../../src/routes/table.ts';
@@ -27,7 +27,7 @@ async function run(
   body = '',
   s = cast(),
   create: CreateRules | null = null,
-): Promise<Forward> {
+): Promise<Forwarding> {
   const target = parseTarget(raw);
   const route = classify(method, target);
   if (!route) throw new Error(`no route for ${method} ${raw}`);
@@ -53,7 +53,7 @@ describe('decide: container routes', () => {
   it('a visible container is pinned to the full id that was judged', async () => {
     expect(await run('POST', '/v1.41/containers/web/start')).toEqual({
       path: `/v1.41/containers/${WEB}/start`,
-      response: 'errorIds',
+      treatment: 'cutErrorIds',
     });
   });
 
@@ -62,7 +62,7 @@ describe('decide: container routes', () => {
     async (ref) => {
       expect(await run('POST', `/v1.41/containers/${ref}/kill?signal=KILL`)).toEqual({
         path: `/v1.41/containers/${S0}/kill?signal=KILL`,
-        response: 'missing',
+        treatment: 'restoreMissing',
         missing: [{ sentinel: S0, typed: ref }],
       });
     },
@@ -72,7 +72,7 @@ describe('decide: container routes', () => {
     const f = await run('GET', '/containers/web/json?size=1');
     expect(f).toMatchObject({
       path: '/containers/web/json?size=1',
-      response: 'containerInspect',
+      treatment: 'judgeContainerInspect',
       ifHidden: { path: `/containers/${S0}/json?size=1`, ref: { sentinel: S0, typed: 'web' } },
     });
     expect(typeof f.epoch).toBe('number');
@@ -81,7 +81,7 @@ describe('decide: container routes', () => {
   it('inspect by an id prefix is resolved among visible containers first (a shared prefix must not show)', async () => {
     expect((await run('GET', '/containers/aaaa/json')).path).toBe(`/containers/${WEB}/json`);
     expect(await run('GET', '/containers/bbbb/json')).toMatchObject({
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ typed: 'bbbb' }],
     });
   });
@@ -90,10 +90,10 @@ describe('decide: container routes', () => {
     const s = cast();
     await s.resolver.resolve(WEB);
     const f = await run('DELETE', `/containers/${WEB}?force=1`, '', s);
-    expect(f.response).toBe('errorIds');
+    expect(f.treatment).toBe('cutErrorIds');
     f.after?.(204);
     expect(s.resolver.cached(WEB)).toBeUndefined();
-    expect((await run('POST', '/containers/web/rename?name=web2')).response).toBe('conflict');
+    expect((await run('POST', '/containers/web/rename?name=web2')).treatment).toBe('cutConflictId');
   });
 
   it('top: ps_args are checked before any look-up, so hidden and missing agree', async () => {
@@ -108,12 +108,12 @@ describe('decide: container routes', () => {
   it('exec create and update bodies are decoded before the look-up and sent canonically', async () => {
     expect(await run('POST', '/containers/web/exec', '{"cmd":["true"],"tty":false}')).toEqual({
       path: `/containers/${WEB}/exec`,
-      response: 'errorIds',
+      treatment: 'cutErrorIds',
       body: '{"Cmd":["true"],"Tty":false}',
     });
     expect(await run('POST', '/containers/db/update', '{"memory":0}')).toEqual({
       path: `/containers/${S0}/update`,
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: S0, typed: 'db' }],
       body: '{"Memory":0}',
     });
@@ -131,12 +131,12 @@ describe('decide: container routes', () => {
     );
     expect(await run('DELETE', '/containers/web/alias?link=1', '', s)).toEqual({
       path: '/containers/web/alias?link=1',
-      response: 'raw',
+      treatment: 'relay',
     });
     const hidden = await run('DELETE', '/containers/db/alias?link=1');
     expect(hidden).toMatchObject({
       path: `/containers/${S0}?link=1`,
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ typed: 'db/alias' }],
     });
   });
@@ -146,17 +146,17 @@ describe('decide: exec, commit, list', () => {
   it('an exec of a hidden container goes on as a sentinel exec id', async () => {
     expect(await run('POST', '/exec/e1/resize?h=1&w=1')).toEqual({
       path: `/exec/${S0}/resize?h=1&w=1`,
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: S0, typed: 'e1' }],
     });
-    expect(await run('GET', '/exec/e2/json')).toEqual({ path: '/exec/e2/json', response: 'raw' });
+    expect(await run('GET', '/exec/e2/json')).toEqual({ path: '/exec/e2/json', treatment: 'relay' });
   });
 
   it('commit pins a visible container and sends a sentinel for another', async () => {
     expect((await run('POST', '/commit?container=web&repo=x')).path).toBe(`/commit?container=${WEB}&repo=x`);
     expect(await run('POST', '/commit?container=db&repo=x')).toMatchObject({
       path: `/commit?${new URLSearchParams({ container: S0, repo: 'x' })}`,
-      response: 'missing',
+      treatment: 'restoreMissing',
     });
   });
 
@@ -164,21 +164,21 @@ describe('decide: exec, commit, list', () => {
     const names = JSON.stringify({ name: { web: true } });
     expect(await run('GET', '/v1.41/containers/json?limit=2')).toEqual({
       path: `/v1.41/containers/json?${new URLSearchParams({ filters: names, all: '1' })}`,
-      response: 'containerList',
+      treatment: 'filterContainerList',
       limit: 2,
     });
     expect(await run('GET', '/containers/json?limit=0')).toEqual({
       path: `/containers/json?${new URLSearchParams({ limit: '0', filters: names })}`,
-      response: 'containerList',
+      treatment: 'filterContainerList',
     });
     expect(await run('GET', '/containers/json?limit=x')).toEqual({
       path: `/containers/json?${new URLSearchParams({ limit: 'x', filters: names })}`,
-      response: 'containerList',
+      treatment: 'filterContainerList',
     });
   });
 
   it('names alone decide visibility: the daemon gets a name filter of them (regexp-quoted), in the form of the rest', async () => {
-    const filtersOf = (f: Forward) =>
+    const filtersOf = (f: Forwarding) =>
       JSON.parse(new URLSearchParams(f.path.split('?')[1]).get('filters') ?? '');
     const dotted = stubResolver([], { names: ['a.b', 'web'], labels: [] });
     expect(filtersOf(await run('GET', '/containers/json?all=1', '', dotted))).toEqual({
@@ -214,7 +214,7 @@ describe('decide: exec, commit, list', () => {
       'GET',
       `/containers/json?filters=${encodeURIComponent('{"before":{"db":true},"since":["gone"]}')}`,
     );
-    expect(f.response).toBe('missing');
+    expect(f.treatment).toBe('restoreMissing');
     expect(f.missing).toEqual([
       { sentinel: S0, typed: 'db' },
       { sentinel: S1, typed: 'gone' },
@@ -225,7 +225,7 @@ describe('decide: exec, commit, list', () => {
       'GET',
       `/containers/json?filters=${encodeURIComponent('{"before":{"web":true}}')}`,
     );
-    expect(visible.response).toBe('containerList');
+    expect(visible.treatment).toBe('filterContainerList');
     expect(
       (await refusal('GET', `/containers/json?filters=${encodeURIComponent('{"before":{},"before":{}}')}`))
         .status,
@@ -293,7 +293,7 @@ describe('decide: create rules on the routes that are not a container create', (
     expect(await refusedBy(method, raw, body)).toContain(message);
   });
   it('without rules they pass, and an unprivileged exec passes with them', async () => {
-    expect((await run('POST', '/plugins/pull?remote=x', '[]')).response).toBe('raw');
+    expect((await run('POST', '/plugins/pull?remote=x', '[]')).treatment).toBe('relay');
     expect((await run('POST', '/containers/web/exec', '{"Privileged":true}')).body).toBe(
       '{"Privileged":true}',
     );
@@ -303,13 +303,13 @@ describe('decide: create rules on the routes that are not a container create', (
 
 describe('decide: routes whose answer is filtered keep their treatment', () => {
   it.each([
-    ['/events', 'events'],
-    ['/info', 'info'],
-    ['/system/df', 'systemDf'],
-    ['/networks', 'networkList'],
-    ['/images/busybox/json', 'imageInspect'],
-  ])('GET %s', async (path, response) => {
-    expect((await run('GET', path)).response).toBe(response);
+    ['/events', 'filterEvents'],
+    ['/info', 'countInfo'],
+    ['/system/df', 'filterSystemDf'],
+    ['/networks', 'filterNetworkList'],
+    ['/images/busybox/json', 'judgeImageInspect'],
+  ])('GET %s', async (path, treatment) => {
+    expect((await run('GET', path)).treatment).toBe(treatment);
   });
 });
 
@@ -327,7 +327,7 @@ describe('decide: create', () => {
       '/containers/create?name=web-new',
       '{"image":"i","hostconfig":{"pidmode":"container:web","volumesfrom":["web:ro"],"links":["web:w","/web:/web-new/w2"]}}',
     );
-    expect(f.response).toBe('conflict');
+    expect(f.treatment).toBe('cutConflictId');
     expect(JSON.parse(f.body ?? '')).toEqual({
       Image: 'i',
       HostConfig: {
@@ -340,7 +340,7 @@ describe('decide: create', () => {
 
   it('references the daemon refuses for a missing container go on as sentinels, one each', async () => {
     const f = await create({ IpcMode: 'container:db', VolumesFrom: ['gone'] });
-    expect(f.response).toBe('missing');
+    expect(f.treatment).toBe('restoreMissing');
     expect(f.missing).toEqual([
       { sentinel: S0, typed: 'db' },
       { sentinel: S1, typed: 'gone' },
@@ -366,7 +366,7 @@ describe('decide: create', () => {
       { NetworkMode: 'net' },
       { NetworkingConfig: { EndpointsConfig: { net: { Links: ['db:x', 'gone', 'web:w', '/db:/p/y'] } } } },
     );
-    expect(f.response).toBe('missing');
+    expect(f.treatment).toBe('restoreMissing');
     expect(f.missing).toEqual([
       { sentinel: linkSentinel('db'), typed: 'db' },
       { sentinel: linkSentinel('gone'), typed: 'gone' },
@@ -395,12 +395,12 @@ describe('decide: network connect', () => {
   it('Container is pinned, in any spelling; a second spelling is refused', async () => {
     expect(await run('POST', '/networks/n/connect', '{"container":"web"}')).toEqual({
       path: '/networks/n/connect',
-      response: 'raw',
+      treatment: 'relay',
       body: `{"Container":"${WEB}"}`,
     });
     expect(await run('POST', '/networks/n/disconnect', '{"Container":"db","Force":true}')).toEqual({
       path: '/networks/n/disconnect',
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: S0, typed: 'db' }],
       body: `{"Container":"${S0}","Force":true}`,
     });
@@ -417,7 +417,7 @@ describe('decide: network connect', () => {
       ),
     ).toEqual({
       path: '/networks/n/connect',
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: linkSentinel('db'), typed: 'db' }],
       body: `{"Container":"${WEB}","EndpointConfig":{"Links":["${linkSentinel('db')}:x","web"]}}`,
     });
@@ -429,7 +429,7 @@ describe('decide: container prune', () => {
     const all = stubResolver([{ id: WEB, name: 'web' }], { names: [], labels: [] });
     expect(await run('POST', '/v1.41/containers/prune?filters=%7B%7D', '', all)).toEqual({
       path: '/v1.41/containers/prune?filters=%7B%7D',
-      response: 'raw',
+      treatment: 'relay',
     });
   });
 

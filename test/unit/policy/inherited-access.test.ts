@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApiError } from '../../../src/errors.ts';
-import type { CreateRules, NamedVolume } from '../../../src/policy/create-rules.ts';
+import type { NamedVolume } from '../../../src/policy/container-create-rules.ts';
+import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import type { JoinedContainer, JoinKind, StoredVolume } from '../../../src/policy/inherited-access.ts';
 import {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DockerApiError } from '../../../src/errors.ts';
 import type { DecideContext } from '../../../src/policy/decide.ts';
-import type { NetworkFacts } from '../../../src/policy/directory.ts';
 import { ownersNetwork } from '../../../src/policy/owned/networks.ts';
 import { addOwnerFilter, isOwned, withOwnerLabel } from '../../../src/policy/ownership.ts';
+import type { NetworkFacts } from '../../../src/upstream/daemon-client.ts';
 
 const O = { key: 'dockscope.owner', owner: 'ci-a' };
 
@@ -72,7 +72,7 @@ describe('ownership: a network reference', () => {
   });
   const ctxWith = (found: unknown, mine: NetworkFacts[]) =>
     ({
-      resolver: { directory: { network: async () => found, networksLabelled: async () => mine } },
+      resolver: { daemon: { network: async () => found, networksLabelled: async () => mine } },
     }) as unknown as DecideContext;
   it("is the owner's own network, or none", async () => {
     expect(await ownersNetwork('n', O, ctxWith(net('a1', 'n', 'ci-a'), []))).toMatchObject({ id: 'a1' });

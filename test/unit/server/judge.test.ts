@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Profile } from '../../../src/policy/clients.ts';
+import type { Client } from '../../../src/policy/clients.ts';
 import { compileRouteRules } from '../../../src/routes/templates.ts';
 import { completion } from '../../../src/server/completion.ts';
 import type { RequestFacts, Transport } from '../../../src/server/judge.ts';
@@ -8,9 +8,9 @@ import { id, stubResolver } from '../support/stub-resolver.ts';
 
 const WEB = id('a');
 
-function profile(allow: string[] | undefined, learning = false): Profile {
+function client(allow: string[] | undefined, learning = false): Client {
   return {
-    client: 'reader',
+    name: 'reader',
     resolver: stubResolver([{ id: WEB, name: 'web' }], { names: ['web'], labels: [] }).resolver,
     scrubEnvs: false,
     create: null,
@@ -23,13 +23,7 @@ function profile(allow: string[] | undefined, learning = false): Profile {
   };
 }
 
-const facts = (
-  transport: Transport,
-  method: string,
-  url: string,
-  p: Profile,
-  headers = {},
-): RequestFacts => ({
+const facts = (transport: Transport, method: string, url: string, p: Client, headers = {}): RequestFacts => ({
   transport,
   method,
   url,
@@ -75,7 +69,7 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
   ])(
     '%s %s stops at the same step, with the same error, on the server as in explain',
     async (method, url, step, status, text) => {
-      const p = profile(['read-only', 'POST /session', 'POST /build']);
+      const p = client(['read-only', 'POST /session', 'POST /build']);
       for (const transport of ['plain', 'explain'] as const) {
         const { refusal } = await judge(facts(transport, method, url, p));
         expect([refusal?.step, refusal?.error.status]).toEqual([step, status]);
@@ -85,7 +79,7 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
   );
 
   it("a route refused on purpose: explain's own step gives the error the server's decision gives", async () => {
-    const p = profile(undefined);
+    const p = client(undefined);
     const served = await judge(facts('plain', 'GET', '/grpc', p));
     const explained = await judge(facts('explain', 'GET', '/grpc', p));
     expect([served.refusal?.step, explained.refusal?.step]).toEqual(['decide', 'refused route']);
@@ -93,7 +87,7 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
   });
 
   it('an upgrade is judged whole before anything is forwarded: only hijack routes, no chunked body', async () => {
-    const p = profile(undefined);
+    const p = client(undefined);
     const logs = await judge(facts('upgrade', 'GET', '/containers/web/logs', p));
     expect([logs.refusal?.step, logs.refusal?.error.message]).toEqual([
       'hijack route',
@@ -105,12 +99,12 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
     expect(chunked.refusal?.step).toBe('upgrade framing');
     const attach = await judge(facts('upgrade', 'POST', '/containers/web/attach?stream=1', p));
     expect(attach.refusal).toBeUndefined();
-    expect(attach.forward?.path).toBe(`/containers/${WEB}/attach?stream=1`);
+    expect(attach.forwarding?.path).toBe(`/containers/${WEB}/attach?stream=1`);
   });
 
   it('a fault of a step is its refusal: a 500 that echoes nothing', async () => {
     const j = await judge({
-      ...facts('plain', 'GET', '/_ping', profile(undefined)),
+      ...facts('plain', 'GET', '/_ping', client(undefined)),
       identify: () => {
         throw new Error('secret detail');
       },
@@ -124,7 +118,7 @@ describe('completion: the one record of a judged request', () => {
   const ids = { reqId: 7, listener: 'lan', method: 'GET', path: '/containers/web/json' };
 
   it("holds the judgement's client, route, template and rule, and how the request ended", async () => {
-    const j = await judge(facts('plain', 'GET', '/v1.41/containers/web/json', profile(['read-only'])));
+    const j = await judge(facts('plain', 'GET', '/v1.41/containers/web/json', client(['read-only'])));
     expect(completion(ids, j, { decision: 'filtered', status: 200, complete: true, ms: 1.234 })).toEqual({
       ...ids,
       client: 'reader',
@@ -143,14 +137,14 @@ describe('completion: the one record of a judged request', () => {
   });
 
   it("a learning client's request its lists would refuse is a would-deny; a refusal names its rule", async () => {
-    const learner = await judge(facts('plain', 'POST', '/containers/web/kill', profile(['ping'], true)));
+    const learner = await judge(facts('plain', 'POST', '/containers/web/kill', client(['ping'], true)));
     const record = completion(ids, learner, { decision: 'allowed', status: 204, complete: true, ms: 1 });
     expect([record.decision, record.rule, record.learning]).toEqual([
       'would-deny',
       'allow: no entry matches',
       true,
     ]);
-    const refused = await judge(facts('plain', 'POST', '/containers/web/kill', profile(['ping'])));
+    const refused = await judge(facts('plain', 'POST', '/containers/web/kill', client(['ping'])));
     const denied = completion(ids, refused, { decision: 'refused', status: 403, complete: true, ms: 1 });
     expect([denied.decision, denied.rule, denied.template]).toEqual([
       'refused',

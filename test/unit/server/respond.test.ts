@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Forward } from '../../../src/policy/decide.ts';
+import type { Forwarding } from '../../../src/policy/decide.ts';
 import { missingRef } from '../../../src/policy/missing.ts';
 import { errors } from '../../../src/server/errors.ts';
 import type { RespondContext } from '../../../src/server/respond.ts';
@@ -65,7 +65,7 @@ function exchange(method: string): Promise<string> {
   });
 }
 
-const relayWith = (forward: Forward) => {
+const relayWith = (forward: Forwarding) => {
   handle = async (req, res) => {
     await relay(forward, req.method ?? 'GET', await open(req.method ?? 'GET', forward.path), res, ctx);
   };
@@ -73,7 +73,7 @@ const relayWith = (forward: Forward) => {
 
 describe('relay: the daemon’s answer about a sentinel, with the typed reference put back', () => {
   const ref = missingRef('web&co');
-  const forward: Forward = { path: '/containers/s/json', response: 'missing', missing: [ref] };
+  const forward: Forwarding = { path: '/containers/s/json', treatment: 'restoreMissing', missing: [ref] };
 
   it('JSON bodies get the reference Go-escaped, and a new Content-Length; headers keep order and case', async () => {
     const body = `{"message":"No such container: ${ref.sentinel}"}\n`;
@@ -109,7 +109,7 @@ describe('relay: error answers of container routes have ids of containers the cl
   it('JSON or not, with the length recomputed; a visible id stays', async () => {
     const body = `{"message":"can't join IPC of container ${id('b')}: ${id('a')} ${id('c')}"}`;
     upstreamAnswer = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-    relayWith({ path: '/containers/x/start', response: 'errorIds' });
+    relayWith({ path: '/containers/x/start', treatment: 'cutErrorIds' });
     const raw = await exchange('POST');
     const out = `{"message":"can't join IPC of container <hidden>: ${id('a')} <hidden>"}`;
     expect(raw).toContain(`Content-Length: ${out.length}\r\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
+import type { Caller, Client, Clients } from '../../../src/policy/clients.ts';
 import type { Observer } from '../../../src/server/observe.ts';
 import { OpenSessions } from '../../../src/server/sessions.ts';
 
@@ -22,7 +22,7 @@ const clientsOf = (tokens: Record<string, string>): Clients => ({
     const token = String(c.headers.authorization).replace('Bearer ', '');
     const client = tokens[token];
     if (!client) throw new Error('401');
-    return { client } as Profile;
+    return { name: client } as Client;
   },
 });
 

@@ -1,7 +1,7 @@
+import { asLabels, isObject } from '../policy/container-facts.ts';
+import type { ContainerIdentity } from '../policy/matcher.ts';
 import type { SwarmKind } from '../routes/route.ts';
-import { asLabels, isObject } from './container-facts.ts';
-import type { ContainerDirectory } from './directory.ts';
-import type { ContainerIdentity } from './matcher.ts';
+import type { DaemonClient } from './daemon-client.ts';
 
 /**
  * Swarm objects as the container rules see them (issue #24): a service, secret or config by its
@@ -15,7 +15,7 @@ export interface SwarmIdentity extends ContainerIdentity {
 }
 
 /** What a look-up found: the object, none (or an error the daemon will repeat), or a shared id prefix. */
-export type SwarmFound = SwarmIdentity | null | { readonly ambiguous: true };
+type SwarmFound = SwarmIdentity | null | { readonly ambiguous: true };
 
 /** The daemon's word for one object of a kind, as its error messages spell it. */
 export const SINGULAR: Readonly<Record<SwarmKind, string>> = {
@@ -59,56 +59,59 @@ const filterQuery = (key: string, value: string) =>
  * its own answer (404, or the 503 of a node that is no swarm manager), as for a missing object.
  */
 export async function lookupSwarmObject(
-  directory: ContainerDirectory,
+  daemon: DaemonClient,
   of: SwarmKind,
   ref: string,
 ): Promise<SwarmFound> {
   if (!ref.isWellFormed() || ref === '') return null;
-  const res = await directory.getJson(`/${of}/${encodeURIComponent(ref)}`);
+  const res = await daemon.getJson(`/${of}/${encodeURIComponent(ref)}`);
   if (res.status === 200) return swarmIdentity(res.body);
   return isAmbiguous(res.status, res.body) ? { ambiguous: true } : null;
 }
 
 /** Every object of a kind whose id starts with `prefix` (the daemon's `id` filter matches prefixes). */
 export async function swarmObjectsByPrefix(
-  directory: ContainerDirectory,
+  daemon: DaemonClient,
   of: SwarmKind,
   prefix: string,
 ): Promise<SwarmIdentity[]> {
-  const res = await directory.getJson(`/${of}?${filterQuery('id', prefix)}`);
+  return byIdPrefix(daemon, of, prefix, swarmIdentity);
+}
+
+/** Every entry of a list whose id starts with `prefix`, read by `parse` (the daemon's `id` filter). */
+async function byIdPrefix<T extends { readonly id: string }>(
+  daemon: DaemonClient,
+  of: SwarmKind | 'tasks',
+  prefix: string,
+  parse: (entry: unknown) => T | null,
+): Promise<T[]> {
+  const res = await daemon.getJson(`/${of}?${filterQuery('id', prefix)}`);
   if (res.status !== 200 || !Array.isArray(res.body)) return [];
-  const out: SwarmIdentity[] = [];
+  const out: T[] = [];
   for (const entry of res.body) {
-    const identity = swarmIdentity(entry);
-    if (identity?.id.startsWith(prefix)) out.push(identity);
+    const found = parse(entry);
+    if (found?.id.startsWith(prefix)) out.push(found);
   }
   return out;
 }
 
 /** A task by full id, name or id prefix: its id and service, none, or a shared prefix. */
 export async function lookupTask(
-  directory: ContainerDirectory,
+  daemon: DaemonClient,
   ref: string,
 ): Promise<{ readonly id: string; readonly serviceId: string } | null | { readonly ambiguous: true }> {
   if (!ref.isWellFormed() || ref === '') return null;
-  const res = await directory.getJson(`/tasks/${encodeURIComponent(ref)}`);
+  const res = await daemon.getJson(`/tasks/${encodeURIComponent(ref)}`);
   if (res.status === 200) return taskIdentity(res.body);
   return isAmbiguous(res.status, res.body) ? { ambiguous: true } : null;
 }
 
 /** Every task whose id starts with `prefix`. */
 export async function tasksByPrefix(
-  directory: ContainerDirectory,
+  daemon: DaemonClient,
   prefix: string,
 ): Promise<{ readonly id: string; readonly serviceId: string }[]> {
-  const res = await directory.getJson(`/tasks?${filterQuery('id', prefix)}`);
-  if (res.status !== 200 || !Array.isArray(res.body)) return [];
-  const out: { id: string; serviceId: string }[] = [];
-  for (const entry of res.body) {
-    const task = taskIdentity(entry);
-    if (task?.id.startsWith(prefix)) out.push(task);
-  }
-  return out;
+  return byIdPrefix(daemon, 'tasks', prefix, taskIdentity);
 }
 
 /**
@@ -116,10 +119,10 @@ export async function tasksByPrefix(
  * answer with a list (its answer to the client's request will say why).
  */
 export async function visibleServiceIds(
-  directory: ContainerDirectory,
+  daemon: DaemonClient,
   visible: (identity: SwarmIdentity) => boolean,
 ): Promise<ReadonlySet<string> | null> {
-  const res = await directory.getJson('/services');
+  const res = await daemon.getJson('/services');
   if (res.status !== 200 || !Array.isArray(res.body)) return null;
   const out = new Set<string>();
   for (const entry of res.body) {
