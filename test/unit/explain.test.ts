@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explainRequest } from '../../src/explain.ts';
-import type { Profile } from '../../src/policy/clients.ts';
+import type { Client } from '../../src/policy/clients.ts';
 import type { VisibilityRules } from '../../src/policy/matcher.ts';
 import { compileRouteRules } from '../../src/routes/templates.ts';
 import { id, stubResolver } from './support/stub-resolver.ts';
@@ -9,9 +9,9 @@ function profile(
   allow: string[] | undefined,
   learning = false,
   rules: VisibilityRules = { names: ['web'], labels: [] },
-): Profile {
+): Client {
   return {
-    client: 'reader',
+    name: 'reader',
     resolver: stubResolver([{ id: id('a'), name: 'web' }], rules).resolver,
     scrubEnvs: false,
     create: null,

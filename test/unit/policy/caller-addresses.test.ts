@@ -106,7 +106,7 @@ function world(): World {
   };
 }
 
-const webCaller = { id: WEB, name: 'web', labels: { team: 'a' }, imageId: IMG, profile: null };
+const webCaller = { id: WEB, name: 'web', labels: { team: 'a' }, imageId: IMG, client: null };
 
 describe('CallerAddresses: which container a TCP caller is, by its source address (issue #23)', () => {
   it.each([
@@ -162,11 +162,11 @@ describe('CallerAddresses: which container a TCP caller is, by its source addres
     ['a label its image carries too (inherited: counts for nothing)', LABELLED_IMG, null],
     ['a label whose image cannot be read (removed since)', `sha256:${'9'.repeat(64)}`, null],
     ['a label with no image id', '', null],
-  ])('a caller with the profile label: %s gives profile %j', async (_what, imageId, profile) => {
+  ])('a caller with the client label: %s gives client %j', async (_what, imageId, client) => {
     const w = world();
     w.containers = [{ Id: DB, Names: ['/db'], Labels: { 'dockscope.client': 'ops' }, ImageID: imageId }];
     const found = await new CallerAddresses(upstreamOf(w).upstream, 60_000, log).locate('172.18.0.6');
-    expect(found).toEqual({ id: DB, name: 'db', labels: { 'dockscope.client': 'ops' }, imageId, profile });
+    expect(found).toEqual({ id: DB, name: 'db', labels: { 'dockscope.client': 'ops' }, imageId, client });
   });
 
   it('an image’s labels are asked once (an image id names immutable content)', async () => {

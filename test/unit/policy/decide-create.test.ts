@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CreateRules } from '../../../src/policy/create-rules.ts';
 import { NO_WAY_OUT } from '../../../src/policy/create-rules.ts';
 import { decideCreate } from '../../../src/policy/decide-create.ts';
-import type { DecideContext, DecideInput, Forward } from '../../../src/policy/forward.ts';
+import type { DecideContext, DecideInput, Forwarding } from '../../../src/policy/forward.ts';
 import { linkSentinel, sentinel } from '../../../src/policy/missing.ts';
 import type { Ownership } from '../../../src/policy/ownership.ts';
 import { classify } from '../../../src/routes/table.ts';
@@ -35,7 +35,7 @@ function input(body: unknown, name = 'web-new'): DecideInput {
 
 async function outcome(body: unknown, ctx = context(), name?: string) {
   try {
-    const f: Forward = await decideCreate(input(body, name), ctx);
+    const f: Forwarding = await decideCreate(input(body, name), ctx);
     return { ...f, body: f.body === undefined ? undefined : JSON.parse(f.body) };
   } catch (error) {
     const e = error as { status: number; message: string };
@@ -49,7 +49,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
   it('a plain create goes on with its canonical body; its name conflict answer is cut of ids', async () => {
     expect(await outcome({ Image: 'busybox', Cmd: ['true'] })).toEqual({
       path: RAW,
-      response: 'conflict',
+      treatment: 'cutConflictId',
       body: { Image: 'busybox', Cmd: ['true'] },
     });
   });
@@ -78,7 +78,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
       });
       const pinned = await outcome({ Image: 'busybox', HostConfig: { [key]: 'container:web' } });
       expect(pinned).toMatchObject({
-        response: 'conflict',
+        treatment: 'cutConflictId',
         body: { HostConfig: { [key]: `container:${WEB}` } },
       });
     },
@@ -96,7 +96,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
     });
     expect(out).toEqual({
       path: RAW,
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [
         { sentinel: sentinel(0), typed: 'db' },
         { sentinel: sentinel(1), typed: 'db' },
@@ -120,7 +120,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
       HostConfig: { NetworkMode: 'appnet', PidMode: 'container:db', Links: ['db:d'] },
     });
     expect(out).toMatchObject({
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [
         { sentinel: sentinel(0), typed: 'db' },
         { sentinel: sentinel(1), typed: 'db' },
@@ -141,7 +141,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
       NetworkingConfig: { EndpointsConfig: { appnet: { Links: ['db:d', 'web:w'] } } },
     });
     expect(out).toMatchObject({
-      response: 'missing',
+      treatment: 'restoreMissing',
       missing: [{ sentinel: linkSentinel('db'), typed: 'db' }],
       body: {
         NetworkingConfig: { EndpointsConfig: { appnet: { Links: [`${linkSentinel('db')}:d`, 'web:w'] } } },
@@ -161,7 +161,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
 
   it('under create rules, a private cgroup namespace is asked for unless the host’s is allowed', async () => {
     expect(await outcome({ Image: 'busybox' }, context(NO_WAY_OUT))).toMatchObject({
-      response: 'conflict',
+      treatment: 'cutConflictId',
       body: { Image: 'busybox', HostConfig: { CgroupnsMode: 'private' } },
     });
     expect(
@@ -196,7 +196,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
         { Image: 'busybox', HostConfig: { Binds: ['shared-vol:/data', 'free:/x'] } },
         context(NO_WAY_OUT),
       ),
-    ).toMatchObject({ response: 'conflict' });
+    ).toMatchObject({ treatment: 'cutConflictId' });
   });
 
   it('a restricted client may not set a dockscope.* label', async () => {
@@ -210,7 +210,7 @@ describe('decideCreate: a container create judged on its body as the daemon deco
   it('an owner’s create carries its owner label', async () => {
     const owner: Ownership = { key: 'dockscope.owner', owner: 'ci' };
     expect(await outcome({ Image: 'busybox', Labels: { team: 'a' } }, context(null, owner))).toMatchObject({
-      response: 'conflict',
+      treatment: 'cutConflictId',
       body: { Labels: { team: 'a', 'dockscope.owner': 'ci' } },
     });
   });

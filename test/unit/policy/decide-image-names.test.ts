@@ -110,7 +110,7 @@ describe('names an owner’s request would make or move (issue #23: no image poi
     ],
   ])('decideImageCreate %s', async (raw, expected) => {
     const out = await outcome(() => decideImageCreate(input(raw), ctx()));
-    if ('path' in expected) expect(out).toEqual({ value: { path: expected.path, response: 'raw' } });
+    if ('path' in expected) expect(out).toEqual({ value: { path: expected.path, treatment: 'relay' } });
     else expect(out).toEqual(expected);
   });
 
@@ -142,6 +142,6 @@ describe('names an owner’s request would make or move (issue #23: no image poi
         status: 403,
         message: `dockscope: create rule "fetch" refuses the fromSrc query: the daemon would fetch it from the host's network`,
       });
-    } else expect(out).toEqual({ value: { path: raw, response: 'raw' } });
+    } else expect(out).toEqual({ value: { path: raw, treatment: 'relay' } });
   });
 });

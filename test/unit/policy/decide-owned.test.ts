@@ -68,23 +68,23 @@ describe('an owner’s lists, prunes, commits and builds', () => {
       { label: ['team=a', 'dockscope.owner=ci'] },
     ],
   ])('ownedList of volumes %s is scoped by the daemon: filters %j', (raw, filters) => {
-    const f = ownedList(input('GET', raw), volumes, owner, 'raw');
-    expect(f.response).toBe('raw');
+    const f = ownedList(input('GET', raw), volumes, owner, 'relay');
+    expect(f.treatment).toBe('relay');
     expect(f.path.startsWith('/v1.41/volumes?filters=')).toBe(true);
     expect(filtersOf(f.path)).toEqual(filters);
   });
 
   it('ownedList of networks without a version keeps the path unversioned', () => {
-    const f = ownedList(input('GET', '/networks'), networks, owner, 'networkList');
-    expect([f.path, f.response]).toEqual([
+    const f = ownedList(input('GET', '/networks'), networks, owner, 'filterNetworkList');
+    expect([f.path, f.treatment]).toEqual([
       `/networks?filters=${encodeURIComponent('{"label":{"dockscope.owner=ci":true}}')}`,
-      'networkList',
+      'filterNetworkList',
     ]);
   });
 
   it('ownedList refuses a filter with a duplicate key (what dockscope reads must be what the daemon reads)', async () => {
     const raw = `/v1.41/volumes?filters=${encodeURIComponent('{"label":{"a":true},"label":{"b":true}}')}`;
-    expect(await refusal(() => ownedList(input('GET', raw), volumes, owner, 'raw'))).toMatchObject({
+    expect(await refusal(() => ownedList(input('GET', raw), volumes, owner, 'relay'))).toMatchObject({
       status: 400,
     });
   });
@@ -112,7 +112,7 @@ describe('an owner’s lists, prunes, commits and builds', () => {
       return;
     }
     const f = decidePrune(input('POST', raw), of, c);
-    expect(f.response).toBe('raw');
+    expect(f.treatment).toBe('relay');
     if (expected === 'forwarded as sent') expect(f.path).toBe(raw);
     if (expected === 'scoped') {
       expect(f.path.startsWith(`${raw}?filters=`)).toBe(true);

@@ -6,7 +6,7 @@ import { stubResolver } from '../support/stub-resolver.ts';
 
 /** A resolver whose directory's upstream speaks `version` (null: it did not answer `/version`). */
 const speaking = (version: string | null) =>
-  ({ resolver: { directory: { apiVersion: { get: async () => version } } } }) as unknown as Pick<
+  ({ resolver: { daemon: { apiVersion: { get: async () => version } } } }) as unknown as Pick<
     DecideContext,
     'resolver'
   >;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { CallerAddresses } from '../../../src/policy/caller-addresses.ts';
 import type { CallerContainer } from '../../../src/policy/caller-container.ts';
-import type { Caller, Clients, Profile } from '../../../src/policy/clients.ts';
+import type { Caller, Client, Clients } from '../../../src/policy/clients.ts';
 import {
   callerOf,
   dropToken,
@@ -13,7 +13,7 @@ import {
   withContainer,
 } from '../../../src/server/caller.ts';
 
-const container: CallerContainer = { id: 'c1', name: 'web', labels: {}, imageId: '', profile: null };
+const container: CallerContainer = { id: 'c1', name: 'web', labels: {}, imageId: '', client: null };
 
 /** Clients that identify by a fixed rule, with or without tokens and container clients. */
 function clients(opts: { tokens?: boolean; containers?: boolean; async?: boolean } = {}) {
@@ -23,7 +23,7 @@ function clients(opts: { tokens?: boolean; containers?: boolean; async?: boolean
     needsContainer: () => opts.containers ?? false,
     identify: (caller: Caller) => {
       seen.push(caller);
-      const profile = { client: caller.container ? 'by-container' : 'default' } as Profile;
+      const profile = { name: caller.container ? 'by-container' : 'default' } as Client;
       return opts.async ? Promise.resolve(profile) : profile;
     },
   } as unknown as Clients;
@@ -132,8 +132,8 @@ describe('who sends a request', () => {
       const result = identity.identify();
       expect(result instanceof Promise).toBe(isPromise);
       const profile = await result;
-      expect(profile.client).toBe(opts.containers ? 'by-container' : 'default');
-      expect(bindings).toEqual({ client: profile.client });
+      expect(profile.name).toBe(opts.containers ? 'by-container' : 'default');
+      expect(bindings).toEqual({ client: profile.name });
       expect(req.headers.authorization).toBeUndefined();
       expect(identity.kept().headers.authorization).toBe('Bearer t');
     },

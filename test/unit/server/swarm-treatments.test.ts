@@ -99,12 +99,12 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
   ] as const)('swarmList with %s keeps %j', async (_what, rules, o, expected) => {
     const { ctx } = context(rules, { owner: o });
     const list = [...clone(SERVICES), { message: 'not a service' }];
-    expect(ids(await SWARM_TREATMENTS.swarmList.rewrite(list, ctx))).toEqual(expected);
+    expect(ids(await SWARM_TREATMENTS.filterSwarmList.rewrite(list, ctx))).toEqual(expected);
   });
 
   it('swarmList under SCRUB_ENVS blanks the kept services’ environment', async () => {
     const { ctx } = context(TEAM_A, { scrubEnvs: true });
-    const out = (await SWARM_TREATMENTS.swarmList.rewrite(clone(SERVICES), ctx)) as ReturnType<
+    const out = (await SWARM_TREATMENTS.filterSwarmList.rewrite(clone(SERVICES), ctx)) as ReturnType<
       typeof service
     >[];
     expect(out.map((s) => s.Spec.TaskTemplate.ContainerSpec.Env)).toEqual([[], []]);
@@ -119,7 +119,7 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
     ['an answer with an empty ID', ALL, null, { ID: '', Spec: { Name: 'web' } }, 'hidden'],
   ] as const)('swarmInspect: %s is %s', async (_what, rules, o, body, expected) => {
     const { ctx } = context(rules, { owner: o });
-    const out = await SWARM_TREATMENTS.swarmInspect.rewrite(clone(body), ctx);
+    const out = await SWARM_TREATMENTS.judgeSwarmInspect.rewrite(clone(body), ctx);
     expect(out === HIDDEN ? 'hidden' : 'shown').toBe(expected);
     if (out !== HIDDEN) expect(out).toEqual(body);
   });
@@ -128,7 +128,7 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
     const { ctx } = context(TEAM_A, { scrubEnvs: true });
     const web = service('s-a', 'web', { team: 'a' });
     const body = { ...web, PreviousSpec: clone(web.Spec) };
-    const out = (await SWARM_TREATMENTS.swarmInspect.rewrite(body, ctx)) as typeof body;
+    const out = (await SWARM_TREATMENTS.judgeSwarmInspect.rewrite(body, ctx)) as typeof body;
     expect([
       out.Spec.TaskTemplate.ContainerSpec.Env,
       out.PreviousSpec.TaskTemplate.ContainerSpec.Env,
@@ -143,7 +143,7 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
       task('t3', 's-own', C_B),
       task('t4', 's-gone'),
     ];
-    const out = (await SWARM_TREATMENTS.taskList.rewrite(tasks, ctx)) as ReturnType<typeof task>[];
+    const out = (await SWARM_TREATMENTS.filterTaskList.rewrite(tasks, ctx)) as ReturnType<typeof task>[];
     expect(out.map((t) => [t.ID, t.Status.ContainerStatus.ContainerID])).toEqual([
       ['t1', C_A],
       ['t3', '<hidden>'],
@@ -154,24 +154,24 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
   it('taskList with no rules and no owner keeps every task and asks nothing', async () => {
     const { ctx, paths } = context(ALL);
     const tasks = [task('t1', 's-a', C_A), task('t2', 's-b', C_B)];
-    expect(ids(await SWARM_TREATMENTS.taskList.rewrite(tasks, ctx))).toEqual(['t1', 't2']);
+    expect(ids(await SWARM_TREATMENTS.filterTaskList.rewrite(tasks, ctx))).toEqual(['t1', 't2']);
     expect(paths).toEqual([]);
   });
 
   it('taskList when the services list fails shows no task (fail closed)', async () => {
     const { ctx } = context(TEAM_A, { services: null });
-    expect(await SWARM_TREATMENTS.taskList.rewrite([task('t1', 's-a', C_A)], ctx)).toEqual([]);
+    expect(await SWARM_TREATMENTS.filterTaskList.rewrite([task('t1', 's-a', C_A)], ctx)).toEqual([]);
   });
 
   it('taskList of tasks naming no container does not list containers', async () => {
     const { ctx, paths } = context(TEAM_A);
-    expect(ids(await SWARM_TREATMENTS.taskList.rewrite([task('t1', 's-a')], ctx))).toEqual(['t1']);
+    expect(ids(await SWARM_TREATMENTS.filterTaskList.rewrite([task('t1', 's-a')], ctx))).toEqual(['t1']);
     expect(paths).toEqual(['/services']);
   });
 
   it('taskList of an answer that is no list is relayed as it is', async () => {
     const { ctx } = context(TEAM_A);
-    expect(await SWARM_TREATMENTS.taskList.rewrite({ message: 'x' }, ctx)).toEqual({
+    expect(await SWARM_TREATMENTS.filterTaskList.rewrite({ message: 'x' }, ctx)).toEqual({
       message: 'x',
     });
   });
@@ -183,7 +183,7 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
     ['any container when the list fails (fail closed)', null, C_A, '<hidden>'],
   ])('taskInspect names %s as %s', async (_what, containers, cid, expected) => {
     const { ctx } = context(TEAM_A, { containers, scrubEnvs: true });
-    const out = (await SWARM_TREATMENTS.taskInspect.rewrite(task('t1', 's-a', cid), ctx)) as ReturnType<
+    const out = (await SWARM_TREATMENTS.judgeTaskInspect.rewrite(task('t1', 's-a', cid), ctx)) as ReturnType<
       typeof task
     >;
     expect(out.Status.ContainerStatus.ContainerID).toBe(expected);
@@ -192,7 +192,7 @@ describe('swarm answers, judged on the answer itself (issue #24)', () => {
 
   it('taskInspect with no rules names every container as it is', async () => {
     const { ctx, paths } = context(ALL);
-    const out = (await SWARM_TREATMENTS.taskInspect.rewrite(task('t1', 's-b', C_B), ctx)) as ReturnType<
+    const out = (await SWARM_TREATMENTS.judgeTaskInspect.rewrite(task('t1', 's-b', C_B), ctx)) as ReturnType<
       typeof task
     >;
     expect(out.Status.ContainerStatus.ContainerID).toBe(C_B);

@@ -96,15 +96,24 @@ describe('filterInspect: a container inspect, judged on its own answer', () => {
     expect(out.body.HostConfig.Links).toEqual(['/web:/web-2/w']);
   });
 
-  it('endpoint links sent with a link sentinel show the name the client typed', async () => {
+  it('endpoint links sent with a link sentinel show the name the client typed; others only to visible targets', async () => {
     const body = inspect(
       {},
-      { NetworkSettings: { Networks: { n: { Links: [`${linkSentinel('db')}:d`, 'web:w', 5] } } } },
+      {
+        NetworkSettings: {
+          Networks: {
+            n: { Links: [`${linkSentinel('db')}:d`, 'web:w', 'db:d2', 'gone', 5] },
+            m: { Links: ['db'] },
+          },
+        },
+      },
     );
     const out = (await filterInspect(body, resolver(), false)) as {
       visible: true;
       body: { NetworkSettings: { Networks: { n: { Links: unknown[] } } } };
     };
-    expect(out.body.NetworkSettings.Networks.n.Links).toEqual(['db:d', 'web:w', 5]);
+    // db is hidden and gone is missing: a link made on the daemon to either is left out alike.
+    expect(out.body.NetworkSettings.Networks.n.Links).toEqual(['db:d', 'web:w']);
+    expect((out.body.NetworkSettings.Networks as Record<string, { Links: unknown }>).m?.Links).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerDirectory } from '../../../src/policy/directory.ts';
+import type { DaemonClient } from '../../../src/upstream/daemon-client.ts';
 import {
   lookupSwarmObject,
   lookupTask,
@@ -9,7 +9,7 @@ import {
   taskIdentity,
   tasksByPrefix,
   visibleServiceIds,
-} from '../../../src/policy/swarm-lookups.ts';
+} from '../../../src/upstream/swarm-lookups.ts';
 import { stubSwarm } from '../support/stub-swarm.ts';
 
 const A = `aa${'1'.repeat(23)}`;
@@ -27,7 +27,7 @@ const tasks = [
   { id: `t2${'0'.repeat(23)}`, serviceId: B },
 ];
 
-/** A directory that gives one fixed answer to every look-up, and records the paths asked. */
+/** A daemon client that gives one fixed answer to every look-up, and records the paths asked. */
 function answering(status: number, body: unknown) {
   const paths: string[] = [];
   const directory = {
@@ -35,7 +35,7 @@ function answering(status: number, body: unknown) {
       paths.push(path);
       return { status, body };
     },
-  } as unknown as ContainerDirectory;
+  } as unknown as DaemonClient;
   return { directory, paths };
 }
 
@@ -99,7 +99,7 @@ describe('swarm objects as the container rules see them (issue #24)', () => {
     ['a lone surrogate (never asked)', 'web\ud800', null],
   ])('lookupSwarmObject by %s', async (_what, ref, expected) => {
     const { resolver, paths } = stubSwarm(services, tasks);
-    expect(await lookupSwarmObject(resolver.directory, 'services', ref)).toEqual(expected);
+    expect(await lookupSwarmObject(resolver.daemon, 'services', ref)).toEqual(expected);
     expect(paths).toEqual(ref === '' || !ref.isWellFormed() ? [] : [`/services/${encodeURIComponent(ref)}`]);
   });
 
@@ -133,7 +133,7 @@ describe('swarm objects as the container rules see them (issue #24)', () => {
 
   it('swarmObjectsByPrefix asks the id filter and keeps only entries that start with the prefix', async () => {
     const { resolver, paths } = stubSwarm(services, tasks);
-    expect(await swarmObjectsByPrefix(resolver.directory, 'services', 'aa')).toEqual([
+    expect(await swarmObjectsByPrefix(resolver.daemon, 'services', 'aa')).toEqual([
       { id: A, name: 'web', labels: { team: 'a' } },
       { id: A2, name: 'api', labels: { team: 'b' } },
     ]);
@@ -170,12 +170,12 @@ describe('swarm objects as the container rules see them (issue #24)', () => {
     ['empty', '', null],
   ])('lookupTask by %s', async (_what, ref, expected) => {
     const { resolver } = stubSwarm(services, tasks);
-    expect(await lookupTask(resolver.directory, ref)).toEqual(expected);
+    expect(await lookupTask(resolver.daemon, ref)).toEqual(expected);
   });
 
   it('tasksByPrefix lists every task of the prefix, by the id filter', async () => {
     const { resolver, paths } = stubSwarm(services, tasks);
-    expect(await tasksByPrefix(resolver.directory, 't1')).toEqual([
+    expect(await tasksByPrefix(resolver.daemon, 't1')).toEqual([
       { id: `t1${'0'.repeat(23)}`, serviceId: A },
       { id: `t1${'9'.repeat(23)}`, serviceId: A2 },
     ]);
@@ -185,7 +185,7 @@ describe('swarm objects as the container rules see them (issue #24)', () => {
   it('visibleServiceIds keeps the services the predicate keeps, from one list', async () => {
     const { resolver, paths } = stubSwarm(services, tasks);
     const seen: string[] = [];
-    const ids = await visibleServiceIds(resolver.directory, (o) => {
+    const ids = await visibleServiceIds(resolver.daemon, (o) => {
       seen.push(o.name);
       return o.labels.team === 'a' || o.name === 'db';
     });
