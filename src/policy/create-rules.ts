@@ -154,6 +154,12 @@ export interface Deferred {
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/** The modes of a `Binds` entry the daemon's Linux parser knows (volume/mounts/parser_linux.go). */
+const BIND_MODES: ReadonlySet<string> = new Set([
+  ...['rw', 'ro', 'z', 'Z', 'nocopy', 'consistent', 'cached', 'delegated'],
+  ...['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'],
+]);
+
 /**
  * A `Binds` entry as the daemon's Linux parser reads it: `dst`, `src:dst` or `src:dst:mode`. A source
  * starting with `/` is a host path, anything else a volume name.
@@ -164,6 +170,16 @@ function checkBind(rules: CreateRules, field: string, entry: string): void {
   if (parts.length > 3)
     throw createRuleRefusal('hostPaths', field, `${JSON.stringify(entry)} is not src:dst[:mode]`);
   const [source = '', , mode = ''] = parts;
+  // Podman reads more bind options than dockerd, `U` among them: it chowns the host path, read-only
+  // or not (measured on 4.3). dockerd refuses any other mode, so only its own are let through.
+  const unknown = mode === '' ? undefined : mode.split(',').find((m) => !BIND_MODES.has(m));
+  if (unknown !== undefined) {
+    throw createRuleRefusal(
+      'hostPaths',
+      field,
+      `the bind option ${JSON.stringify(unknown)} is not one dockerd knows`,
+    );
+  }
   if (source.startsWith('/')) {
     checkHostPath(rules, field, source, mode.split(',').includes('ro'));
     return;
@@ -423,6 +439,7 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
       );
     }
   }
+  checkNetworkModeOptions(rules, host.NetworkMode);
   for (const [i, entry] of strings(host.Binds).entries()) checkBind(rules, `${H}Binds[${i}]`, entry);
   if (Array.isArray(host.Mounts)) {
     for (const [i, mount] of host.Mounts.entries()) checkMount(rules, `${H}Mounts[${i}]`, mount);
@@ -472,6 +489,26 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
     }
   }
   if (isObject(host.Sysctls)) checkSysctls(rules, `${H}Sysctls`, Object.keys(host.Sysctls));
+}
+
+/**
+ * Podman reads a network mode with options, `<mode>:<options>`, and its own modes `slirp4netns` and
+ * `pasta`: `slirp4netns:allow_host_loopback=true` reaches the host's loopback (measured on 4.3: a
+ * listener on 127.0.0.1, which may be the socket proxy), containers.conf's network_cmd_options can
+ * turn that on for the bare mode, and pasta maps its gateway to the host by default. No Docker
+ * network name holds a ':' (`container:` is judged as a reference, `ns:` above), so such a mode is
+ * refused unless the client may use the host's network.
+ */
+function checkNetworkModeOptions(rules: CreateRules, mode: Decoded | undefined): void {
+  if (typeof mode !== 'string' || rules.hostNamespaces.includes('network')) return;
+  const [name = ''] = mode.split(':', 1);
+  if ((mode.includes(':') && name !== 'container') || name === 'slirp4netns' || name === 'pasta') {
+    throw createRuleRefusal(
+      'hostNamespaces',
+      'HostConfig.NetworkMode',
+      `Podman reads ${JSON.stringify(mode.length > 64 ? `${mode.slice(0, 64)}...` : mode)} as a network mode of its own, which may reach the host's network`,
+    );
+  }
 }
 
 /** A logging driver other than the built-in local ones sends output from the host's network. */
