@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server as NetServer } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -210,6 +210,38 @@ clients:
       'POST',
       `/v1.41/containers/create?name=${p}-okmode`,
       body({ Binds: [`${ro}:/t:ro,rprivate`] }, ['true']),
+    );
+    expect(ok.status, ok.body).toBe(201);
+  });
+
+  it('the log option path writes the container’s output to a host file on Podman: refused', async () => {
+    for (const [i, log] of [
+      { Type: 'json-file', Config: { path: join(dir, 'out-1.log') } },
+      { Type: '', Config: { path: join(dir, 'out-2.log') } },
+    ].entries()) {
+      await runOnPodman(body({ LogConfig: log }, ['echo', 'written-on-the-host']));
+      expect(await readFile(join(dir, `out-${i + 1}.log`), 'utf8')).toMatch(
+        / stdout F written-on-the-host\n$/,
+      );
+      expect(await refusedThrough(body({ LogConfig: log }, ['true']))).toBe(
+        `dockscope: create rule "logDrivers" refuses HostConfig.LogConfig.Config: the log option "path" is not allowed (dockerd's built-in drivers do not take it)`,
+      );
+    }
+    for (const key of ['PATH', 'path=/x']) {
+      const log = { Type: 'json-file', Config: { [key]: join(dir, 'out-3.log') } };
+      expect(await refusedThrough(body({ LogConfig: log }, ['true']))).toContain('is not allowed');
+    }
+    // dockerd refuses the option; its own options still pass through dockscope.
+    const docker = await onDocker({ LogConfig: { Type: 'json-file', Config: { path: '/tmp/x.log' } } });
+    expect([docker.status, (json(docker) as { message: string }).message]).toEqual([
+      400,
+      "unknown log opt 'path' for json-file log driver",
+    ]);
+    const ok = await rawRequest(
+      { url: ruled.url },
+      'POST',
+      `/v1.41/containers/create?name=${p}-oklog`,
+      body({ LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', tag: 'x' } } }, ['true']),
     );
     expect(ok.status, ok.body).toBe(201);
   });

@@ -97,4 +97,36 @@ describe('create forms only Podman reads', () => {
       expect(message(() => checkContainerCreate(RULES, create({ NetworkMode: mode })))).toBeNull();
     },
   );
+
+  it.each([
+    ['json-file', 'path'],
+    ['', 'PATH'],
+    ['local', 'path=/etc/x'],
+    ['json-file', 'syslog-address'],
+    ['none', 'path'],
+  ])('the %s driver’s log option %s is refused', (driver, key) => {
+    const body = create({ LogConfig: { Type: driver, Config: { [key]: '/etc/cron.d/x' } } });
+    expect(message(() => checkContainerCreate(RULES, body))).toMatch(
+      /^403 dockscope: create rule "logDrivers" refuses HostConfig\.LogConfig\.Config: the log option .* is not allowed/,
+    );
+  });
+
+  it('dockerd’s own log options pass; a driver the rules allow keeps its options but path', () => {
+    const own = create({
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': '1m', 'max-file': '3', tag: 't', mode: 'non-blocking' },
+      },
+    });
+    expect(message(() => checkContainerCreate(RULES, own))).toBeNull();
+    const syslog: CreateRules = { ...RULES, logDrivers: ['syslog'] };
+    const allowed = create({
+      LogConfig: { Type: 'syslog', Config: { 'syslog-address': 'udp://10.0.0.1:514' } },
+    });
+    expect(message(() => checkContainerCreate(syslog, allowed))).toBeNull();
+    const path = create({ LogConfig: { Type: 'syslog', Config: { Path: '/etc/x' } } });
+    expect(message(() => checkContainerCreate(syslog, path))).toContain(
+      'Podman writes the output to that path of the host',
+    );
+  });
 });
