@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Server as NetServer } from 'node:net';
 import { createServer } from 'node:net';
@@ -244,6 +245,78 @@ clients:
       body({ LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', tag: 'x' } } }, ['true']),
     );
     expect(ok.status, ok.body).toBe(201);
+  });
+
+  /** A build of a one-line Dockerfile on `target`: the status and the build's output lines. */
+  async function build(target: { url?: string; socketPath?: string }, query: string, run: string) {
+    const context = join(dir, `ctx-${n++}`);
+    await mkdir(context);
+    await writeFile(join(context, 'Dockerfile'), `FROM ${image}\nRUN ${run}\n`);
+    const tar = execFileSync('tar', ['-C', context, '-c', '.']);
+    const res = await rawRequest(target, 'POST', `/v1.41/build?t=${p}-img${n}&nocache=1&${query}`, tar, {
+      'content-type': 'application/x-tar',
+    });
+    const lines = res.body
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        const m = JSON.parse(l) as { stream?: string; error?: string; message?: string };
+        return m.stream ?? m.error ?? m.message ?? '';
+      });
+    return { status: res.status, out: lines.join('') };
+  }
+
+  it('a build’s RUN step is in the host’s network on Podman: through dockscope it gets a private one', async () => {
+    const nc = `nc 127.0.0.1 ${loopbackPort} </dev/null; echo rc=$?`;
+    for (const query of ['', 'networkmode=none', 'networkmode=bridge']) {
+      const direct = await build(pod(), query, nc);
+      expect([direct.status, direct.out], query).toEqual([
+        200,
+        expect.stringContaining('host-loopback\nrc=0'),
+      ]);
+    }
+    const through = await build({ url: ruled.url }, 'networkmode=none', nc);
+    expect(through.status).toBe(200);
+    expect(through.out).toContain('rc=1');
+    expect(through.out).not.toContain('host-loopback');
+  });
+
+  it('the build parameters only Podman reads (host namespaces, devices, capabilities, seccomp, host files): refused', async () => {
+    const pidHost = encodeURIComponent(JSON.stringify([{ Name: 'pid', Host: true }]));
+    // On Podman the RUN step sees the host's init as its pid 1, and the others do what they say.
+    const own = '\u0000-c\u0000head -c 200 /proc/1/cmdline';
+    const hostPid = await build(pod(), `nsoptions=${pidHost}`, 'head -c 200 /proc/1/cmdline; echo');
+    expect(hostPid.status).toBe(200);
+    expect(hostPid.out).not.toContain(own);
+    expect((await build(pod(), '', 'head -c 200 /proc/1/cmdline; echo')).out).toContain(own);
+    const usage = join(dir, 'rusage.log');
+    await build(pod(), `rusage=1&rusagelogfile=${encodeURIComponent(usage)}`, 'true');
+    expect(await readFile(usage, 'utf8')).toMatch(/\(elapsed\)/);
+    const caps = await build(
+      pod(),
+      `addcaps=${encodeURIComponent('["SYS_ADMIN"]')}`,
+      'grep CapEff /proc/self/status',
+    );
+    expect(caps.out).toMatch(/CapEff:\t00000000a82425fb/);
+    for (const [query, name] of [
+      [`nsoptions=${pidHost}`, 'nsoptions'],
+      [`NSOPTIONS=${pidHost}`, 'NSOPTIONS'],
+      [`n\u017foptions=${pidHost}`, 'n\u017foptions'],
+      [`devices=${encodeURIComponent('["/dev/null:/dev/x"]')}`, 'devices'],
+      [`addcaps=${encodeURIComponent('["SYS_ADMIN"]')}`, 'addcaps'],
+      [`securityopt=${encodeURIComponent('["seccomp=unconfined"]')}`, 'securityopt'],
+      [`rusage=1&rusagelogfile=${encodeURIComponent(join(dir, 'r2.log'))}`, 'rusagelogfile'],
+    ] as const) {
+      const res = await build(
+        { url: ruled.url },
+        query.replace('\u017f', encodeURIComponent('\u017f')),
+        'true',
+      );
+      expect([res.status, res.out], query).toEqual([
+        403,
+        `dockscope: create rule "hostNamespaces" refuses the "${name}" query: Podman's build reads it, and it may reach the host (namespaces, devices, capabilities, seccomp, host files)`,
+      ]);
+    }
   });
 
   it('NetworkMode slirp4netns:allow_host_loopback=true reaches the host’s loopback on Podman: refused', async () => {
