@@ -504,13 +504,17 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
  * network name holds a ':' (`container:` is judged as a reference, `ns:` above), so such a mode is
  * refused unless the client may use the host's network.
  */
-function checkNetworkModeOptions(rules: CreateRules, mode: Decoded | undefined): void {
+export function checkNetworkModeOptions(
+  rules: CreateRules,
+  mode: Decoded | undefined,
+  field = 'HostConfig.NetworkMode',
+): void {
   if (typeof mode !== 'string' || rules.hostNamespaces.includes('network')) return;
   const [name = ''] = mode.split(':', 1);
   if ((mode.includes(':') && name !== 'container') || name === 'slirp4netns' || name === 'pasta') {
     throw createRuleRefusal(
       'hostNamespaces',
-      'HostConfig.NetworkMode',
+      field,
       `Podman reads ${JSON.stringify(mode.length > 64 ? `${mode.slice(0, 64)}...` : mode)} as a network mode of its own, which may reach the host's network`,
     );
   }

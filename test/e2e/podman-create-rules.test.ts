@@ -345,6 +345,31 @@ clients:
     ]);
   });
 
+  it('joining a visible container whose network reaches the host’s loopback is judged as that mode: refused', async () => {
+    // Made on Podman itself (an administrator's): its inspect shows the mode without its options.
+    await podmanOk(podman, [
+      'create',
+      '--name',
+      `${p}-slirp`,
+      '--network',
+      'slirp4netns:allow_host_loopback=true',
+      image,
+      'sleep',
+      '600',
+    ]);
+    await podmanOk(podman, ['start', `${p}-slirp`]);
+    const inspect = json(await rawRequest(pod(), 'GET', `/v1.41/containers/${p}-slirp/json`)) as {
+      HostConfig: { NetworkMode: string };
+    };
+    expect(inspect.HostConfig.NetworkMode).toBe('slirp4netns');
+    const nc = ['sh', '-c', `timeout 10 nc 10.0.2.2 ${loopbackPort} </dev/null; echo rc=$?`];
+    const payload = body({ NetworkMode: `container:${p}-slirp` }, nc);
+    expect(await runOnPodman(payload)).toBe('host-loopback\nrc=0\n');
+    expect(await refusedThrough(payload)).toBe(
+      `dockscope: create rule "hostNamespaces" refuses HostConfig.NetworkMode, container "${p}-slirp" HostConfig.NetworkMode: Podman reads "slirp4netns" as a network mode of its own, which may reach the host's network`,
+    );
+  });
+
   it('UTSMode/UsernsMode container:<hidden> answer as for a missing container (Podman joins the hidden one)', async () => {
     // Podman joins the hidden container's UTS namespace: its hostname is read.
     expect(
