@@ -10,6 +10,7 @@ import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
 import type { DecideContext, DecideInput, Forward } from './forward.ts';
 import { asMissing } from './forward.ts';
+import { pinImageMounts } from './image-mounts.ts';
 import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
@@ -161,6 +162,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
     missing.push(image.missing);
     body.Image = image.ref;
   }
+  if (ctx.owner) await pinImageMounts(asObject(body.HostConfig), ctx.owner, ctx);
   const named = namedObjects(body);
   if (ctx.create && joins.length > 0) named.volumes.push(...(await checkJoins(ctx.create, joins, resolver)));
   // Last, because it may create a volume: only for a create that will go on as it is.

@@ -39,6 +39,7 @@ describe('Podman under create rules: the ways out that only Podman reads', () =>
   let image: string;
   let dir: string;
   let ruled: RunningDockscope;
+  let owned: RunningDockscope;
   let loopback: NetServer;
   let loopbackPort = 0;
   let hiddenId = '';
@@ -128,9 +129,19 @@ clients:
     create:
       hostPaths: [${join(dir, 'rw')}, { path: ${join(dir, 'ro')}, readOnly: true }]
 `);
+    owned = await startTestDockscopeFile(`
+upstream: ${podman.host}
+listeners:
+  - { name: ci, address: "127.0.0.1:0" }
+clients:
+  - name: ci-a
+    containers: owned
+    owner: ci-a
+`);
   });
 
   afterAll(async () => {
+    await owned?.close();
     await ruled?.close();
     loopback?.close();
     await podman?.stop();
@@ -368,6 +379,31 @@ clients:
     expect(await refusedThrough(payload)).toBe(
       `dockscope: create rule "hostNamespaces" refuses HostConfig.NetworkMode, container "${p}-slirp" HostConfig.NetworkMode: Podman reads "slirp4netns" as a network mode of its own, which may reach the host's network`,
     );
+  });
+
+  it('an image mount of another owner’s image reads its files on Podman: refused, as one of a missing image', async () => {
+    await podmanOk(podman, ['run', '--name', `${p}-bsrc`, image, 'sh', '-c', 'echo b-secret > /secret']);
+    await podmanOk(podman, ['commit', '--change', 'LABEL dockscope.owner=ci-b', `${p}-bsrc`, `${p}-bimg`]);
+    await podmanOk(podman, ['commit', '--change', 'LABEL dockscope.owner=ci-a', `${p}-bsrc`, `${p}-aimg`]);
+    const mount = (source: string) =>
+      body({ Mounts: [{ Type: 'image', Source: source, Target: '/t' }] }, ['cat', '/t/secret']);
+    expect(await runOnPodman(mount(`${p}-bimg`))).toBe('b-secret\n');
+    const create = (source: string) =>
+      rawRequest({ url: owned.url }, 'POST', `/v1.41/containers/create?name=${p}-o${n++}`, mount(source));
+    const theirs = await create(`${p}-bimg`);
+    const missing = await create(`${p}-zimg`);
+    expect([theirs.status, (json(theirs) as { message: string }).message]).toEqual([
+      403,
+      `dockscope: create rule "mounts" refuses HostConfig.Mounts[0].Source: the image "${p}-bimg" is not one this client may mount`,
+    ]);
+    expect(answer(theirs, `${p}-bimg`)).toEqual(answer(missing, `${p}-zimg`));
+    // The own image mounts, pinned to its id.
+    const own = await create(`${p}-aimg`);
+    expect(own.status, own.body).toBe(201);
+    const id = (json(own) as { Id: string }).Id;
+    await rawRequest(pod(), 'POST', `/v1.41/containers/${id}/start`);
+    await rawRequest(pod(), 'POST', `/v1.41/containers/${id}/wait`);
+    expect(await podmanOk(podman, ['logs', id])).toBe('b-secret\n');
   });
 
   it('UTSMode/UsernsMode container:<hidden> answer as for a missing container (Podman joins the hidden one)', async () => {
