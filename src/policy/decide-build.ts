@@ -53,12 +53,13 @@ const foldName = (name: string): string => name.toLowerCase().replaceAll('ſ', '
  * Podman's compat build runs every RUN step in the host's network namespace unless `nsoptions` says
  * otherwise, whatever `networkmode` is (measured on 4.3: `none`, `bridge` and the default all reach a
  * listener on the host's 127.0.0.1 and list the host's interfaces). Under create rules that do not
- * allow the host's network, a private one is asked for; dockerd does not read the parameter.
+ * allow the host's network, a private one is asked for. dockerd does not read the parameter, and it is
+ * sent whatever kind the upstream was detected as: a socket proxy that hides Podman's /version and
+ * header must not take this away.
  */
 function withPrivateBuildNetwork(path: string, ctx: DecideContext): string {
   const { create } = ctx;
   if (!create || create.hostNamespaces.includes('network')) return path;
-  if (ctx.resolver.directory.dialect.known()?.name === 'docker') return path;
   const param = `nsoptions=${encodeURIComponent(JSON.stringify([{ Name: 'network', Host: false }]))}`;
   return `${path}${path.includes('?') ? '&' : '?'}${param}`;
 }
