@@ -77,14 +77,20 @@ const ENDPOINT_SETTINGS = struct('EndpointSettings', {
   Links: stringList,
 });
 
-/** mount.Mount: `--mount` entries. What may reach the host (bind sources, volume drivers) is typed. */
+/**
+ * mount.Mount: `--mount` entries. What may reach the host (bind sources, volume drivers) is typed, and
+ * so is each field Podman writes into its mount text (policy/mount-text.ts).
+ */
 export const MOUNT = struct('Mount', {
-  ...anyFields('Target', 'Consistency', 'ImageOptions', 'TmpfsOptions', 'ClusterOptions'),
+  ...anyFields('ImageOptions', 'TmpfsOptions', 'ClusterOptions'),
   Type: string,
   Source: string,
+  Target: string,
+  Consistency: string,
   ReadOnly: bool,
   BindOptions: struct('BindOptions', {
-    ...anyFields('Propagation', 'NonRecursive', 'CreateMountpoint', 'ReadOnlyForceRecursive'),
+    ...anyFields('NonRecursive', 'CreateMountpoint', 'ReadOnlyForceRecursive'),
+    Propagation: string,
     ReadOnlyNonRecursive: bool,
   }),
   VolumeOptions: struct('VolumeOptions', {

@@ -7,6 +7,8 @@ import {
   checkDevices,
   checkHostNamespace,
   checkLogDriver,
+  checkLogOptions,
+  checkNetworkModeOptions,
   checkSysctls,
   createRuleRefusal,
   NAMESPACE_FIELDS,
@@ -142,6 +144,7 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
       );
     }
   }
+  checkNetworkModeOptions(rules, host.NetworkMode);
   for (const [i, entry] of strings(host.Binds).entries()) checkBind(rules, `${H}Binds[${i}]`, entry);
   if (Array.isArray(host.Mounts)) {
     for (const [i, mount] of host.Mounts.entries()) checkMount(rules, `${H}Mounts[${i}]`, mount);
@@ -150,6 +153,11 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
   checkDevices(rules, host, H);
   const log = isObject(host.LogConfig) ? host.LogConfig : null;
   checkLogDriver(rules, `${H}LogConfig.Type`, typeof log?.Type === 'string' ? log.Type : '');
+  checkLogOptions(
+    `${H}LogConfig.Config`,
+    typeof log?.Type === 'string' ? log.Type : '',
+    isObject(log?.Config) ? Object.keys(log.Config) : [],
+  );
   const runtime = typeof host.Runtime === 'string' ? host.Runtime : '';
   if (runtime !== '' && runtime !== 'runc' && !rules.runtimes.includes(runtime)) {
     throw createRuleRefusal(

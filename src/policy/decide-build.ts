@@ -23,7 +23,8 @@ export async function decideBuild(input: DecideInput, ctx: DecideContext): Promi
     checkBuildQuery(input, ctx);
     await checkRegistryRoute(input, ctx);
     claimBuildId(input);
-    return { path: ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw, treatment: 'relay' };
+    const path = ctx.owner ? await ownedBuild(input, ctx.owner, ctx) : input.raw;
+    return { path: withPrivateBuildNetwork(path, ctx), treatment: 'relay' };
   } catch (error) {
     // The CLI 20.10 hangs when its build is refused while it serves the session (its Close does not
     // end the session's connection): a refused build's session has nothing left to serve.
@@ -32,9 +33,49 @@ export async function decideBuild(input: DecideInput, ctx: DecideContext): Promi
   }
 }
 
+/**
+ * Query parameters of Podman's compat build that dockerd does not read, each a way out (measured on
+ * 4.3): `nsoptions` joins the host's namespaces (`[{"Name":"pid","Host":true}]`: the RUN step sees the
+ * host's processes), `devices` the host's devices, `addcaps` adds capabilities (CAP_SYS_ADMIN),
+ * `securityopt` drops seccomp (`["seccomp=unconfined"]`), `rusagelogfile` writes a file of the host,
+ * and `seccomp`, `apparmor`, `labelopts` set the build's confinement. Podman matches parameter names
+ * as Go's EqualFold does (gorilla/schema): `NSOPTIONS` and `nſoptions` are `nsoptions` too.
+ */
+const PODMAN_BUILD_PARAMS: ReadonlySet<string> = new Set([
+  ...['nsoptions', 'devices', 'addcaps', 'securityopt'],
+  ...['seccomp', 'apparmor', 'labelopts', 'rusagelogfile'],
+]);
+
+/** A query parameter's name as Go's EqualFold compares it (ſ is s, the Kelvin sign k). */
+const foldName = (name: string): string => name.toLowerCase().replaceAll('ſ', 's');
+
+/**
+ * Podman's compat build runs every RUN step in the host's network namespace unless `nsoptions` says
+ * otherwise, whatever `networkmode` is (measured on 4.3: `none`, `bridge` and the default all reach a
+ * listener on the host's 127.0.0.1 and list the host's interfaces). Under create rules that do not
+ * allow the host's network, a private one is asked for. dockerd does not read the parameter, and it is
+ * sent whatever kind the upstream was detected as: a socket proxy that hides Podman's /version and
+ * header must not take this away.
+ */
+function withPrivateBuildNetwork(path: string, ctx: DecideContext): string {
+  const { create } = ctx;
+  if (!create || create.hostNamespaces.includes('network')) return path;
+  const param = `nsoptions=${encodeURIComponent(JSON.stringify([{ Name: 'network', Host: false }]))}`;
+  return `${path}${path.includes('?') ? '&' : '?'}${param}`;
+}
+
 function checkBuildQuery(input: DecideInput, ctx: DecideContext): void {
   const { create } = ctx;
   const query = input.target.query;
+  for (const name of create ? query.keys() : []) {
+    if (PODMAN_BUILD_PARAMS.has(foldName(name))) {
+      throw createRuleRefusal(
+        'hostNamespaces',
+        `the ${JSON.stringify(name.length > 32 ? `${name.slice(0, 32)}...` : name)} query`,
+        "Podman's build reads it, and it may reach the host (namespaces, devices, capabilities, seccomp, host files)",
+      );
+    }
+  }
   const mode = query.get('networkmode') ?? '';
   if (mode.startsWith('container:'))
     throw errors.refused("building in another container's network is refused");

@@ -11,9 +11,11 @@ import type { Join } from './decide-joins.ts';
 import { checkJoins } from './decide-joins.ts';
 import type { DecideContext, DecideInput, Forwarding } from './forward.ts';
 import { asMissing } from './forward.ts';
+import { pinImageMounts } from './image-mounts.ts';
 import { CONTAINER_MODE, checkStoredVolume, containerModeRef, parseVolumesFrom } from './inherited-access.ts';
 import type { MissingRef } from './missing.ts';
 import { missingRef } from './missing.ts';
+import { checkMountText } from './mount-text.ts';
 import { containers } from './owned/containers.ts';
 import { ownersNetwork } from './owned/networks.ts';
 import { isShown } from './owned/scope.ts';
@@ -40,6 +42,8 @@ import { withAddedMasks } from './system-paths.ts';
 export async function decideCreate(input: DecideInput, ctx: DecideContext): Promise<Forwarding> {
   const { resolver } = ctx;
   const body = await decodeFor(ctx, await input.readBody(), CONTAINER_CREATE);
+  // What the rules and the owner checks judge must be what Podman mounts (mount-text.ts).
+  if (ctx.create || ctx.owner) checkMountText(body);
   // The create rules first: what they refuse is refused whatever the containers it names.
   if (ctx.create) {
     checkContainerCreate(ctx.create, body);
@@ -110,6 +114,15 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
           `${CONTAINER_MODE}${await pin(ref, { field: `HostConfig.${key}`, kind, readOnly: false })}`;
       }
     }
+    // Podman joins a container's UTS or user namespace by `container:<ref>` and looks it up at create,
+    // so a hidden one answers as a missing one (measured on 4.3). dockerd stores the mode unread and
+    // joins nothing: there it is left as typed.
+    if (resolver.daemon.dialect.known()?.name !== 'docker') {
+      for (const key of ['UTSMode', 'UsernsMode'] as const) {
+        const ref = containerModeRef(host[key]);
+        if (ref !== null) host[key] = `${CONTAINER_MODE}${await pin(ref)}`;
+      }
+    }
     if (Array.isArray(host.VolumesFrom)) {
       const out: Decoded[] = [];
       for (const [i, entry] of host.VolumesFrom.entries()) {
@@ -150,6 +163,7 @@ export async function decideCreate(input: DecideInput, ctx: DecideContext): Prom
     missing.push(image.missing);
     body.Image = image.ref;
   }
+  if (ctx.owner) await pinImageMounts(asObject(body.HostConfig), ctx.owner, ctx);
   const named = namedObjects(body);
   if (ctx.create && joins.length > 0) named.volumes.push(...(await checkJoins(ctx.create, joins, resolver)));
   // Last, because it may create a volume: only for a create that will go on as it is.

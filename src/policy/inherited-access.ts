@@ -4,6 +4,7 @@ import { isObject } from './container-facts.ts';
 import type { CreateRules, HostNamespace } from './create-rules.ts';
 import {
   checkHostNamespace,
+  checkNetworkModeOptions,
   createRuleRefusal,
   NAMESPACE_FIELDS,
   NO_NEW_PRIVILEGES,
@@ -119,6 +120,18 @@ export function checkJoined(
     const mode = host[hostKey];
     if (typeof mode === 'string' && mode.toLowerCase() === 'host') {
       checkHostNamespace(rules, ns, its(`HostConfig.${hostKey}`));
+    }
+    // Podman's own modes, as its inspect shows them (`slirp4netns` without its options, measured):
+    // the joined namespace may be the host's, or reach its loopback, as a create of them would.
+    if (typeof mode === 'string' && mode.trimStart().toLowerCase().startsWith('ns:')) {
+      throw createRuleRefusal(
+        'hostNamespaces',
+        its(`HostConfig.${hostKey}`),
+        `it joins a container in the ${ns} namespace at a path of the host (Podman's "ns:" mode)`,
+      );
+    }
+    if (kind === 'network' && typeof mode === 'string') {
+      checkNetworkModeOptions(rules, mode, its('HostConfig.NetworkMode'));
     }
   }
   // A pid join can ptrace the joined container's processes (same user, same capabilities; the default

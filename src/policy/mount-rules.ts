@@ -44,6 +44,12 @@ export function checkHostPath(rules: CreateRules, field: string, path: string, r
 /** A volume name as the daemon's bind parser accepts one (anything else with no leading `/` is refused). */
 export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/** The modes of a `Binds` entry the daemon's Linux parser knows (volume/mounts/parser_linux.go). */
+const BIND_MODES: ReadonlySet<string> = new Set([
+  ...['rw', 'ro', 'z', 'Z', 'nocopy', 'consistent', 'cached', 'delegated'],
+  ...['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'],
+]);
+
 /**
  * A `Binds` entry as the daemon's Linux parser reads it: `dst`, `src:dst` or `src:dst:mode`. A source
  * starting with `/` is a host path, anything else a volume name.
@@ -54,6 +60,16 @@ export function checkBind(rules: CreateRules, field: string, entry: string): voi
   if (parts.length > 3)
     throw createRuleRefusal('hostPaths', field, `${JSON.stringify(entry)} is not src:dst[:mode]`);
   const [source = '', , mode = ''] = parts;
+  // Podman reads more bind options than dockerd, `U` among them: it chowns the host path, read-only
+  // or not (measured on 4.3). dockerd refuses any other mode, so only its own are let through.
+  const unknown = mode === '' ? undefined : mode.split(',').find((m) => !BIND_MODES.has(m));
+  if (unknown !== undefined) {
+    throw createRuleRefusal(
+      'hostPaths',
+      field,
+      `the bind option ${JSON.stringify(unknown)} is not one dockerd knows`,
+    );
+  }
   if (source.startsWith('/')) {
     checkHostPath(rules, field, source, mode.split(',').includes('ro'));
     return;
