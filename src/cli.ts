@@ -133,6 +133,7 @@ function describeCreate(rules: CreateRules): string {
   if (rules.logDrivers.length) allowed.push(`logging drivers ${rules.logDrivers.join(', ')}`);
   if (rules.runtimes.length) allowed.push(`runtimes ${rules.runtimes.join(', ')}`);
   if (rules.annotations) allowed.push('annotations');
+  if (rules.cgroupParent) allowed.push('cgroupParent');
   if (rules.fetch) allowed.push('fetch');
   if (rules.swarm) allowed.push('swarm');
   if (rules.plugins) allowed.push('plugins');

@@ -18,7 +18,6 @@ const RESOURCES: Readonly<Record<string, Schema>> = {
       'CpuShares',
       'Memory',
       'NanoCpus',
-      'CgroupParent',
       'BlkioWeight',
       'BlkioWeightDevice',
       'BlkioDeviceReadBps',
@@ -47,6 +46,8 @@ const RESOURCES: Readonly<Record<string, Schema>> = {
       'DiskQuota',
     ].map((name) => [name, any]),
   ),
+  // Judged by the create rules (cgroupParent): a string, as the daemon decodes it.
+  CgroupParent: string,
   // Judged by the create rules (devices): only whether any is asked for.
   Devices: arrayOf(any),
   DeviceCgroupRules: arrayOf(string),

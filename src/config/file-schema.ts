@@ -95,6 +95,7 @@ const createSchema = z.union([
       logDrivers: names,
       runtimes: names,
       annotations: z.boolean().default(false),
+      cgroupParent: z.boolean().default(false),
       fetch: z.boolean().default(false),
       swarm: z.boolean().default(false),
       plugins: z.boolean().default(false),

@@ -38,6 +38,9 @@ export function addressList(
       continue;
     }
     if (bits !== undefined) throw new Error(`${what}: "${entry}" is not a CIDR`);
+    // Digits and dots only is a mistyped address (10.0.0.256), never a host name: a name whose last
+    // label is all digits cannot be a DNS name (RFC 1123 2.1), so it would match nothing, silently.
+    if (/^[0-9.]+$/.test(entry)) throw new Error(`${what}: "${entry}" is not an IPv4 address`);
     if (!/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(entry))
       throw new Error(`${what}: "${entry}" is neither an address, a CIDR nor a host name`);
     // A host name (a compose service, say): looked up when needed, never at start only (issue #22).

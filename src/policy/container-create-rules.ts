@@ -169,6 +169,13 @@ export function checkContainerCreate(rules: CreateRules, body: DecodedObject): v
   if (isObject(host.Annotations) && Object.keys(host.Annotations).length > 0 && !rules.annotations) {
     throw createRuleRefusal('annotations', `${H}Annotations`, 'OCI annotations reach the runtime');
   }
+  if (typeof host.CgroupParent === 'string' && host.CgroupParent !== '' && !rules.cgroupParent) {
+    throw createRuleRefusal(
+      'cgroupParent',
+      `${H}CgroupParent`,
+      "it puts the container's cgroup under a parent of the client's choosing (outside the daemon's, or in another container's)",
+    );
+  }
   checkCapabilities(rules, `${H}CapAdd`, strings(host.CapAdd));
   // A 19.03 daemon gives exactly `Capabilities` (the default set replaced): each must be allowed.
   checkCapabilities(rules, `${H}Capabilities`, strings(host.Capabilities));

@@ -41,6 +41,12 @@ export interface CreateRules {
   readonly runtimes: readonly string[];
   /** OCI annotations on containers (`HostConfig.Annotations`: the runtime reads some of them). */
   readonly annotations: boolean;
+  /**
+   * `HostConfig.CgroupParent`: the container's cgroup made under a parent the client names, outside the
+   * daemon's own (whose limits an administrator may rely on) or inside another container's (whose
+   * limits it then shares: an out-of-memory kill there is the other's).
+   */
+  readonly cgroupParent: boolean;
   /** Letting the daemon fetch a URL from the host's network: `/build?remote=`, `/images/create?fromSrc=`. */
   readonly fetch: boolean;
   /** Swarm services, joining or making a swarm (services run containers dockscope never sees). */
@@ -63,6 +69,7 @@ export const NO_WAY_OUT: CreateRules = Object.freeze({
   logDrivers: [],
   runtimes: [],
   annotations: false,
+  cgroupParent: false,
   fetch: false,
   swarm: false,
   plugins: false,

@@ -1,9 +1,16 @@
 import { asLabels } from '../policy/container-facts.ts';
 import { stripSlash } from '../policy/matcher.ts';
 import type { ContainerResolver } from '../policy/resolver.ts';
-import { CONTAINER_MODE, hideIds, MODES, visibleEndpointLinks } from './inspect.ts';
+import {
+  CONTAINER_MODE,
+  hideIds,
+  MODES,
+  visibleEndpointLinks,
+  visibleLegacyLinks,
+  visibleVolumesFrom,
+} from './inspect.ts';
 import { ANY, NotUnderstood, type Span, scanJson, splice, stringAt, want } from './json-spans.ts';
-import { HIDDEN_REF, linkNamesVisible } from './references.ts';
+import { HIDDEN_REF } from './references.ts';
 
 /** What a container inspect answer is read for; everything else passes as the daemon sent it. */
 const INSPECT = want({
@@ -89,23 +96,12 @@ export async function filterInspectText(
   }
   const volumesFrom = arrayAt(text, host.get('VolumesFrom'));
   if (volumesFrom) {
-    const out: unknown[] = [];
-    for (const entry of volumesFrom.value) {
-      if (typeof entry !== 'string') continue;
-      const colon = entry.indexOf(':');
-      const ref = colon === -1 ? entry : entry.slice(0, colon);
-      out.push((await visibleRef(ref)) ? entry : `${HIDDEN_REF}${colon === -1 ? '' : entry.slice(colon)}`);
-    }
+    const out = await visibleVolumesFrom(volumesFrom.value, visibleRef);
     edits.push([volumesFrom.span.start, volumesFrom.span.end, JSON.stringify(out)]);
   }
   const links = arrayAt(text, host.get('Links'));
   if (links) {
-    const out: unknown[] = [];
-    for (const link of links.value) {
-      if (typeof link !== 'string') continue;
-      const child = link.slice(0, Math.max(0, link.indexOf(':'))).replace(/^\//, '');
-      if (await linkNamesVisible(child, resolver)) out.push(link);
-    }
+    const out = await visibleLegacyLinks(links.value, resolver);
     edits.push([links.span.start, links.span.end, JSON.stringify(out)]);
   }
   if (hiddenIds.size > 0) {

@@ -42,26 +42,9 @@ export async function filterInspect(
     host[key] = `${CONTAINER_MODE}${HIDDEN_REF}`;
     hiddenIds.add(ref);
   }
-  if (Array.isArray(host.VolumesFrom)) {
-    const out: unknown[] = [];
-    for (const entry of host.VolumesFrom) {
-      if (typeof entry !== 'string') continue;
-      const colon = entry.indexOf(':');
-      const ref = colon === -1 ? entry : entry.slice(0, colon);
-      out.push((await visibleRef(ref)) ? entry : `${HIDDEN_REF}${colon === -1 ? '' : entry.slice(colon)}`);
-    }
-    host.VolumesFrom = out;
-  }
-  if (Array.isArray(host.Links)) {
-    // Stored as `/child:/parent/alias`: a link to a container the client may not see is left out.
-    const out: unknown[] = [];
-    for (const link of host.Links) {
-      if (typeof link !== 'string') continue;
-      const child = link.slice(0, Math.max(0, link.indexOf(':'))).replace(/^\//, '');
-      if (await linkNamesVisible(child, resolver)) out.push(link);
-    }
-    host.Links = out;
-  }
+  if (Array.isArray(host.VolumesFrom))
+    host.VolumesFrom = await visibleVolumesFrom(host.VolumesFrom, visibleRef);
+  if (Array.isArray(host.Links)) host.Links = await visibleLegacyLinks(host.Links, resolver);
   if (hiddenIds.size > 0) {
     // The namespace owner's files and host name carry its id: full in the paths, short as the name.
     for (const key of ['ResolvConfPath', 'HostnamePath', 'HostsPath'] as const) {
@@ -70,6 +53,35 @@ export async function filterInspect(
     if (config && typeof config.Hostname === 'string') config.Hostname = hideIds(config.Hostname, hiddenIds);
   }
   return { visible: true, body };
+}
+
+/** `VolumesFrom` entries (`<ref>[:mode]`): one naming a container the client may not see shows `<hidden>`. */
+export async function visibleVolumesFrom(
+  entries: readonly unknown[],
+  visibleRef: (ref: string) => Promise<boolean>,
+): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'string') continue;
+    const colon = entry.indexOf(':');
+    const ref = colon === -1 ? entry : entry.slice(0, colon);
+    out.push((await visibleRef(ref)) ? entry : `${HIDDEN_REF}${colon === -1 ? '' : entry.slice(colon)}`);
+  }
+  return out;
+}
+
+/** Legacy `HostConfig.Links`, stored as `/child:/parent/alias`: one to a container the client may not see is left out. */
+export async function visibleLegacyLinks(
+  links: readonly unknown[],
+  resolver: ContainerResolver,
+): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const link of links) {
+    if (typeof link !== 'string') continue;
+    const child = link.slice(0, Math.max(0, link.indexOf(':'))).replace(/^\//, '');
+    if (await linkNamesVisible(child, resolver)) out.push(link);
+  }
+  return out;
 }
 
 /**

@@ -595,6 +595,40 @@ clients:
     expect(res.stderr).toContain('create rule "hostNamespaces" refuses HostConfig.CgroupnsMode');
   });
 
+  it("a cgroup parent puts the container's cgroup where the client says; dockscope refuses it", async () => {
+    // The threat on the daemon: the container's cgroup is made under the parent named (here a new one
+    // beside /docker; the cgroup of another container would do as well, and share its limits).
+    const direct = next();
+    const run = await dockerCli(dockerHost, [
+      'run',
+      '--network',
+      'none',
+      '--cgroupns',
+      'host',
+      '--cgroup-parent',
+      `${p}-parent`,
+      '--name',
+      direct,
+      image,
+      'cat',
+      '/proc/self/cgroup',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`/${p}-parent/`);
+    const res = await dockerCli(scoped.host, [
+      'create',
+      '--network',
+      'none',
+      '--cgroup-parent',
+      `${p}-parent`,
+      '--name',
+      next(),
+      image,
+      'true',
+    ]);
+    expect(res.stderr).toContain('create rule "cgroupParent" refuses HostConfig.CgroupParent');
+  });
+
   it('the swarm join tokens (GET /swarm) are refused', async () => {
     const res = await rawRequest({ url: scoped.url }, 'GET', '/swarm');
     expect(res.status).toBe(403);

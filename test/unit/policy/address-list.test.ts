@@ -83,10 +83,12 @@ describe('address lists of from and trustedProxies', () => {
     ['homepage.', 'from: "homepage." is neither an address, a CIDR nor a host name'],
     ['home page', 'from: "home page" is neither an address, a CIDR nor a host name'],
     ['', 'from: "" is neither an address, a CIDR nor a host name'],
-    ['10.0.0.256', null],
+    ['10.0.0.256', 'from: "10.0.0.256" is not an IPv4 address'],
+    ['10.0.0', 'from: "10.0.0" is not an IPv4 address'],
+    ['homepage', null],
   ])('the entry %j is refused at start: %s', (entry, message) => {
     if (message === null) {
-      // Not an IPv4 address, but a well-formed host name: looked up, never refused.
+      // A well-formed host name: looked up, never refused.
       const names = hostNamesFrom({});
       expect(addressList([entry], 'from', names.make).names).not.toBeNull();
       return;

@@ -172,6 +172,13 @@ describe('create rules: every way out is refused with the rule and the field nam
       'annotations',
       'HostConfig.Annotations',
     ],
+    ['a cgroup parent', { CgroupParent: '/docker/other' }, 'cgroupParent', 'HostConfig.CgroupParent'],
+    [
+      'a cgroup parent (any letter case)',
+      { cgroupparent: 'outside' },
+      'cgroupParent',
+      'HostConfig.CgroupParent',
+    ],
   ])('%s', (_label, hostConfig, rule, field) => {
     const error = refusal(NO_WAY_OUT, create(hostConfig));
     expect(error.status).toBe(403);
