@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { getFreePort } from '../test/harness/free-port.ts';
 import { logTail, signal, terminate } from '../test/harness/process.ts';
-import { NAME_RULE } from './fixtures.ts';
+import { EXACT_LABEL_RULE, NAME_RULE, SUBSTRING_LABEL_RULE } from './fixtures.ts';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const PACKAGE = new URL('../package.json', import.meta.url);
@@ -104,15 +104,27 @@ export async function describeExits(): Promise<string> {
     .join('\n');
 }
 
+/** What each of the three configured clients sees: the `containers:` entry of its file. */
+export const SCOPES = {
+  /** `ds`: by name (pushed down to the daemon as a `name` filter). */
+  names: `{ names: [${NAME_RULE}] }`,
+  /** `dsl`: one exact label rule (pushed down as a `label` filter; issue #26). */
+  exactLabel: `{ labels: ["${EXACT_LABEL_RULE}"], match: exact }`,
+  /** `dss`: one substring label rule (not pushed down: dockscope filters the whole list). */
+  substringLabel: `{ labels: ["${SUBSTRING_LABEL_RULE}"] }`,
+} as const;
+
 /**
  * The configuration the targets of issue #13 hold for: three clients, each scoped to `bench-vis*`
- * with SCRUB_ENVS on: a token client on another listener, a source address that does not match, and
- * the listener the load comes in on, so every measured request is identified after two failed matches.
+ * (or to the visible containers' label: `scope`) with SCRUB_ENVS on: a token client on another
+ * listener, a source address that does not match, and the listener the load comes in on, so every
+ * measured request is identified after two failed matches.
  */
 export function startConfigured(
   opts: Pick<DockscopeOptions, 'proxyUrl' | 'dir' | 'name' | 'nodeArgs'>,
+  containers: string = SCOPES.names,
 ): Promise<DockscopeProcess> {
-  const scope = `containers: { names: [${NAME_RULE}] }, scrubEnvs: true`;
+  const scope = `containers: ${containers}, scrubEnvs: true`;
   return startDockscopeProcess({
     ...opts,
     env: { BENCH_TOKEN: 'bench-token' },

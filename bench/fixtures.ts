@@ -21,13 +21,24 @@ export function containerName(index: number): string {
 }
 
 /**
+ * The label that tells the visible containers apart for the label-rule sides (issue #26): their
+ * project is `dockscope-bench-shown`, the others' `dockscope-bench-<5 digits>`, the same length, so
+ * that every list entry weighs what it did before these sides existed. `EXACT_LABEL_RULE` is pushed
+ * down to the daemon as a `label` filter; `SUBSTRING_LABEL_RULE` (key and value substrings) is not.
+ */
+export const PROJECT_LABEL = 'com.example.bench.project';
+export const SHOWN_PROJECT = 'dockscope-bench-shown';
+export const EXACT_LABEL_RULE = `${PROJECT_LABEL}=${SHOWN_PROJECT}`;
+export const SUBSTRING_LABEL_RULE = 'bench.project=shown';
+
+/**
  * Labels of ~40 bytes each (key and value, as they appear in the summary JSON), so that a list entry
  * weighs about what it does on a real host (~800 bytes) rather than ~650 for a bare `docker create`.
  */
 function labels(index: number): Record<string, string> {
   const n = String(index).padStart(5, '0');
   return {
-    'com.example.bench.project': `dockscope-bench-${n}`,
+    [PROJECT_LABEL]: index % VISIBLE_EVERY === 0 ? SHOWN_PROJECT : `dockscope-bench-${n}`,
     'com.example.bench.service': `service-${n}-worker`,
     'com.example.bench.owner': `team-platform-${n}`,
     'org.opencontainers.image.ref': `bench:${n}-rev`,

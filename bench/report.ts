@@ -1,3 +1,4 @@
+import { EXACT_LABEL_RULE, SUBSTRING_LABEL_RULE } from './fixtures.ts';
 import type { LoadResult } from './load.ts';
 
 /** One side of a case: its load result and CPU per request. */
@@ -120,7 +121,7 @@ export function section(
 }
 
 export const SIDES =
-  'up = the HAProxy socket proxy alone; bare = a bare Node pass-through proxy (bench/bare-proxy.ts) in front of it; ds = dockscope with three configured clients and SCRUB_ENVS in front of it; env = dockscope configured by environment only (CONTAINER_NAMES, SCRUB_ENVS)';
+  "up = the HAProxy socket proxy alone; bare = a bare Node pass-through proxy (bench/bare-proxy.ts) in front of it; ds = dockscope with three configured clients and SCRUB_ENVS in front of it; env = dockscope configured by environment only (CONTAINER_NAMES, SCRUB_ENVS); in the list cases at N <= 1000, dsl and dss = dockscope configured as ds but each client scoped by the visible containers' label: dsl one exact rule (pushed down to the daemon as a label filter), dss one substring rule (dockscope filters the whole list)";
 
 export function printable(cases: readonly Case[], checks: readonly Check[]): string {
   return [SIDES, text(PERF_HEAD, performanceRows(cases), 3), '', text(CHECK_HEAD, checkRows(checks), 2)].join(
@@ -152,7 +153,7 @@ benchmark again.
 | Node | ${env.node} |
 | dockerd | ${env.dockerd} (private daemon, vfs storage driver) |
 | socket proxy | ${env.haproxy} (\`test/harness\`, plain HTTP with keep-alive, like Tecnativa's) |
-| dockscope | \`${env.command}\` (as \`npm start\`), \`LOG_LEVEL=warn\`; ds: three clients in a file, each \`names: [bench-vis]\`, \`scrubEnvs: true\`; env: \`CONTAINER_NAMES=bench-vis SCRUB_ENVS=true\` |
+| dockscope | \`${env.command}\` (as \`npm start\`), \`LOG_LEVEL=warn\`; ds: three clients in a file, each \`names: [bench-vis]\`, \`scrubEnvs: true\`; dsl: the same with \`labels: [${EXACT_LABEL_RULE}], match: exact\`; dss: with \`labels: [${SUBSTRING_LABEL_RULE}]\` (substring); env: \`CONTAINER_NAMES=bench-vis SCRUB_ENVS=true\` |
 | load generator | ${env.loadGenerator} |
 | N (containers in the daemon) | ${env.sizes.join(', ')} |
 

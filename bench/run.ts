@@ -21,11 +21,12 @@ import { Cleanup } from './cleanup.ts';
 import { describeExits, startConfigured, startDockscopeProcess, startFlags } from './dockscope-process.ts';
 import { fakeListCase } from './fake-list.ts';
 import { withFaultsSection } from './faults.ts';
-import { type BenchContainer, createContainers, Engine } from './fixtures.ts';
+import { type BenchContainer, createContainers, Engine, EXACT_LABEL_RULE } from './fixtures.ts';
+import { LABEL_SIDES, listChecks, startLabelSides } from './label-sides.ts';
 import { checkLoadGenerator, LOAD_GENERATOR, load, memoryOf, stopAllLoad } from './load.ts';
 import { type Case, type Check, markdownReport, printable } from './report.ts';
 import { clientSection, startupSection, streamSection } from './scale-sections.ts';
-import { checkList, LIST_PATH, rssRounds } from './scenarios.ts';
+import { LIST_PATH, rssRounds } from './scenarios.ts';
 import { evaluate, INSPECT, ONE, PAIRED, PING } from './targets.ts';
 
 const MAX_N = Number(process.env.BENCH_MAX_N ?? 5000);
@@ -72,6 +73,8 @@ async function bench(cleanup: Cleanup): Promise<void> {
     'dockscope-counted',
     'ds-profiled',
     'dockscope-rss',
+    'dsl',
+    'dss',
   ]) {
     logs.push(join(work, `${name}.log`));
   }
@@ -201,8 +204,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
   }
 
   const sizes: number[] = [];
-  const listChecks: Check[] = [];
+  const listCheckResults: Check[] = [];
   if (runs('lists')) {
+    // The label-rule sides (#26) share the slices of the list cases where their targets are (N <= 1000).
+    const labelled = await phase('start the label-rule dockscopes (dsl, dss)', () => startLabelSides(s));
+    const ls: Setup = { ...s, sides: { ...s.sides, ...labelled.sides } };
     for (const wanted of SIZES) {
       const n = await grow(wanted);
       if (n < wanted) {
@@ -213,22 +219,12 @@ async function bench(cleanup: Cleanup): Promise<void> {
       }
       if (sizes.includes(n)) continue;
       sizes.push(n);
-      const check = await checkList(proxy.url, ds.url, n, containers.filter((c) => c.visible).length);
-      console.log(`  list at N=${n}: ${check.ok ? 'ok' : 'MISMATCH'}: ${check.detail}`);
-      listChecks.push({
-        target: `N=${n}: filtered list is valid JSON, exactly the visible containers`,
-        measured: check.detail,
-        pass: check.ok,
-      });
+      const dsSides = n <= 1000 ? ['ds', ...Object.keys(LABEL_SIDES)] : ['ds'];
+      const visible = containers.filter((c) => c.visible).length;
+      listCheckResults.push(...(await listChecks(ls, dsSides, n, visible)));
+      const shape = n > 1000 ? BIG : LIST;
       cases.push(
-        await measure(
-          s,
-          `GET ${LIST_PATH} N=${n}`,
-          LIST_PATH,
-          n > 1000 ? BIG : LIST,
-          ['up', 'bare', 'ds'],
-          n,
-        ),
+        await measure(ls, `GET ${LIST_PATH} N=${n}`, LIST_PATH, shape, ['up', 'bare', ...dsSides], n),
       );
       if (CPU_PROF && n === 1000) {
         profiles.push(
@@ -241,6 +237,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
       cases.push(fake.result);
       notes.push(fake.note);
     }
+    await labelled.stop();
   }
   await bare.stop();
   const n = containers.length;
@@ -289,11 +286,11 @@ async function bench(cleanup: Cleanup): Promise<void> {
     );
   }
 
-  const checks = [...listChecks, ...evaluate(cases, counted, rssFigures), ...extraChecks];
+  const checks = [...listCheckResults, ...evaluate(cases, counted, rssFigures), ...extraChecks];
   const total = (performance.now() - totalStarted) / 1000;
   const running = containers.filter((c) => c.running).length;
   const details = [
-    `Fixture: ${n} containers (every 10th \`bench-vis-<i>\`, the rest \`bench-hid-<i>\`, 4 labels of ~40 bytes each), ${running} of them running with \`--network none\`, the rest created only; created through the Engine API, 8 at a time, in ${(createMs / 1000).toFixed(0)} s (${(n / (createMs / 1000)).toFixed(0)} per second).`,
+    `Fixture: ${n} containers (every 10th \`bench-vis-<i>\` with \`${EXACT_LABEL_RULE}\`, the rest \`bench-hid-<i>\`, 4 labels of ~40 bytes each), ${running} of them running with \`--network none\`, the rest created only; created through the Engine API, 8 at a time, in ${(createMs / 1000).toFixed(0)} s (${(n / (createMs / 1000)).toFixed(0)} per second).`,
     `Load: ${generator}, one thread, ${SMALL.connections} connections (lists at N <= 1000 too; the largest list ${BIG.connections}); first 3 s of \`/_ping\` and 3 s of inspect on each proxy (JIT), then per case and side a warm-up (${SMALL.warmupSeconds} s at 16 connections, else 1 s), then ${SMALL.seconds} s measured (1 connection: ${LIGHT.seconds} s; lists at N <= 1000: ${LIST.seconds} s; the largest: ${BIG.seconds} s) in six slices whose order alternates (up, bare, env, ds, then ds, env, bare, up, ...); requests per second in the table over all slices, latencies the median slice's; the targets' ratios are the median of the six rounds' ratios (each round's slices run back to back); the "(env and ds paired)" cases, which #10 is judged on, run env and ds alone in twelve rounds of 1 s slices; after each slice a pause lets requests cut off at its end finish in dockerd.`,
     "The bare Node proxy (`bench/bare-proxy.ts`) is Node's own `http.createServer` and `http.request` on one keep-alive agent, piping both bodies: the least a Node proxy can do, run with the same Node and flags as dockscope.",
     ...(rssDetail ? [rssDetail] : []),

@@ -113,6 +113,8 @@ export function evaluate(cases: readonly Case[], counted: readonly Counted[], rs
     if (!ds || !up) continue;
     const r = ds.p50 / up.p50;
     const fake = c.name.includes('fake upstream');
+    const targeted = !fake && (c.n === 300 || c.n === 1000);
+    if (up.ok > 0) checks.push(...labelListChecks(c, up, targeted));
     if (ds.ok === 0 || up.ok === 0) {
       // A side that answered nothing within its slices (a daemon too slow for them) has no p50.
       checks.push({
@@ -122,7 +124,6 @@ export function evaluate(cases: readonly Case[], counted: readonly Counted[], rs
       });
       continue;
     }
-    const targeted = !fake && (c.n === 300 || c.n === 1000);
     checks.push({
       target: `filtered list, N=${c.n}${fake ? ' (fake upstream, recorded entries)' : ''}: p50 ${targeted ? '<= 1.05x the upstream alone (#13)' : 'vs the upstream alone'}`,
       measured: `${ds.p50.toFixed(1)} vs ${up.p50.toFixed(1)} ms: ${ratio(r)}`,
@@ -178,4 +179,29 @@ function rssChecks(rss: Rss): Check[] {
     pass: null,
   });
   return checks;
+}
+
+/** The label-rule sides of a list case (issue #26): p50 against the upstream alone, and the bare proxy. */
+function labelListChecks(c: Case, up: LoadResult, targeted: boolean): Check[] {
+  const bare = sideOf(c, 'bare')?.result;
+  return (
+    [
+      ['dsl', 'exact, pushed down to the daemon'],
+      ['dss', 'substring, filtered by dockscope alone'],
+    ] as const
+  ).flatMap(([side, how]) => {
+    const r = sideOf(c, side)?.result;
+    if (!r) return [];
+    const target = `filtered list with label rules (${side}: ${how}), N=${c.n}: p50 ${targeted ? '<= 1.05x the upstream alone (#26)' : 'vs the upstream alone'}`;
+    if (r.ok === 0) return [{ target, measured: 'no answer within the slices: not measured', pass: null }];
+    const vsUp = r.p50 / up.p50;
+    const vsBare = bare && bare.ok > 0 ? ratio(r.p50 / bare.p50) : 'n/a (no answer from bare)';
+    return [
+      {
+        target,
+        measured: `${r.p50.toFixed(1)} vs ${up.p50.toFixed(1)} ms: ${ratio(vsUp)}; vs bare ${vsBare}; ${r.rps.toFixed(1)} req/s vs ${up.rps.toFixed(1)}`,
+        pass: targeted ? vsUp <= 1.05 : null,
+      },
+    ];
+  });
 }
