@@ -139,6 +139,18 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
+    // Before decide: a route that is no hijack must not get as far as decide's look-ups and writes.
+    name: 'hijack route',
+    on: ['upgrade'],
+    run: (f, j) => {
+      if (!isHijackRoute(known(j.classified, 'the route').route))
+        throw errors.badRequest('Upgrade is only supported on attach, exec start and BuildKit sessions');
+      const length = Number(f.headers['content-length'] ?? 0);
+      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY)
+        throw errors.badRequest('invalid Content-Length on an upgrade request');
+    },
+  },
+  {
     name: 'decide',
     on: SERVED,
     run: async (f, j) => {
@@ -150,17 +162,6 @@ export const STEPS: readonly Step[] = [
         { method: f.method, target, route, raw: f.url, readBody, ...(builds ? { builds } : {}) },
         client,
       );
-    },
-  },
-  {
-    name: 'hijack route',
-    on: ['upgrade'],
-    run: (f, j) => {
-      if (!isHijackRoute(known(j.classified, 'the route').route))
-        throw errors.badRequest('Upgrade is only supported on attach, exec start and BuildKit sessions');
-      const length = Number(f.headers['content-length'] ?? 0);
-      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY)
-        throw errors.badRequest('invalid Content-Length on an upgrade request');
     },
   },
   {

@@ -41,8 +41,8 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
       'identify',
       'classify',
       'lists',
-      'decide',
       'hijack route',
+      'decide',
       'timing',
     ]);
     expect(of('explain')).toEqual([
@@ -93,6 +93,8 @@ describe('judge: one ordered list of named steps for plain requests, upgrades an
       'hijack route',
       'dockscope: Upgrade is only supported on attach, exec start and BuildKit sessions',
     ]);
+    // Refused before decide: none of its look-ups (or an owner's volume create) ran for it.
+    expect(logs.forwarding).toBeUndefined();
     const chunked = await judge(
       facts('upgrade', 'POST', '/exec/e/start', p, { 'transfer-encoding': 'chunked' }),
     );
