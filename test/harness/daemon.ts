@@ -109,8 +109,11 @@ async function removeAllContainers(socketPath: string): Promise<void> {
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
 }
 
-/** Mounts dockerd left under `dir` (shm, netns) after a hard kill; `rm -rf` fails with EBUSY on them. */
-async function unmountUnder(dir: string): Promise<void> {
+/**
+ * Mounts a daemon left under `dir` (shm, netns) after a hard kill; `rm -rf` fails with EBUSY on them.
+ * Also for the Podman service (test/harness/podman.ts).
+ */
+export async function unmountUnder(dir: string): Promise<void> {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   const points = mountinfo
     .split('\n')

@@ -99,18 +99,25 @@ export async function importBusyboxImage(
   daemon: Pick<Daemon, 'host'>,
   tag: string = DEFAULT_IMAGE_TAG,
 ): Promise<string> {
+  await dockerOk(daemon.host, ['import', '--change', 'CMD ["sh"]', '-', tag], {
+    input: await busyboxTarball(),
+  });
+  return tag;
+}
+
+/** The busybox root file system as a tar stream, for `docker import` and `podman import`. */
+export async function busyboxTarball(): Promise<Buffer> {
   const work = await mkdtemp(join(tmpdir(), 'dsi-'));
   try {
     const rootfs = join(work, 'rootfs');
     await buildRootfs(rootfs);
     // Numeric root ownership whoever runs the build, so files in the image are owned by uid 0.
-    const { stdout: tarball } = await execFileAsync(
+    const { stdout } = await execFileAsync(
       'tar',
       ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-c', '.'],
       { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
     );
-    await dockerOk(daemon.host, ['import', '--change', 'CMD ["sh"]', '-', tag], { input: tarball });
-    return tag;
+    return stdout;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

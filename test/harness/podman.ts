@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { buildRootfs, DEFAULT_IMAGE_TAG } from './image.ts';
+import { unmountUnder } from './daemon.ts';
+import { busyboxTarball, DEFAULT_IMAGE_TAG } from './image.ts';
 import {
   descendantsOf,
   dieWithParent,
@@ -124,17 +125,6 @@ async function killLeftovers(dir: string): Promise<void> {
   for (const pid of all) await waitForExit(pid, 5_000);
 }
 
-/** Mounts under `dir` (a container's shm) that `rm -rf` cannot remove. */
-async function unmountUnder(dir: string): Promise<void> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  const points = mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point?.startsWith(`${dir}/`) === true)
-    .sort((a, b) => b.length - a.length);
-  for (const point of points) await execFileAsync('umount', ['-l', point]).catch(() => {});
-}
-
 /**
  * Starts `podman system service --time=0` on a socket in a fresh temp dir, with its own storage (vfs),
  * run root, tmp dir and containers.conf, and waits until it answers `/_ping`. Like the dockerd harness
@@ -217,18 +207,6 @@ export async function importBusyboxIntoPodman(
   service: PodmanService,
   tag: string = DEFAULT_IMAGE_TAG,
 ): Promise<string> {
-  const work = await mkdtemp(join(tmpdir(), 'dsi-'));
-  try {
-    const rootfs = join(work, 'rootfs');
-    await buildRootfs(rootfs);
-    const { stdout: tarball } = await execFileAsync(
-      'tar',
-      ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-c', '.'],
-      { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-    );
-    await podmanOk(service, ['import', '--change', 'CMD ["sh"]', '-', tag], tarball);
-    return tag;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  await podmanOk(service, ['import', '--change', 'CMD ["sh"]', '-', tag], await busyboxTarball());
+  return tag;
 }
