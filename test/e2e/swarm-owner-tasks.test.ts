@@ -1,16 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
 import type { Dockscope } from '../../src/server/server.ts';
-import { startDockscope } from '../../src/server/server.ts';
 import type { Daemon } from '../harness/daemon.ts';
 import { dockerCli, dockerOk } from '../harness/docker-cli.ts';
-import { tokenClient, waitFor } from './support/fixtures.ts';
+import { waitFor } from './support/fixtures.ts';
 import { json, observed, rawRequest } from './support/http.ts';
-import { startSwarm } from './support/swarm.ts';
+import { startSwarm, startSwarmOwners } from './support/swarm.ts';
 
 type Who = 'a' | 'b';
 
@@ -50,30 +45,10 @@ describe('swarm owners: running tasks and their logs (review of #24)', () => {
   beforeAll(async () => {
     let image: string;
     ({ daemon, image } = await startSwarm());
-    dir = await mkdtemp(join(tmpdir(), 'ds-swarm-tasks-'));
-    for (const who of ['a', 'b'] as const) {
-      ({ token: tokens[who], cliDir: cliDirs[who] } = await tokenClient(dir, who));
-    }
-    const yaml = `
-upstream: ${daemon.host}
-listeners:
-  - { name: ci, address: "127.0.0.1:0" }
-clients:
-${(['a', 'b'] as const)
-  .map(
-    (who) => `  - name: ci-${who}
-    match: { token: { file: ${join(dir, `token-${who}`)} } }
-    containers: owned
-    owner: ci-${who}
-    create: { swarm: true }`,
-  )
-  .join('\n')}
-`;
-    ds = await startDockscope(
-      loadConfig({ LOG_LEVEL: 'silent' }, { path: join(dir, 'dockscope.yaml'), text: yaml }),
-      pino({ level: 'silent' }),
-    );
-    host = `tcp://${ds.addresses.ci}`;
+    const owners = await startSwarmOwners(daemon, 'ds-swarm-tasks-');
+    ({ dir, ds, host } = owners);
+    Object.assign(tokens, owners.tokens);
+    Object.assign(cliDirs, owners.cliDirs);
     for (const who of ['a', 'b'] as const) {
       const out = await as(who, [
         'service',
